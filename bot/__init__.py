@@ -1,0 +1,1 @@
+"""colbot's fronts: the Telegram bot, the terminal chat and the command line."""

@@ -1,0 +1,223 @@
+"""The command line: run, chat, migrate, import and search (DESIGN.md, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.i18n import gettext_for
+from bot.render import result_lines
+from bot.settings import Settings
+from index.geo import GeoPoint, default_gazetteer, parse_point
+from index.search import SearchRequest
+from index.service import CatalogueService
+from store.catalogue_import import CatalogueError
+from store.db import Database
+
+DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "demo-catalogue.jsonl"
+log = logging.getLogger("colbot")
+
+
+class TqdmProgress:
+    def __init__(self, label: str, total: int) -> None:
+        self._bar = tqdm(total=total, desc=label, unit="item", file=sys.stderr, disable=None, leave=False)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def make_service(settings: Settings, quiet: bool = False) -> CatalogueService:
+    database = Database(settings.database_url)
+    database.migrate()
+    return CatalogueService(
+        database, settings.index_dir, settings.embedder, progress=None if quiet else TqdmProgress
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="colbot, the City of Learning bot")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("chat", help="chat in the terminal, one message a line")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+
+    load = commands.add_parser("import", help="load or update the catalogue from a JSON Lines file")
+    load.add_argument("file", type=Path)
+    load.add_argument("--prune", action="store_true", help="withdraw items missing from the file")
+
+    search = commands.add_parser("search", help="search the catalogue")
+    search.add_argument("text", nargs="?", default=None)
+    search.add_argument("--near", help="LAT,LON or a place name (e.g. Šiška, Maribor)")
+    search.add_argument("--lang", choices=("sl", "en"), default="sl", help="language of the answer")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument("--jsonl", action="store_true", help="queries as JSON Lines on standard input")
+    search.add_argument("--audience", action="append", default=[], help="only for this audience")
+    search.add_argument("--taught-in", action="append", default=[], help="language of instruction")
+    search.add_argument("--free", action="store_true", help="only free")
+    search.add_argument("--online", action="store_true", help="only online")
+    search.add_argument("--this-week", action="store_true", help="only happening this week")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_environment()
+    command = args.command or "run"
+    try:
+        if command == "migrate":
+            Database(settings.database_url).migrate()
+            print("database is up to date")
+            return 0
+        service = make_service(settings, quiet=args.quiet)
+        if command == "import":
+            return import_command(service, args.file, args.prune)
+        if command == "search":
+            return search_command(service, args)
+        return chat_command(service, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
+    if not path.is_file():
+        print(f"import: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        report, sync = service.import_file(path, prune=prune)
+    except CatalogueError as error:
+        print(f"import: {path} was not imported, the catalogue is unchanged:", file=sys.stderr)
+        print(str(error), file=sys.stderr)
+        return 1
+    print(
+        f"imported {path}: {len(report.created)} new, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.withdrawn)} withdrawn; "
+        f"{sync.embedded} embedded"
+    )
+    return 0
+
+
+def resolve_near(value: str | None) -> tuple[GeoPoint | None, str | None]:
+    """--near as a point or a place name; (None, message) when it is neither."""
+    if not value:
+        return None, None
+    try:
+        point = parse_point(value)
+    except ValueError as error:
+        return None, str(error)
+    if point is not None:
+        return point, None
+    place = default_gazetteer().lookup(value)
+    if place is None:
+        return None, f"unknown place '{value}' (give LAT,LON or a Slovenian town or Ljubljana district)"
+    return place.point, None
+
+
+def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
+    if args.jsonl:
+        return search_jsonl(service, sys.stdin, sys.stdout)
+    if args.text is None:
+        print("search: give the text to search for, or --jsonl", file=sys.stderr)
+        return 2
+    near, problem = resolve_near(args.near)
+    if problem:
+        print(f"search: --near: {problem}", file=sys.stderr)
+        return 2
+    request = SearchRequest(
+        text=args.text,
+        near=near,
+        limit=max(1, min(args.limit, 100)),
+        audience=frozenset(args.audience),
+        languages=frozenset(args.taught_in),
+        free=args.free,
+        online=args.online,
+        this_week=args.this_week,
+    )
+    result, found = service.search(request)
+    if args.json:
+        print(json.dumps(result_json(result, found), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(result_lines(result, found, args.lang)))
+    return 0
+
+
+def result_json(result, found) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "results": [
+            {
+                "id": item.hit.key,
+                "score": item.hit.score,
+                "distance_km": item.hit.distance_km,
+                "title": {"sl": item.opportunity.title_sl, "en": item.opportunity.title_en},
+            }
+            for item in found
+        ],
+        "total": result.total,
+        "understood": result.understood.as_dict(),
+        "near": {"lat": result.near.lat, "lon": result.near.lon} if result.near else None,
+        "notices": result.notices,
+    }
+
+
+def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[no-untyped-def]
+    """One query object a line in, one {"results": […]} a line out, in order."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            query = json.loads(raw)
+            if not isinstance(query, dict):
+                raise ValueError("a line must be a JSON object")
+            near = query.get("near")
+            point = GeoPoint(float(near["lat"]), float(near["lon"])) if near else None
+            request = SearchRequest(
+                text=str(query.get("text") or ""),
+                near=point,
+                limit=max(1, min(int(query.get("limit", 5)), 100)),
+            )
+        except (ValueError, TypeError, KeyError) as error:
+            out.write(json.dumps({"error": f"line {number}: {error}", "results": []}) + "\n")
+            continue
+        result, _ = service.search(request)
+        hits = [{"id": h.key, "score": h.score, "distance_km": h.distance_km} for h in result.hits]
+        out.write(json.dumps({"results": hits}, ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def ensure_catalogue(service: CatalogueService) -> None:
+    """On the first start, load the demo catalogue so there is something to find."""
+    if service.count() == 0 and DEMO_CATALOGUE.exists():
+        print(f"first start: loading the demo catalogue ({DEMO_CATALOGUE.name})", file=sys.stderr)
+        service.import_file(DEMO_CATALOGUE)
+
+
+def chat_command(service: CatalogueService, settings: Settings) -> int:
+    """Until the Telegram front exists: an interactive search prompt over the same pipeline."""
+    ensure_catalogue(service)
+    lang = "sl"
+    _ = gettext_for(lang)
+    service.searcher  # noqa: B018 - load the index before the first question
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(_("Hello! Write what you would like to learn (Ctrl+D to quit)."))
+    for raw in sys.stdin:
+        text = raw.strip()
+        if text in ("/quit", "/exit"):
+            break
+        result, found = service.search(SearchRequest(text=text))
+        print("\n".join(result_lines(result, found, lang)))
+        print()
+        sys.stdout.flush()
+    return 0

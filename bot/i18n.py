@@ -1,0 +1,58 @@
+"""Translations (gettext catalogues in locales/, compiled by the setup) and Babel formatting."""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("sl", "en")
+DEFAULT_LANGUAGE = "sl"
+TIMEZONE = ZoneInfo("Europe/Ljubljana")
+
+
+class MissingCatalogue(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    try:
+        return gettext.translation("messages", localedir=LOCALES_DIR, languages=[lang])
+    except FileNotFoundError:
+        raise MissingCatalogue(
+            f"compiled messages for '{lang}' are missing: run 'make setup' (pybabel compile)"
+        ) from None
+
+
+def gettext_for(lang: str):  # type: ignore[no-untyped-def]
+    return translations(lang).gettext
+
+
+def ngettext_for(lang: str):  # type: ignore[no-untyped-def]
+    return translations(lang).ngettext
+
+
+def format_price(price: Decimal | float | None, lang: str) -> str | None:
+    if price is None:
+        return None
+    if price == 0:
+        _ = gettext_for(lang)
+        return _("free")
+    return format_currency(price, "EUR", locale=lang)
+
+
+def format_km(km: float, lang: str) -> str:
+    return format_decimal(round(km, 1), format="#,##0.#", locale=lang) + " km"
+
+
+def format_when(moment: datetime, lang: str) -> str:
+    return format_datetime(moment.astimezone(TIMEZONE), "EEE d. MMM y, HH:mm", locale=lang)

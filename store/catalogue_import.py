@@ -1,0 +1,151 @@
+"""Loading a JSON Lines catalogue into the database: all records or none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import Opportunity, Organisation, utcnow
+from store.records import OpportunityRecord, RecordError, parse_line
+
+MAX_REPORTED_ERRORS = 20
+
+Tick = Callable[[int], None]
+_COPIED_FIELDS = [f.name for f in fields(OpportunityRecord) if f.name not in ("external_id", "organisation")]
+
+
+class CatalogueError(Exception):
+    """The file cannot be imported; nothing was changed. Holds every error found (up to 20)."""
+
+    def __init__(self, errors: list[RecordError], more: int = 0) -> None:
+        self.errors = errors
+        self.more = more
+        lines = [str(e) for e in errors]
+        if more:
+            lines.append(f"… and {more} more")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.withdrawn)
+
+
+def read_catalogue(lines: Iterable[str], tick: Tick | None = None) -> list[OpportunityRecord]:
+    """Check every line; raise CatalogueError listing the faults, or return all records."""
+    records: list[OpportunityRecord] = []
+    errors: list[RecordError] = []
+    more = 0
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        if tick:
+            tick(1)
+        if not raw.strip():
+            continue
+        try:
+            record = parse_line(number, raw)
+        except RecordError as error:
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append(error)
+            else:
+                more += 1
+            continue
+        if record.external_id in seen:
+            errors.append(
+                RecordError(number, "id", f"'{record.external_id}' repeats line {seen[record.external_id]}")
+            )
+            continue
+        seen[record.external_id] = number
+        records.append(record)
+    if errors:
+        raise CatalogueError(errors, more)
+    return records
+
+
+def read_catalogue_file(path: Path, tick: Tick | None = None) -> list[OpportunityRecord]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return read_catalogue(handle, tick)
+    except UnicodeDecodeError as error:
+        raise CatalogueError([RecordError(0, "(file)", f"is not UTF-8 text: {error.reason}")]) from None
+
+
+def apply_records(
+    session: Session,
+    records: list[OpportunityRecord],
+    prune: bool = False,
+    tick: Tick | None = None,
+) -> ImportReport:
+    """Upsert `records` by id in the session's transaction; with `prune` withdraw the rest."""
+    report = ImportReport()
+    existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
+    organisations = {o.name: o for o in session.scalars(select(Organisation))}
+    now = utcnow()
+    for record in records:
+        if tick:
+            tick(1)
+        opportunity = existing.get(record.external_id)
+        if opportunity is not None and opportunity.record_hash == record.record_hash:
+            if opportunity.withdrawn_at is not None:
+                opportunity.withdrawn_at = None
+                report.updated.append(record.external_id)
+            else:
+                report.unchanged.append(record.external_id)
+            continue
+        if opportunity is None:
+            opportunity = Opportunity(external_id=record.external_id)
+            session.add(opportunity)
+            report.created.append(record.external_id)
+        else:
+            report.updated.append(record.external_id)
+        _fill(opportunity, record, _organisation(session, organisations, record.organisation))
+        opportunity.withdrawn_at = None
+        opportunity.updated_at = now
+    if prune:
+        wanted = {r.external_id for r in records}
+        for external_id, opportunity in existing.items():
+            if external_id not in wanted and opportunity.withdrawn_at is None:
+                opportunity.withdrawn_at = now
+                report.withdrawn.append(external_id)
+    session.flush()
+    return report
+
+
+def _organisation(
+    session: Session, known: dict[str, Organisation], name: str | None
+) -> Organisation | None:
+    if not name:
+        return None
+    if name not in known:
+        known[name] = Organisation(name=name)
+        session.add(known[name])
+    return known[name]
+
+
+def _fill(opportunity: Opportunity, record: OpportunityRecord, organisation: Organisation | None) -> None:
+    opportunity.organisation = organisation
+    for name in _COPIED_FIELDS:
+        setattr(opportunity, name, getattr(record, name))
+    opportunity.record_hash = record.record_hash
+
+
+def active_opportunities(session: Session) -> list[Opportunity]:
+    """Every opportunity not withdrawn, with its organisation loaded."""
+    query = (
+        select(Opportunity)
+        .where(Opportunity.withdrawn_at.is_(None))
+        .options(selectinload(Opportunity.organisation))
+        .order_by(Opportunity.id)
+    )
+    return list(session.scalars(query))

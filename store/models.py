@@ -1,0 +1,105 @@
+"""SQLAlchemy 2.0 typed models of the catalogue: organisations and their opportunities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Numeric, String, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+KINDS = ("course", "workshop", "event", "volunteering", "programme", "club", "internship", "project")
+AUDIENCES = ("youth", "seniors", "migrants", "adults", "children", "families", "everyone")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; SQLite keeps no offsets, so they are restored on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give an offset")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+StringList = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    """Who offers opportunities and, later, awards badges."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    opportunities: Mapped[list[Opportunity]] = relationship(back_populates="organisation")
+
+
+class Opportunity(Base):
+    """One learning opportunity of the catalogue, with texts in Slovenian and English."""
+
+    __tablename__ = "opportunity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    title_sl: Mapped[str | None] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    description_sl: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    topics: Mapped[list[str]] = mapped_column(StringList, default=list)
+    audience: Mapped[list[str]] = mapped_column(StringList, default=list)
+    languages: Mapped[list[str]] = mapped_column(StringList, default=list)
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    online: Mapped[bool] = mapped_column(default=False)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    schedule_sl: Mapped[str | None] = mapped_column(String(300))
+    schedule_en: Mapped[str | None] = mapped_column(String(300))
+    price_eur: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    url: Mapped[str | None] = mapped_column(String(500))
+    badge_name_sl: Mapped[str | None] = mapped_column(String(200))
+    badge_name_en: Mapped[str | None] = mapped_column(String(200))
+    badge_criteria_sl: Mapped[str | None] = mapped_column(Text)
+    badge_criteria_en: Mapped[str | None] = mapped_column(Text)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="opportunities")
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def text(self, field: str, lang: str) -> str | None:
+        """A bilingual field in `lang`, falling back to the other language."""
+        other = "en" if lang == "sl" else "sl"
+        return getattr(self, f"{field}_{lang}") or getattr(self, f"{field}_{other}")

@@ -1,0 +1,264 @@
+"""Catalogue records: one JSON Lines line checked field by field into an `OpportunityRecord`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from store.models import AUDIENCES, KINDS
+
+LANGS = ("sl", "en")
+MAX_ID = 100
+
+
+class RecordError(ValueError):
+    """A record that cannot be imported; names the line and the field at fault."""
+
+    def __init__(self, line: int, field: str, message: str) -> None:
+        self.line = line
+        self.field = field
+        self.message = message
+        super().__init__(f"line {line}, field '{field}': {message}")
+
+
+@dataclass(frozen=True)
+class OpportunityRecord:
+    external_id: str
+    kind: str
+    title_sl: str | None
+    title_en: str | None
+    description_sl: str | None
+    description_en: str | None
+    organisation: str | None
+    topics: list[str]
+    audience: list[str]
+    languages: list[str]
+    address: str | None
+    district: str | None
+    lat: float | None
+    lon: float | None
+    online: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    schedule_sl: str | None
+    schedule_en: str | None
+    price_eur: Decimal | None
+    url: str | None
+    badge_name_sl: str | None
+    badge_name_en: str | None
+    badge_criteria_sl: str | None
+    badge_criteria_en: str | None
+
+    @property
+    def record_hash(self) -> str:
+        """A digest of everything the record says: an unchanged record is not rewritten."""
+        data = {k: (str(v) if isinstance(v, datetime | Decimal) else v) for k, v in asdict(self).items()}
+        raw = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class _Reader:
+    """Reads fields of one decoded line, raising RecordError with the line number."""
+
+    def __init__(self, line: int, data: dict[str, Any]) -> None:
+        self.line = line
+        self.data = data
+
+    def fail(self, field: str, message: str) -> RecordError:
+        return RecordError(self.line, field, message)
+
+    def text(self, value: Any, field: str, max_len: int, required: bool = False) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise self.fail(field, "is missing or empty")
+            return None
+        if not isinstance(value, str):
+            raise self.fail(field, f"must be text, not {type(value).__name__}")
+        value = value.strip()
+        if len(value) > max_len:
+            raise self.fail(field, f"is longer than {max_len} characters")
+        return value
+
+    def bilingual(self, field: str, max_len: int, required: bool) -> tuple[str | None, str | None]:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                raise self.fail(field, "is missing (give at least one of 'sl' or 'en')")
+            return None, None
+        if isinstance(value, str):  # one plain string: taken as Slovenian
+            value = {"sl": value}
+        if not isinstance(value, dict):
+            raise self.fail(field, "must be an object like {\"sl\": …, \"en\": …}")
+        unknown = sorted(set(value) - set(LANGS))
+        if unknown:
+            raise self.fail(f"{field}.{unknown[0]}", "unknown language (use 'sl' or 'en')")
+        sl = self.text(value.get("sl"), f"{field}.sl", max_len)
+        en = self.text(value.get("en"), f"{field}.en", max_len)
+        if required and not (sl or en):
+            raise self.fail(field, "needs at least one of 'sl' or 'en'")
+        return sl, en
+
+    def tags(self, field: str, allowed: tuple[str, ...] | None = None) -> list[str]:
+        value = self.data.get(field)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(field, "must be a list of strings")
+        tags = []
+        for v in value:
+            tag = v.strip().lower()
+            if not tag:
+                continue
+            if allowed is not None and tag not in allowed:
+                raise self.fail(field, f"unknown value '{v}' (allowed: {', '.join(allowed)})")
+            if len(tag) > 60:
+                raise self.fail(field, f"value '{v[:20]}…' is longer than 60 characters")
+            if tag not in tags:
+                tags.append(tag)
+        return tags
+
+    def moment(self, field: str) -> datetime | None:
+        value = self.data.get(field)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise self.fail(field, "must be an ISO 8601 date-time text")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise self.fail(field, f"'{value}' is not a date-time like 2026-12-03T17:00:00+01:00")
+        if moment.tzinfo is None:
+            raise self.fail(field, f"'{value}' has no UTC offset (add e.g. +01:00)")
+        return moment
+
+    def coordinate(self, location: dict[str, Any], name: str, limit: float) -> float | None:
+        value = location.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"location.{name}", "must be a number")
+        value = float(value)
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            raise self.fail(f"location.{name}", f"{value} is out of range (±{limit:g})")
+        return value
+
+
+def parse_line(line_number: int, raw: str) -> OpportunityRecord:
+    """Decode and check one catalogue line; raises RecordError naming the field at fault."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise RecordError(line_number, "(line)", f"is not valid JSON: {error.msg}") from None
+    if not isinstance(data, dict):
+        raise RecordError(line_number, "(line)", "must be a JSON object")
+    r = _Reader(line_number, data)
+
+    external_id = r.text(data.get("id"), "id", MAX_ID, required=True)
+    if isinstance(data.get("id"), int):
+        external_id = str(data["id"])
+    assert external_id is not None
+    kind = r.text(data.get("kind"), "kind", 20) or "course"
+    kind = kind.lower()
+    if kind not in KINDS:
+        raise r.fail("kind", f"unknown kind '{kind}' (allowed: {', '.join(KINDS)})")
+    title_sl, title_en = r.bilingual("title", 300, required=True)
+    description_sl, description_en = r.bilingual("description", 5000, required=True)
+    schedule_sl, schedule_en = r.bilingual("schedule", 300, required=False)
+
+    online = data.get("online", False)
+    if online is None:
+        online = False
+    if not isinstance(online, bool):
+        raise r.fail("online", "must be true or false")
+    location = data.get("location")
+    address = district = None
+    lat = lon = None
+    if location is not None:
+        if not isinstance(location, dict):
+            raise r.fail("location", "must be an object with address, district, lat, lon")
+        address = r.text(location.get("address"), "location.address", 300)
+        district = r.text(location.get("district"), "location.district", 100)
+        lat = r.coordinate(location, "lat", 90)
+        lon = r.coordinate(location, "lon", 180)
+        if (lat is None) != (lon is None):
+            raise r.fail("location.lat" if lat is None else "location.lon", "give both lat and lon")
+
+    starts_at, ends_at = r.moment("start"), r.moment("end")
+    if starts_at and ends_at and ends_at < starts_at:
+        raise r.fail("end", "is before start")
+
+    price = data.get("price_eur")
+    price_eur: Decimal | None = None
+    if price is not None:
+        if isinstance(price, bool) or not isinstance(price, int | float | str):
+            raise r.fail("price_eur", "must be a number of euros")
+        try:
+            price_eur = Decimal(str(price)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise r.fail("price_eur", f"'{price}' is not a number") from None
+        if not price_eur.is_finite() or price_eur < 0 or price_eur > Decimal("99999999"):
+            raise r.fail("price_eur", f"{price} is not a valid price")
+
+    url = r.text(data.get("url"), "url", 500)
+    if url and not url.startswith(("https://", "http://")):
+        raise r.fail("url", f"'{url[:60]}' must start with https:// or http://")
+
+    badge = data.get("badge")
+    badge_name_sl = badge_name_en = badge_criteria_sl = badge_criteria_en = None
+    if badge is not None:
+        if not isinstance(badge, dict):
+            raise r.fail("badge", "must be an object with name and criteria")
+        badge_reader = _Reader(line_number, badge)
+        badge_name_sl, badge_name_en = _prefixed(badge_reader, "badge", "name", 200, True)
+        badge_criteria_sl, badge_criteria_en = _prefixed(badge_reader, "badge", "criteria", 2000, False)
+
+    organisation = r.text(data.get("organisation"), "organisation", 200)
+    languages = r.tags("languages")
+    for code in languages:
+        if not (2 <= len(code) <= 3 and code.isalpha()):
+            raise r.fail("languages", f"'{code}' is not a language code like 'sl' or 'en'")
+
+    return OpportunityRecord(
+        external_id=external_id,
+        kind=kind,
+        title_sl=title_sl,
+        title_en=title_en,
+        description_sl=description_sl,
+        description_en=description_en,
+        organisation=organisation,
+        topics=r.tags("topics"),
+        audience=r.tags("audience", AUDIENCES),
+        languages=languages,
+        address=address,
+        district=district,
+        lat=lat,
+        lon=lon,
+        online=online,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        schedule_sl=schedule_sl,
+        schedule_en=schedule_en,
+        price_eur=price_eur,
+        url=url,
+        badge_name_sl=badge_name_sl,
+        badge_name_en=badge_name_en,
+        badge_criteria_sl=badge_criteria_sl,
+        badge_criteria_en=badge_criteria_en,
+    )
+
+
+def _prefixed(
+    reader: _Reader, prefix: str, field: str, max_len: int, required: bool
+) -> tuple[str | None, str | None]:
+    """A bilingual field nested in another object, with errors naming `prefix.field`."""
+    try:
+        return reader.bilingual(field, max_len, required)
+    except RecordError as error:
+        raise RecordError(error.line, f"{prefix}.{error.field}", error.message) from None
