@@ -50,6 +50,7 @@ class CatalogueIndex:
         self.hashes: list[str | None] = []
         self.row_of: dict[str, int] = {}
         self.cache: EmbeddingCache | None = None
+        self._stale: set[str] = set()  # keys saved in an older version, found changed at load
         if directory is not None:
             self.cache = EmbeddingCache(directory / "embeddings.sqlite3", embedder.dim)
 
@@ -112,7 +113,7 @@ class CatalogueIndex:
             row = self.row_of.get(key)
             if row is None:
                 todo.append(item)
-                report.added.append(key)
+                (report.updated if key in self._stale else report.added).append(key)
             elif self.hashes[row] != item.passage_hash or self.listings[row] != item:
                 todo.append(item)
                 report.updated.append(key)
@@ -129,6 +130,7 @@ class CatalogueIndex:
             if item.key in self.row_of:
                 self._kill(item.key)
             self._append(item, vectors[item.passage_hash])
+        self._stale.clear()
         if self.rows and self.dead / self.rows > COMPACT_WHEN_DEAD:
             self.compact()
         return report
@@ -237,6 +239,8 @@ class CatalogueIndex:
             item = current.get(entry[0]) if entry else None
             if entry is None or item is None or item.passage_hash != entry[1] or item.key in self.row_of:
                 # gone or changed since the save: a dead row; sync() adds the new version
+                if entry is not None and item is not None:
+                    self._stale.add(item.key)
                 self.listings.append(None)
                 self.hashes.append(entry[1] if entry else None)
                 self.columns.append(row, _DEAD)

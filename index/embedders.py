@@ -50,7 +50,8 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device=device or "cpu")
-        self.name = "st-" + re.sub(r"[^A-Za-z0-9._-]+", "_", model.rstrip("/").split("/")[-1])
+        tail = "-".join(model.rstrip("/").split("/")[-2:])
+        self.name = "st-" + re.sub(r"[^A-Za-z0-9._-]+", "_", tail)
         getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
             self._model, "get_sentence_embedding_dimension"
         )

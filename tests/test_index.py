@@ -1,0 +1,134 @@
+"""The search index on disk: loaded at start, following every change without a rebuild,
+embedding only what is new, and rebuilt with a warning when its files are damaged."""
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.catalogue_index import CatalogueIndex
+from index.listing import Listing
+
+
+class CountingEmbedder:
+    """The real embedder, counting the passages it is asked to embed."""
+
+    def __init__(self, real):
+        self.real, self.name, self.dim, self.passages = real, real.name, real.dim, 0
+
+    def embed_queries(self, texts):
+        return self.real.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        self.passages += len(texts)
+        return self.real.embed_passages(texts)
+
+
+def listing(key: str, title: str, body: str = "", **facts) -> Listing:
+    base = Listing(key=key, title=title, body=body, tags="", audience=frozenset(), languages=frozenset(),
+                   online=False, price_eur=None, starts_at=None, ends_at=None, lat=46.05, lon=14.5)
+    return replace(base, **facts)
+
+
+ITEMS = [
+    listing("a", "Tečaj slovenščine A1", "Za začetnike."),
+    listing("b", "Robotski krožek", "Lego roboti za mlade."),
+    listing("c", "Pametni telefon za starejše", "Klici in fotografije."),
+    listing("d", "Kolesarska delavnica", "Popravimo kolo."),
+]
+
+
+def best(index: CatalogueIndex, text: str) -> str:
+    query = index.embedder.embed_queries([text])[0]
+    scores = index.vectors.similarities(query)
+    scores[~index.columns["alive"]] = -1
+    return index.listings[int(np.argmax(scores))].key
+
+
+def test_a_saved_index_loads_without_embedding_again(tmp_path: Path, embedder):
+    counting = CountingEmbedder(embedder)
+    index, report = CatalogueIndex.open(counting, tmp_path, ITEMS)
+    assert sorted(report.added) == ["a", "b", "c", "d"] and counting.passages == 4
+    assert (tmp_path / "vectors.faiss").exists() and (tmp_path / "rows.json").exists()
+
+    again = CountingEmbedder(embedder)
+    (tmp_path / "embeddings.sqlite3").unlink()  # not even the cache is needed
+    loaded, report = CatalogueIndex.open(again, tmp_path, ITEMS)
+    assert again.passages == 0 and not report.changed
+    assert len(loaded) == 4 and best(loaded, "robotika") == "b"
+
+
+def test_a_changed_item_is_the_only_one_embedded(tmp_path: Path, embedder):
+    counting = CountingEmbedder(embedder)
+    CatalogueIndex.open(counting, tmp_path, ITEMS)
+    changed = [*ITEMS[:3], replace(ITEMS[3], title="Šahovski klub", body="Igramo šah.")]
+    counting.passages = 0
+    index, report = CatalogueIndex.open(counting, tmp_path, changed)
+    assert report.updated == ["d"] and counting.passages == 1
+    assert best(index, "šah") == "d"
+    assert index.rows == 5 and index.dead == 1  # the old row is dead, nothing was rebuilt
+
+
+def test_a_price_change_reuses_the_vector(tmp_path: Path, embedder):
+    counting = CountingEmbedder(embedder)
+    index, _ = CatalogueIndex.open(counting, tmp_path, ITEMS)
+    counting.passages = 0
+    report = index.sync([*ITEMS[:3], replace(ITEMS[3], price_eur=0.0)])
+    assert report.updated == ["d"] and counting.passages == 0
+    assert index.columns["price"][index.row_of["d"]] == 0.0
+
+
+def test_reimporting_an_old_text_hits_the_cache(tmp_path: Path, embedder):
+    counting = CountingEmbedder(embedder)
+    index, _ = CatalogueIndex.open(counting, tmp_path, ITEMS)
+    index.sync(ITEMS[:3])
+    counting.passages = 0
+    report = index.sync(ITEMS)
+    assert report.added == ["d"] and counting.passages == 0
+
+
+def test_removed_items_are_never_found_and_dead_rows_get_compacted(tmp_path: Path, embedder):
+    index, _ = CatalogueIndex.open(embedder, tmp_path, ITEMS)
+    index.sync(ITEMS[:1])
+    assert len(index) == 1 and index.dead == 0  # 3 of 4 dead: compacted at once
+    assert best(index, "robotika") == "a"
+    lexical = index.lexical.scores({"robots": 1.0, "robots": 1.0}, index.rows)  # noqa: F601
+    assert lexical.sum() == 0
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "rows missing", "other embedder"])
+def test_a_broken_index_file_is_rebuilt_with_a_warning(tmp_path: Path, embedder, caplog, damage):
+    CatalogueIndex.open(embedder, tmp_path, ITEMS)
+    vectors, rows = tmp_path / "vectors.faiss", tmp_path / "rows.json"
+    if damage == "garbage":
+        vectors.write_bytes(b"not a faiss index")
+    elif damage == "truncated":
+        vectors.write_bytes(vectors.read_bytes()[:100])
+    elif damage == "rows missing":
+        rows.unlink()
+    else:
+        rows.write_text(rows.read_text().replace(embedder.name, "another-model"))
+    with caplog.at_level(logging.WARNING):
+        index, report = CatalogueIndex.open(embedder, tmp_path, ITEMS)
+    assert "rebuilding it from the database" in caplog.text
+    assert report.rebuilt and len(index) == 4 and best(index, "pametni telefon") == "c"
+    reopened, again = CatalogueIndex.open(embedder, tmp_path, ITEMS)
+    assert not again.rebuilt and len(reopened) == 4
+
+
+def test_a_large_index_switches_to_hnsw_and_survives_a_save(tmp_path: Path, embedder):
+    rng = np.random.default_rng(7)
+    n = 20_000
+    vectors = rng.normal(size=(n, embedder.dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    items = [listing(f"x{i}", f"item {i}") for i in range(n)]
+    index = CatalogueIndex(embedder, tmp_path)
+    index.add_bulk(items, vectors)
+    assert index.vectors.hnsw
+    rows, _ = index.vectors.nearest(vectors[123], 5)
+    assert rows[0] == 123
+    index.save()
+    loaded = CatalogueIndex(embedder, tmp_path)
+    assert loaded._restore(items) and loaded.vectors.hnsw and len(loaded) == n
