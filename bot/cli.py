@@ -26,7 +26,9 @@ log = logging.getLogger("colbot")
 
 class TqdmProgress:
     def __init__(self, label: str, total: int) -> None:
-        self._bar = tqdm(total=total, desc=label, unit="item", file=sys.stderr, disable=None, leave=False)
+        self._bar = tqdm(
+            total=total, desc=label, unit="item", file=sys.stderr, disable=None, leave=False
+        )
 
     def update(self, n: int) -> None:
         self._bar.update(n)
@@ -44,7 +46,9 @@ def make_service(settings: Settings, quiet: bool = False) -> CatalogueService:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="colbot, the City of Learning bot")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="colbot, the City of Learning bot"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (the default)")
@@ -61,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--lang", choices=("sl", "en"), default="sl", help="language of the answer")
     search.add_argument("--limit", type=int, default=5)
     search.add_argument("--json", action="store_true", help="print JSON")
-    search.add_argument("--jsonl", action="store_true", help="queries as JSON Lines on standard input")
+    search.add_argument(
+        "--jsonl", action="store_true", help="queries as JSON Lines on standard input"
+    )
     search.add_argument("--audience", action="append", default=[], help="only for this audience")
     search.add_argument("--taught-in", action="append", default=[], help="language of instruction")
     search.add_argument("--free", action="store_true", help="only free")
@@ -120,7 +126,10 @@ def resolve_near(value: str | None) -> tuple[GeoPoint | None, str | None]:
         return point, None
     place = default_gazetteer().lookup(value)
     if place is None:
-        return None, f"unknown place '{value}' (give LAT,LON or a Slovenian town or Ljubljana district)"
+        return (
+            None,
+            f"unknown place '{value}' (give LAT,LON or a Slovenian town or Ljubljana district)",
+        )
     return place.point, None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ class MissingCatalogue(RuntimeError):
     pass
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     try:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from bot.i18n import format_km, format_price, format_when, gettext_for, ngettext_for
 from index.search import SearchResult
 from index.service import Found
-
-from bot.i18n import format_km, format_price, format_when, gettext_for, ngettext_for
 
 
 def notice_text(notice: str, lang: str) -> str:
     _ = gettext_for(lang)
     texts = {
-        "empty_query": _("Write what you would like to learn, for example: robotics, Slovenian course, smartphone."),
+        "empty_query": _(
+            "Write what you would like to learn, for example: robotics, Slovenian course, smartphone."
+        ),
         "no_words": _("I can only read words. Write what you would like to learn."),
-        "outside_slovenia": _("That place is outside Slovenia, so distances are large; showing what fits best."),
+        "outside_slovenia": _(
+            "That place is outside Slovenia, so distances are large; showing what fits best."
+        ),
     }
     return texts.get(notice, notice)
 
@@ -29,7 +32,9 @@ def result_lines(result: SearchResult, found: list[Found], lang: str) -> list[st
     if result.place is not None:
         lines.append(_("Near {place}:").format(place=result.place.name))
     lines.append(
-        ngettext("{n} opportunity found", "{n} opportunities found", result.total).format(n=result.total)
+        ngettext("{n} opportunity found", "{n} opportunities found", result.total).format(
+            n=result.total
+        )
     )
     for number, item in enumerate(found, start=1):
         o = item.opportunity

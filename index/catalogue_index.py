@@ -96,7 +96,9 @@ class CatalogueIndex:
         vectors = {}
         for start in range(0, len(hashes), 16):
             batch = hashes[start : start + 16]
-            vectors.update(zip(batch, self.embedder.embed_passages([passages[h] for h in batch]), strict=True))
+            vectors.update(
+                zip(batch, self.embedder.embed_passages([passages[h] for h in batch]), strict=True)
+            )
             if tick:
                 tick(len(batch))
         return vectors
@@ -137,9 +139,12 @@ class CatalogueIndex:
 
     def upsert(self, listing: Listing) -> None:
         """Add or replace one item (the cheap path for a single catalogue change)."""
+        self.sync_one(listing, self.embed([listing])[listing.passage_hash])
+
+    def sync_one(self, listing: Listing, vector: np.ndarray) -> None:
+        """Add or replace one item whose vector is known."""
         if listing.key in self.row_of:
             self._kill(listing.key)
-        vector = self.embed([listing])[listing.passage_hash]
         self._append(listing, vector)
 
     def remove(self, key: str) -> bool:
@@ -165,7 +170,11 @@ class CatalogueIndex:
         """Rebuild without dead rows."""
         alive = sorted(self.row_of.values())
         listings = [self.listings[r] for r in alive]
-        vectors = self.vectors.matrix[alive].copy() if alive else np.zeros((0, self.embedder.dim), np.float32)
+        vectors = (
+            self.vectors.matrix[alive].copy()
+            if alive
+            else np.zeros((0, self.embedder.dim), np.float32)
+        )
         self.vectors = VectorIndex(self.embedder.dim)
         self.lexical = LexicalIndex()
         self.columns = Columns()
@@ -209,8 +218,11 @@ class CatalogueIndex:
         try:
             loaded = index._restore(listings)
         except Exception as error:  # any damage to the files means: rebuild
-            log.warning("search index in %s is unreadable (%s); rebuilding it from the database",
-                        directory, error)
+            log.warning(
+                "search index in %s is unreadable (%s); rebuilding it from the database",
+                directory,
+                error,
+            )
             index = cls(embedder, directory)
             loaded = False
         if not loaded:
@@ -237,7 +249,12 @@ class CatalogueIndex:
         self.vectors = vectors
         for row, entry in enumerate(meta["rows"]):
             item = current.get(entry[0]) if entry else None
-            if entry is None or item is None or item.passage_hash != entry[1] or item.key in self.row_of:
+            if (
+                entry is None
+                or item is None
+                or item.passage_hash != entry[1]
+                or item.key in self.row_of
+            ):
                 # gone or changed since the save: a dead row; sync() adds the new version
                 if entry is not None and item is not None:
                     self._stale.add(item.key)
@@ -255,6 +272,16 @@ class CatalogueIndex:
 
 
 _DEAD = Listing(
-    key="", title="", body="", tags="", audience=frozenset(), languages=frozenset(), online=False,
-    price_eur=None, starts_at=None, ends_at=None, lat=None, lon=None,
+    key="",
+    title="",
+    body="",
+    tags="",
+    audience=frozenset(),
+    languages=frozenset(),
+    online=False,
+    price_eur=None,
+    starts_at=None,
+    ends_at=None,
+    lat=None,
+    lon=None,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from index.listing import Listing
@@ -14,7 +16,7 @@ NO_TIME = np.nan
 class Columns:
     """alive, online, price, start, end (epoch seconds), lat, lon, audience and language bits."""
 
-    SPEC = {
+    SPEC: ClassVar[dict[str, type]] = {
         "alive": np.bool_,
         "online": np.bool_,
         "price": np.float64,

@@ -52,8 +52,9 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(model, device=device or "cpu")
         tail = "-".join(model.rstrip("/").split("/")[-2:])
         self.name = "st-" + re.sub(r"[^A-Za-z0-9._-]+", "_", tail)
-        getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
         )
         self.dim = int(getter())
         self._batch_size = batch_size

@@ -20,7 +20,9 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.dim = dim
         self._db = sqlite3.connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS embedding (hash TEXT PRIMARY KEY, vector BLOB)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS embedding (hash TEXT PRIMARY KEY, vector BLOB)"
+        )
         self.misses = 0
 
     def get_many(self, hashes: list[str]) -> dict[str, np.ndarray]:
@@ -28,7 +30,9 @@ class EmbeddingCache:
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT hash, vector FROM embedding WHERE hash IN ({marks})", chunk)
+            rows = self._db.execute(
+                f"SELECT hash, vector FROM embedding WHERE hash IN ({marks})", chunk
+            )
             for key, blob in rows:
                 vector = np.frombuffer(blob, dtype=np.float32)
                 if vector.shape == (self.dim,):

@@ -63,7 +63,10 @@ def distances_km(point: GeoPoint, lats: np.ndarray, lons: np.ndarray) -> np.ndar
     """Haversine distances from `point` to arrays of coordinates (NaN stays NaN)."""
     lat1, lon1 = np.radians(point.lat), np.radians(point.lon)
     lat2, lon2 = np.radians(lats), np.radians(lons)
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -90,7 +93,9 @@ class Gazetteer:
                 point=GeoPoint(float(item["lat"]), float(item["lon"])),
                 city=item.get("city"),
             )
-            entries.append((place, [str(f) for f in item.get("forms") or []], bool(item.get("ambiguous"))))
+            entries.append(
+                (place, [str(f) for f in item.get("forms") or []], bool(item.get("ambiguous")))
+            )
         return cls(entries)
 
     def find(self, text: str) -> PlaceMention | None:

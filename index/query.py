@@ -17,37 +17,166 @@ LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 # Folded word prefixes that mark a filter, in Slovenian, English, B/C/S, Ukrainian, Russian,
 # Arabic and Albanian. A prefix matches a word that starts with it.
 FREE_WORDS = (
-    "brezplac", "zastonj", "free", "gratis", "besplat", "bezplat", "безкошт", "безплат", "бесплат",
-    "даром", "مجان", "falas", "kostenlos", "gratuit", "no-cost", "ucretsiz",
+    "brezplac",
+    "zastonj",
+    "free",
+    "gratis",
+    "besplat",
+    "bezplat",
+    "безкошт",
+    "безплат",
+    "бесплат",
+    "даром",
+    "مجان",
+    "falas",
+    "kostenlos",
+    "gratuit",
+    "no-cost",
+    "ucretsiz",
 )
-ONLINE_WORDS = ("online", "onlajn", "онлайн", "daljavo", "daljinu", "remote", "zoom", "انترنت", "الإنترنت")
+ONLINE_WORDS = (
+    "online",
+    "onlajn",
+    "онлайн",
+    "daljavo",
+    "daljinu",
+    "remote",
+    "zoom",
+    "انترنت",
+    "الإنترنت",
+)
 ONLINE_TOPICS = ("bank", "safet", "secur", "varn", "prevar", "scam", "shop", "nakup", "bancni")
 THIS_WEEK = (
-    ("ta", "teden"), ("this", "week"), ("ovaj", "tjedan"), ("ove", "nedelje"), ("ove", "sedmice"),
-    ("ovaj", "sedmic"), ("цього", "тиж"), ("на", "цьому", "тиж"), ("на", "этои", "недел"),
-    ("эта", "недел"), ("этои", "недел"), ("هذا", "الاسبوع"), ("هذا", "الأسبوع"), ("kete", "jave"),
-    ("kete", "javë"), ("ta", "tednu"), ("tega", "tedna"), ("ta", "vikend"), ("this", "weekend"),
+    ("ta", "teden"),
+    ("this", "week"),
+    ("ovaj", "tjedan"),
+    ("ove", "nedelje"),
+    ("ove", "sedmice"),
+    ("ovaj", "sedmic"),
+    ("цього", "тиж"),
+    ("на", "цьому", "тиж"),
+    ("на", "этои", "недел"),
+    ("эта", "недел"),
+    ("этои", "недел"),
+    ("هذا", "الاسبوع"),
+    ("هذا", "الأسبوع"),
+    ("kete", "jave"),
+    ("kete", "javë"),
+    ("ta", "tednu"),
+    ("tega", "tedna"),
+    ("ta", "vikend"),
+    ("this", "weekend"),
 )
 AUDIENCE_WORDS = {
-    "seniors": ("starejs", "starost", "upokoj", "senior", "babic", "dedek", "dedk", "elderly",
-                "pension", "grandm", "grandp", "penzion", "umirovlj", "пенсіон", "пенсион",
-                "літн", "пожил", "مسن", "kbar", "moshuar", "pensionist"),
-    "youth": ("mlad", "najstn", "youth", "teen", "dijak", "student", "молод", "omladin",
-              "mladez", "شباب", "rinj", "rini", "young"),
-    "migrants": ("migrant", "tujc", "tujk", "foreign", "refugee", "begun", "izbjegl", "izbegl",
-                 "біжен", "беженц", "لاجئ", "مهاجر", "emigrant", "priseljen", "immigrant",
-                 "emigrant", "refugjat", "stranc", "иноземц", "иностран", "іноземц"),
-    "children": ("otrok", "otroc", "child", "kids", "djec", "djet", "dece", "дит", "дет",
-                 "أطفال", "اطفال", "femij", "fëmij"),
-    "families": ("druzin", "family", "families", "porodic", "сім'", "семь", "عائل", "familj",
-                 "starsi", "parents", "roditelj", "батьк", "родител"),
+    "seniors": (
+        "starejs",
+        "starost",
+        "upokoj",
+        "senior",
+        "babic",
+        "dedek",
+        "dedk",
+        "elderly",
+        "pension",
+        "grandm",
+        "grandp",
+        "penzion",
+        "umirovlj",
+        "пенсіон",
+        "пенсион",
+        "літн",
+        "пожил",
+        "مسن",
+        "kbar",
+        "moshuar",
+        "pensionist",
+    ),
+    "youth": (
+        "mlad",
+        "najstn",
+        "youth",
+        "teen",
+        "dijak",
+        "student",
+        "молод",
+        "omladin",
+        "mladez",
+        "شباب",
+        "rinj",
+        "rini",
+        "young",
+    ),
+    "migrants": (
+        "migrant",
+        "tujc",
+        "tujk",
+        "foreign",
+        "refugee",
+        "begun",
+        "izbjegl",
+        "izbegl",
+        "біжен",
+        "беженц",
+        "لاجئ",
+        "مهاجر",
+        "emigrant",
+        "priseljen",
+        "immigrant",
+        "emigrant",
+        "refugjat",
+        "stranc",
+        "иноземц",
+        "иностран",
+        "іноземц",
+    ),
+    "children": (
+        "otrok",
+        "otroc",
+        "child",
+        "kids",
+        "djec",
+        "djet",
+        "dece",
+        "дит",
+        "дет",
+        "أطفال",
+        "اطفال",
+        "femij",
+        "fëmij",
+    ),
+    "families": (
+        "druzin",
+        "family",
+        "families",
+        "porodic",
+        "сім'",
+        "семь",
+        "عائل",
+        "familj",
+        "starsi",
+        "parents",
+        "roditelj",
+        "батьк",
+        "родител",
+    ),
 }
 LANGUAGE_WORDS = {
-    "en": (("v", "anglescini"), ("in", "english"), ("na", "engleskom"), ("англіиською",),
-           ("на", "англииском"), ("ne", "anglisht")),
+    "en": (
+        ("v", "anglescini"),
+        ("in", "english"),
+        ("na", "engleskom"),
+        ("англіиською",),
+        ("на", "англииском"),
+        ("ne", "anglisht"),
+    ),
     "uk": (("v", "ukrajinscini"), ("in", "ukrainian"), ("украінською",), ("на", "украинском")),
-    "ru": (("v", "ruscini"), ("in", "russian"), ("російською",), ("на", "русском"),
-           ("na", "ruskom")),
+    "ru": (
+        ("v", "ruscini"),
+        ("in", "russian"),
+        ("російською",),
+        ("на", "русском"),
+        ("na", "ruskom"),
+    ),
     "ar": (("v", "arabscini"), ("in", "arabic"), ("بالعربية",), ("باللغة", "العربية")),
 }
 
@@ -76,14 +205,16 @@ class Lexicon:
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls([
-            Concept(
-                name=str(item["concept"]),
-                expand=tuple(str(x) for x in item.get("expand") or ()),
-                surface=tuple(str(x) for x in item.get("surface") or ()),
-            )
-            for item in data["concepts"]
-        ])
+        return cls(
+            [
+                Concept(
+                    name=str(item["concept"]),
+                    expand=tuple(str(x) for x in item.get("expand") or ()),
+                    surface=tuple(str(x) for x in item.get("surface") or ()),
+                )
+                for item in data["concepts"]
+            ]
+        )
 
     def concepts_in(self, folded_words: list[str]) -> list[Concept]:
         found: list[Concept] = []
@@ -158,10 +289,14 @@ def understand(text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None) 
         online = not following.startswith(ONLINE_TOPICS)
     this_week = any(_has_phrase(tokens, phrase) for phrase in THIS_WEEK)
     audience = frozenset(
-        name for name, prefixes in AUDIENCE_WORDS.items() if _has_prefix(tokens, prefixes) is not None
+        name
+        for name, prefixes in AUDIENCE_WORDS.items()
+        if _has_prefix(tokens, prefixes) is not None
     )
     languages = frozenset(
-        code for code, phrases in LANGUAGE_WORDS.items() if any(_has_phrase(tokens, p) for p in phrases)
+        code
+        for code, phrases in LANGUAGE_WORDS.items()
+        if any(_has_phrase(tokens, p) for p in phrases)
     )
 
     concepts = lexicon.concepts_in(tokens) if lexicon else []

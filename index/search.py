@@ -101,7 +101,11 @@ class CatalogueSearch:
         text = clean_query(request.text)
         now = request.now or datetime.now(UTC)
         notices: list[str] = []
-        understood = understand(text, self.gazetteer, self.lexicon) if request.understand else Understanding()
+        understood = (
+            understand(text, self.gazetteer, self.lexicon)
+            if request.understand
+            else Understanding()
+        )
         place = request.place or (understood.place.place if understood.place else None)
         near = request.near or (place.point if place else None)
         if near is not None and not near.in_slovenia:
@@ -211,7 +215,9 @@ class CatalogueSearch:
         lexical_part = lexical / best if best > 0 else np.zeros_like(lexical)
         return DENSE_WEIGHT * dense_part + LEXICAL_WEIGHT * lexical_part
 
-    def _boosts(self, rows: np.ndarray, wanted: Understanding, request: SearchRequest) -> np.ndarray:
+    def _boosts(
+        self, rows: np.ndarray, wanted: Understanding, request: SearchRequest
+    ) -> np.ndarray:
         cols = self.index.columns
         boost = np.zeros(len(rows))
         if wanted.audience and not request.audience:

@@ -18,7 +18,12 @@ from index.geo import default_gazetteer
 from index.listing import listing_from
 from index.query import default_lexicon
 from index.search import CatalogueSearch, Hit, SearchRequest, SearchResult
-from store.catalogue_import import ImportReport, active_opportunities, apply_records, read_catalogue_file
+from store.catalogue_import import (
+    ImportReport,
+    active_opportunities,
+    apply_records,
+    read_catalogue_file,
+)
 from store.db import Database
 from store.models import Opportunity
 
@@ -33,10 +38,10 @@ class Progress:
     def __init__(self, label: str = "", total: int = 0) -> None:
         self.label, self.total = label, total
 
-    def update(self, n: int) -> None:  # noqa: B027 - a no-op by design
+    def update(self, n: int) -> None:
         pass
 
-    def close(self) -> None:  # noqa: B027
+    def close(self) -> None:
         pass
 
 
@@ -92,7 +97,9 @@ class CatalogueService:
             with self.database.session() as session:
                 listings = [listing_from(o) for o in active_opportunities(session)]
             with _progress(self.progress, "embedding", len(listings)) as tick:
-                index, report = CatalogueIndex.open(self.embedder, self._index_path(), listings, tick)
+                index, report = CatalogueIndex.open(
+                    self.embedder, self._index_path(), listings, tick
+                )
             self.last_sync = report
             self._search = CatalogueSearch(index, default_gazetteer(), default_lexicon())
         return self._search
@@ -118,7 +125,10 @@ class CatalogueService:
         lines = sum(1 for _ in path.open("rb"))
         with _progress(self.progress, "checking", lines) as tick:
             records = read_catalogue_file(path, tick)
-        with self.database.session() as session, _progress(self.progress, "saving", len(records)) as tick:
+        with (
+            self.database.session() as session,
+            _progress(self.progress, "saving", len(records)) as tick,
+        ):
             report = apply_records(session, records, prune=prune, tick=tick)
         sync = self.refresh()
         return report, sync

@@ -74,5 +74,7 @@ class VectorIndex:
         if index.hnsw:
             loaded.hnsw.efSearch = HNSW_EF_SEARCH
         index.count = loaded.ntotal
-        index._matrix = loaded.reconstruct_n(0, loaded.ntotal).astype(np.float32).reshape(-1, loaded.d)
+        index._matrix = (
+            loaded.reconstruct_n(0, loaded.ntotal).astype(np.float32).reshape(-1, loaded.d)
+        )
         return index

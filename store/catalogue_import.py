@@ -15,7 +15,9 @@ from store.records import OpportunityRecord, RecordError, parse_line
 MAX_REPORTED_ERRORS = 20
 
 Tick = Callable[[int], None]
-_COPIED_FIELDS = [f.name for f in fields(OpportunityRecord) if f.name not in ("external_id", "organisation")]
+_COPIED_FIELDS = [
+    f.name for f in fields(OpportunityRecord) if f.name not in ("external_id", "organisation")
+]
 
 
 class CatalogueError(Exception):
@@ -63,7 +65,9 @@ def read_catalogue(lines: Iterable[str], tick: Tick | None = None) -> list[Oppor
             continue
         if record.external_id in seen:
             errors.append(
-                RecordError(number, "id", f"'{record.external_id}' repeats line {seen[record.external_id]}")
+                RecordError(
+                    number, "id", f"'{record.external_id}' repeats line {seen[record.external_id]}"
+                )
             )
             continue
         seen[record.external_id] = number
@@ -78,7 +82,9 @@ def read_catalogue_file(path: Path, tick: Tick | None = None) -> list[Opportunit
         with path.open(encoding="utf-8-sig") as handle:
             return read_catalogue(handle, tick)
     except UnicodeDecodeError as error:
-        raise CatalogueError([RecordError(0, "(file)", f"is not UTF-8 text: {error.reason}")]) from None
+        raise CatalogueError(
+            [RecordError(0, "(file)", f"is not UTF-8 text: {error.reason}")]
+        ) from None
 
 
 def apply_records(
@@ -133,7 +139,9 @@ def _organisation(
     return known[name]
 
 
-def _fill(opportunity: Opportunity, record: OpportunityRecord, organisation: Organisation | None) -> None:
+def _fill(
+    opportunity: Opportunity, record: OpportunityRecord, organisation: Organisation | None
+) -> None:
     opportunity.organisation = organisation
     for name in _COPIED_FIELDS:
         setattr(opportunity, name, getattr(record, name))

@@ -9,7 +9,16 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Numeric, String, Text,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-KINDS = ("course", "workshop", "event", "volunteering", "programme", "club", "internship", "project")
+KINDS = (
+    "course",
+    "workshop",
+    "event",
+    "volunteering",
+    "programme",
+    "club",
+    "internship",
+    "project",
+)
 AUDIENCES = ("youth", "seniors", "migrants", "adults", "children", "families", "everyone")
 
 

@@ -57,7 +57,9 @@ class OpportunityRecord:
     @property
     def record_hash(self) -> str:
         """A digest of everything the record says: an unchanged record is not rewritten."""
-        data = {k: (str(v) if isinstance(v, datetime | Decimal) else v) for k, v in asdict(self).items()}
+        data = {
+            k: (str(v) if isinstance(v, datetime | Decimal) else v) for k, v in asdict(self).items()
+        }
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -93,7 +95,7 @@ class _Reader:
         if isinstance(value, str):  # one plain string: taken as Slovenian
             value = {"sl": value}
         if not isinstance(value, dict):
-            raise self.fail(field, "must be an object like {\"sl\": …, \"en\": …}")
+            raise self.fail(field, 'must be an object like {"sl": …, "en": …}')
         unknown = sorted(set(value) - set(LANGS))
         if unknown:
             raise self.fail(f"{field}.{unknown[0]}", "unknown language (use 'sl' or 'en')")
@@ -133,7 +135,9 @@ class _Reader:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            raise self.fail(field, f"'{value}' is not a date-time like 2026-12-03T17:00:00+01:00")
+            raise self.fail(
+                field, f"'{value}' is not a date-time like 2026-12-03T17:00:00+01:00"
+            ) from None
         if moment.tzinfo is None:
             raise self.fail(field, f"'{value}' has no UTC offset (add e.g. +01:00)")
         return moment
@@ -217,7 +221,9 @@ def parse_line(line_number: int, raw: str) -> OpportunityRecord:
             raise r.fail("badge", "must be an object with name and criteria")
         badge_reader = _Reader(line_number, badge)
         badge_name_sl, badge_name_en = _prefixed(badge_reader, "badge", "name", 200, True)
-        badge_criteria_sl, badge_criteria_en = _prefixed(badge_reader, "badge", "criteria", 2000, False)
+        badge_criteria_sl, badge_criteria_en = _prefixed(
+            badge_reader, "badge", "criteria", 2000, False
+        )
 
     organisation = r.text(data.get("organisation"), "organisation", 200)
     languages = r.tags("languages")

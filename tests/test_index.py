@@ -27,8 +27,20 @@ class CountingEmbedder:
 
 
 def listing(key: str, title: str, body: str = "", **facts) -> Listing:
-    base = Listing(key=key, title=title, body=body, tags="", audience=frozenset(), languages=frozenset(),
-                   online=False, price_eur=None, starts_at=None, ends_at=None, lat=46.05, lon=14.5)
+    base = Listing(
+        key=key,
+        title=title,
+        body=body,
+        tags="",
+        audience=frozenset(),
+        languages=frozenset(),
+        online=False,
+        price_eur=None,
+        starts_at=None,
+        ends_at=None,
+        lat=46.05,
+        lon=14.5,
+    )
     return replace(base, **facts)
 
 
@@ -49,7 +61,7 @@ def best(index: CatalogueIndex, text: str) -> str:
 
 def test_a_saved_index_loads_without_embedding_again(tmp_path: Path, embedder):
     counting = CountingEmbedder(embedder)
-    index, report = CatalogueIndex.open(counting, tmp_path, ITEMS)
+    _, report = CatalogueIndex.open(counting, tmp_path, ITEMS)
     assert sorted(report.added) == ["a", "b", "c", "d"] and counting.passages == 4
     assert (tmp_path / "vectors.faiss").exists() and (tmp_path / "rows.json").exists()
 
@@ -66,6 +78,7 @@ def test_a_changed_item_is_the_only_one_embedded(tmp_path: Path, embedder):
     changed = [*ITEMS[:3], replace(ITEMS[3], title="Šahovski klub", body="Igramo šah.")]
     counting.passages = 0
     index, report = CatalogueIndex.open(counting, tmp_path, changed)
+    assert len(index) == 4
     assert report.updated == ["d"] and counting.passages == 1
     assert best(index, "šah") == "d"
     assert index.rows == 5 and index.dead == 1  # the old row is dead, nothing was rebuilt

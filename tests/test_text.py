@@ -14,7 +14,9 @@ def test_a_word_typed_without_diacritics_meets_the_catalogue_word():
 
 def test_slovenian_inflections_share_a_stem():
     assert len({stem(fold(w)) for w in ["tečaj", "tečaja", "tečaji", "tečajev", "tečajem"]}) == 1
-    assert len({stem(fold(w)) for w in ["slovenščina", "slovenščine", "slovenski", "Slovenian"]}) == 1
+    assert (
+        len({stem(fold(w)) for w in ["slovenščina", "slovenščine", "slovenski", "Slovenian"]}) == 1
+    )
     assert stem("upokojence") == stem("upokojenci")
 
 

@@ -1,0 +1,99 @@
+"""The command line as other tools use it: import, search, --json and --jsonl."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import DEMO, ROOT
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, warm_cache) -> Path:
+    data = tmp_path_factory.mktemp("cli")
+    target = data / "index" / warm_cache.parent.name
+    target.mkdir(parents=True)
+    shutil.copy(warm_cache, target / "embeddings.sqlite3")
+    done = cli(data, "import", str(DEMO))
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--quiet", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def test_import_reports_what_it_did_and_imports_again_without_embedding(data_dir: Path):
+    done = cli(data_dir, "import", str(DEMO))
+    assert done.returncode == 0
+    assert "0 new, 0 updated" in done.stdout and "0 embedded" in done.stdout
+
+
+def test_a_bad_file_is_refused_naming_line_and_field(data_dir: Path, tmp_path: Path):
+    lines = DEMO.read_text(encoding="utf-8").splitlines()[:3]
+    record = json.loads(lines[2])
+    record["location"]["lat"] = 123.0
+    lines[2] = json.dumps(record, ensure_ascii=False)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    done = cli(data_dir, "import", str(bad))
+    assert done.returncode == 1
+    assert "line 3, field 'location.lat'" in done.stderr and "unchanged" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_search_json_gives_ids_scores_and_distances(data_dir: Path):
+    done = cli(data_dir, "search", "robotika", "--near", "46.07,14.49", "--json", "--limit", "3")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert len(answer["results"]) == 3
+    assert answer["results"][0]["id"] == "lj-0013"
+    assert answer["results"][0]["distance_km"] < 2
+    assert {"id", "score", "distance_km"} <= set(answer["results"][0])
+
+
+def test_search_near_a_place_name(data_dir: Path):
+    done = cli(data_dir, "search", "tečaj slovenščine", "--near", "Maribor", "--json")
+    assert json.loads(done.stdout)["results"][0]["id"] == "mb-0001"
+    unknown = cli(data_dir, "search", "tečaj", "--near", "Atlantis")
+    assert unknown.returncode == 2 and "unknown place" in unknown.stderr
+
+
+def test_search_prints_readable_text_in_the_chosen_language(data_dir: Path):
+    sl = cli(data_dir, "search", "robotski krožek", "--lang", "sl", "--limit", "2")
+    en = cli(data_dir, "search", "robotski krožek", "--lang", "en", "--limit", "2")
+    assert "Robotski krožek za osnovnošolce" in sl.stdout and "brezplačno" in sl.stdout
+    assert "Robotics" in en.stdout and "free" in en.stdout
+
+
+def test_jsonl_answers_every_line_in_order(data_dir: Path):
+    queries = [
+        {"text": "robotika", "near": {"lat": 46.07, "lon": 14.49}, "lang": "sl"},
+        {"text": "e-uprava", "near": None, "lang": "sl"},
+        "not an object",
+        {"text": "", "near": None},
+        {"text": "tečaj slovenščine", "near": {"lat": 146.0, "lon": 14.5}},
+    ]
+    stdin = "\n".join(json.dumps(q, ensure_ascii=False) for q in queries) + "\n{broken\n"
+    done = cli(data_dir, "search", "--jsonl", stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(x) for x in done.stdout.splitlines()]
+    assert len(answers) == 6
+    assert answers[0]["results"][0]["id"] == "lj-0013"
+    assert answers[1]["results"][0]["id"] in {"lj-0026", "kr-0001"}
+    assert "error" in answers[2] and answers[3]["results"] == []
+    assert "error" in answers[4] and "error" in answers[5]

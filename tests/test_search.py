@@ -1,0 +1,159 @@
+"""Search stories over the demo catalogue, as the people who use colbot would search."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from index.geo import GeoPoint
+from index.search import SearchRequest
+from store.models import Opportunity
+
+from .conftest import NOW
+
+FUZINE = GeoPoint(46.0525, 14.5620)
+SISKA = GeoPoint(46.0700, 14.4900)
+NEW_YORK = GeoPoint(40.7128, -74.0060)
+PAST = {"lj-0056", "lj-0057", "mb-0004"}
+
+
+@pytest.fixture(scope="module")
+def find(shared_demo_service):
+    def run(text, **options):
+        options.setdefault("now", NOW)
+        result, found = shared_demo_service.search(SearchRequest(text=text, **options))
+        return result, [item.opportunity for item in found]
+
+    return run
+
+
+def keys(opportunities):
+    return [o.external_id for o in opportunities]
+
+
+def test_a_teenager_in_siska_finds_the_robotics_club_next_door(find):
+    result, found = find("robotika v Šiški")
+    assert result.place is not None and result.place.name == "Šiška"
+    assert keys(found)[0] == "lj-0013"
+    assert result.hits[0].distance_km < 1.5
+
+
+def test_a_migrant_asking_in_ukrainian_gets_free_slovenian_lessons(find):
+    result, found = find("Де можна безкоштовно вивчати словенську мову?")
+    assert result.understood.free
+    assert found and all(o.price_eur in (None, 0) for o in found)
+    assert {"lj-0001", "lj-0002", "lj-0005", "lj-0007", "on-0002"} & set(keys(found)[:3])
+
+
+def test_a_word_without_diacritics_finds_the_computer_course(find):
+    _, found = find("racunalnik za starejse")
+    assert "lj-0031" in keys(found)[:3]
+
+
+def test_rare_exact_words_count(find):
+    assert keys(find("e-uprava")[1])[0] in {"lj-0026", "kr-0001"}
+    assert keys(find("tečaj slovenščine A2")[1])[0] == "lj-0002"
+
+
+def test_with_a_point_the_nearest_relevant_course_comes_first(find):
+    result, found = find("tečaj slovenščine", near=FUZINE)
+    assert keys(found)[0] == "lj-0007"
+    near = [h.distance_km for h in result.hits if h.distance_km is not None]
+    assert near[0] < 1.0
+
+
+def test_a_town_named_in_the_text_ranks_its_courses_first(find):
+    result, found = find("tečaj slovenščine v Mariboru")
+    assert result.place.name == "Maribor"
+    assert keys(found)[0] == "mb-0001"
+
+
+def test_past_events_are_never_shown(find):
+    for text in (
+        "pametni telefon za starejše jesenska delavnica",
+        "hekaton za mlade",
+        "slovenščina Maribor jesen",
+    ):
+        _, found = find(text, limit=100)
+        assert not PAST & set(keys(found)), text
+
+
+def test_online_items_are_never_near_but_still_shown(find):
+    result, found = find("spletni tečaj slovenščine na daljavo", near=SISKA, limit=10)
+    assert "on-0001" in keys(found)
+    online = [h for h, o in zip(result.hits, found, strict=True) if o.online]
+    assert online and all(h.distance_km is None for h in online)
+
+
+def test_free_in_the_query_keeps_only_free_items(find):
+    result, found = find("brezplačen tečaj slovenščine", limit=20)
+    assert result.understood.free
+    assert found and all(o.price_eur is None or o.price_eur == 0 for o in found)
+
+
+def test_this_week_keeps_what_happens_this_week(find):
+    result, found = find("kaj je ta teden za starejše", limit=20)
+    assert result.understood.this_week and found
+    end_of_week = NOW + timedelta(days=7)
+    assert all(o.starts_at is not None and o.starts_at < end_of_week for o in found)
+    assert "lj-0024" in keys(found)
+
+
+def test_explicit_filters_are_hard(find):
+    _, found = find("tečaj", audience=frozenset({"seniors"}), limit=50)
+    assert found and all({"seniors", "everyone"} & set(o.audience) for o in found)
+    _, found = find("tečaj", online=True, limit=50)
+    assert found and all(o.online for o in found)
+    _, found = find("tečaj", languages=frozenset({"en"}), limit=50)
+    assert found and all("en" in o.languages for o in found)
+
+
+def test_pages_do_not_repeat(find):
+    first, _ = find("tečaj", limit=5)
+    second, _ = find("tečaj", limit=5, offset=5)
+    assert first.total == second.total > 10
+    assert not {h.key for h in first.hits} & {h.key for h in second.hits}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "tečaj " * 2000,
+        "🙂🎉🤖",
+        "أين يمكنني تعلم اللغة السلوفينية مجانا؟",
+        "Где бесплатно учить словенский?",
+        "'; DROP TABLE opportunity; --",
+        "<script>alert('x')</script><b>tečaj</b>",
+        "\x00\x01 robotika",
+    ],
+)
+def test_bad_input_never_crashes(find, shared_demo_service, text):
+    result, found = find(text)
+    assert len(found) <= 5
+    if not text.strip():
+        assert result.notices == ["empty_query"] and not found
+    if text == "🙂🎉🤖":
+        assert result.notices == ["no_words"] and not found
+    with shared_demo_service.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Opportunity)) >= 60
+
+
+def test_a_point_outside_slovenia_is_answered_with_a_notice(find):
+    result, found = find("tečaj slovenščine", near=NEW_YORK)
+    assert "outside_slovenia" in result.notices
+    assert found
+
+
+def test_a_place_alone_lists_what_is_near_it(find):
+    result, found = find("v Šiški", limit=5)
+    assert result.place.name == "Šiška" and found
+    distances = [h.distance_km for h in result.hits]
+    assert distances == sorted(distances)
+
+
+def test_the_answer_uses_the_moment_given(find):
+    later = datetime(2027, 6, 1, 12, 0, tzinfo=NOW.tzinfo)
+    _, found = find("tečaj slovenščine A2", now=later, limit=50)
+    assert "lj-0002" not in keys(found)  # ended in March 2027
