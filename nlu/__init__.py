@@ -1,0 +1,1 @@
+"""Understanding messages: intents, entities and language (the embedded interpreter or Rasa)."""
