@@ -51,6 +51,13 @@ class Place:
     point: GeoPoint
     city: str | None = None
 
+    @property
+    def radius_km(self) -> float:
+        """How far from its centre a place still counts as 'in' it."""
+        if self.kind == "district":
+            return 1.0
+        return 6.0 if self.name == "Ljubljana" else 3.0
+
 
 @dataclass(frozen=True)
 class PlaceMention:
@@ -112,6 +119,18 @@ class Gazetteer:
                 if ambiguous and not after_preposition:
                     continue
                 return PlaceMention(place, start, start + length)
+        return self._find_inflected(tokens)
+
+    def _find_inflected(self, tokens: list[str]) -> PlaceMention | None:
+        """A one-word place with an ending the gazetteer lacks ("Мариборе", "Ljubljanom"):
+        a word that extends a known form of five letters or more by one or two letters."""
+        for start, token in enumerate(tokens):
+            for cut in (1, 2):
+                if len(token) - cut < 5:
+                    break
+                hit = self._forms.get((token[:-cut],))
+                if hit is not None and not hit[1]:
+                    return PlaceMention(hit[0], start, start + 1)
         return None
 
     def lookup(self, name: str) -> Place | None:

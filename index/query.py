@@ -4,6 +4,7 @@ audience, language of instruction) and the domain words of other languages it co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import yaml
 
 from index.geo import Gazetteer, PlaceMention
 from index.text import fold, terms, words
+from index.when import Window, window_in
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 
@@ -46,27 +48,6 @@ ONLINE_WORDS = (
     "الإنترنت",
 )
 ONLINE_TOPICS = ("bank", "safet", "secur", "varn", "prevar", "scam", "shop", "nakup", "bancni")
-THIS_WEEK = (
-    ("ta", "teden"),
-    ("this", "week"),
-    ("ovaj", "tjedan"),
-    ("ove", "nedelje"),
-    ("ove", "sedmice"),
-    ("ovaj", "sedmic"),
-    ("цього", "тиж"),
-    ("на", "цьому", "тиж"),
-    ("на", "этои", "недел"),
-    ("эта", "недел"),
-    ("этои", "недел"),
-    ("هذا", "الاسبوع"),
-    ("هذا", "الأسبوع"),
-    ("kete", "jave"),
-    ("kete", "javë"),
-    ("ta", "tednu"),
-    ("tega", "tedna"),
-    ("ta", "vikend"),
-    ("this", "weekend"),
-)
 AUDIENCE_WORDS = {
     "seniors": (
         "starejs",
@@ -136,7 +117,9 @@ AUDIENCE_WORDS = {
         "kids",
         "djec",
         "djet",
-        "dece",
+        "deca",
+        "decu",
+        "decom",
         "дит",
         "дет",
         "أطفال",
@@ -185,22 +168,34 @@ LANGUAGE_WORDS = {
 class Concept:
     name: str
     expand: tuple[str, ...]
-    surface: tuple[str, ...]
+    surface: tuple[str, ...]  # word beginnings (or phrases of them) in any language
+    exact: tuple[str, ...] = ()  # short or risky words that count only whole ("cv", "ai", "a1")
 
 
 class Lexicon:
     """Concepts with their words in many languages; a query word that starts with a surface
-    form brings the concept's Slovenian and English words into the lexical query."""
+    form (or equals an exact one) brings the concept's Slovenian and English words into the
+    lexical query."""
 
     def __init__(self, concepts: list[Concept]) -> None:
         self.concepts = concepts
-        self._surfaces = sorted(
-            ((fold(s), c) for c in concepts for s in c.surface if len(fold(s)) >= 3),
-            key=lambda pair: -len(pair[0]),
-        )
-        self._by_first: dict[str, list[tuple[str, Concept]]] = {}
-        for surface, concept in self._surfaces:
-            self._by_first.setdefault(surface[:2], []).append((surface, concept))
+        self._prefixes: dict[str, list[tuple[str, Concept]]] = {}
+        self._exact: dict[str, Concept] = {}
+        self._phrases: list[tuple[tuple[str, ...], Concept]] = []
+        for concept in concepts:
+            for surface in concept.surface:
+                parts = tuple(words(surface))
+                if len(parts) > 1:
+                    self._phrases.append((parts, concept))
+                elif parts and len(parts[0]) >= 3:
+                    self._prefixes.setdefault(parts[0][:2], []).append((parts[0], concept))
+                elif parts:
+                    self._exact.setdefault(parts[0], concept)
+            for word in concept.exact:
+                for part in words(word):
+                    self._exact.setdefault(part, concept)
+        for bucket in self._prefixes.values():
+            bucket.sort(key=lambda pair: -len(pair[0]))
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
@@ -211,6 +206,7 @@ class Lexicon:
                     name=str(item["concept"]),
                     expand=tuple(str(x) for x in item.get("expand") or ()),
                     surface=tuple(str(x) for x in item.get("surface") or ()),
+                    exact=tuple(str(x) for x in item.get("exact") or ()),
                 )
                 for item in data["concepts"]
             ]
@@ -218,10 +214,23 @@ class Lexicon:
 
     def concepts_in(self, folded_words: list[str]) -> list[Concept]:
         found: list[Concept] = []
+
+        def add(concept: Concept) -> None:
+            if concept not in found:
+                found.append(concept)
+
         for word in folded_words:
-            for surface, concept in self._by_first.get(word[:2], ()):
-                if word.startswith(surface) and concept not in found:
-                    found.append(concept)
+            if word in self._exact:
+                add(self._exact[word])
+            for surface, concept in self._prefixes.get(word[:2], ()):
+                if word.startswith(surface):
+                    add(concept)
+                    break
+        for parts, concept in self._phrases:
+            n = len(parts)
+            for i in range(len(folded_words) - n + 1):
+                if all(folded_words[i + j].startswith(parts[j]) for j in range(n)):
+                    add(concept)
                     break
         return found
 
@@ -238,7 +247,7 @@ class Understanding:
     place: PlaceMention | None = None
     free: bool = False
     online: bool = False
-    this_week: bool = False
+    window: Window | None = None
     audience: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     concepts: tuple[str, ...] = ()
@@ -249,7 +258,7 @@ class Understanding:
             "place": self.place.place.name if self.place else None,
             "free": self.free,
             "online": self.online,
-            "this_week": self.this_week,
+            "when": self.window.name if self.window else None,
             "audience": sorted(self.audience),
             "languages": sorted(self.languages),
             "concepts": list(self.concepts),
@@ -274,8 +283,27 @@ def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
 EXPANSION_WEIGHT = 0.5
 
 
-def understand(text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None) -> Understanding:
-    tokens = words(text)
+_ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل")
+
+
+def query_words(text: str) -> list[str]:
+    """Folded words, and Arabic words also without their clitic prefixes ("للمهاجرين" →
+    "مهاجرين"), so that prefixes of the lexicon and the filters can match them."""
+    out = []
+    for word in words(text):
+        out.append(word)
+        if "\u0600" <= word[:1] <= "\u06ff":
+            for clitic in _ARABIC_CLITICS:
+                if word.startswith(clitic) and len(word) - len(clitic) >= 3:
+                    out.append(word[len(clitic) :])
+                    break
+    return out
+
+
+def understand(
+    text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None, now: datetime
+) -> Understanding:
+    tokens = query_words(text)
     place = gazetteer.find(text) if gazetteer else None
 
     free_at = _has_prefix(tokens, FREE_WORDS)
@@ -287,7 +315,7 @@ def understand(text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None) 
     if online_at is not None:
         following = tokens[online_at + 1] if online_at + 1 < len(tokens) else ""
         online = not following.startswith(ONLINE_TOPICS)
-    this_week = any(_has_phrase(tokens, phrase) for phrase in THIS_WEEK)
+    window = window_in(tokens, now)
     audience = frozenset(
         name
         for name, prefixes in AUDIENCE_WORDS.items()
@@ -311,7 +339,7 @@ def understand(text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None) 
         place=place,
         free=free,
         online=online,
-        this_week=this_week,
+        window=window,
         audience=audience,
         languages=languages,
         concepts=tuple(c.name for c in concepts),

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
-from index.geo import Gazetteer, GeoPoint, Place, distances_km
+from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
 from index.query import Lexicon, Understanding, understand
-from index.text import terms
+from index.text import terms, words
+from index.when import this_week
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 MAX_QUERY_CHARS = 1000
@@ -29,7 +30,8 @@ LEXICAL_WEIGHT = 0.4
 DENSE_BAND = 0.12  # cosine below the best by more than this counts as unrelated
 AUDIENCE_BOOST = 0.08
 LANGUAGE_BOOST = 0.08
-ONLINE_BOOST = 0.15
+ONLINE_BOOST = 0.4
+WHEN_BOOST = 0.5
 GEO_WEIGHT = 0.12
 GEO_SCALE_KM = 3.0
 NOT_NEAR_KM = 25.0  # online items and items without a place rank as if this far away
@@ -78,12 +80,6 @@ def clean_query(text: str) -> str:
     return text[:MAX_QUERY_CHARS]
 
 
-def week_end(now: datetime) -> datetime:
-    local = now.astimezone(LJUBLJANA)
-    sunday = local.date() + timedelta(days=6 - local.weekday())
-    return datetime.combine(sunday, datetime.max.time(), tzinfo=LJUBLJANA)
-
-
 class CatalogueSearch:
     """The search service: an index plus the gazetteer and lexicon that read queries."""
 
@@ -102,7 +98,7 @@ class CatalogueSearch:
         now = request.now or datetime.now(UTC)
         notices: list[str] = []
         understood = (
-            understand(text, self.gazetteer, self.lexicon)
+            understand(text, self.gazetteer, self.lexicon, now)
             if request.understand
             else Understanding()
         )
@@ -114,9 +110,10 @@ class CatalogueSearch:
             understood,
             free=understood.free or request.free,
             online=understood.online or request.online,
-            this_week=understood.this_week or request.this_week,
+            window=this_week(now) if request.this_week else understood.window,
         )
         has_words = bool(_HAS_WORD.search(text))
+        browsing = near is not None and not self._topic_terms(text, understood)
         if not has_words and near is None:
             notices.append("empty_query" if not text else "no_words")
             return SearchResult([], 0, wanted, near, place, notices)
@@ -127,7 +124,7 @@ class CatalogueSearch:
         if not mask.any():
             return SearchResult([], 0, wanted, near, place, notices)
 
-        if has_words:
+        if not browsing:
             query_vector = self.index.embedder.embed_queries([text])[0]
             query_terms = {t: 1.0 for t in terms(text)}
             for term, weight in wanted.expansion.items():
@@ -136,20 +133,25 @@ class CatalogueSearch:
             candidates = self._candidates(query_vector, lexical, mask)
             dense = self.index.vectors.similarities(query_vector, candidates)
             relevance = self._relevance(dense, lexical[candidates])
-        else:  # a place or a point alone: everything near it
+        else:  # a place or a point alone: everything near it, nearest first
             candidates = np.flatnonzero(mask)
-            relevance = np.full(len(candidates), 0.5, dtype=np.float64)
+            relevance = np.full(len(candidates), 1.0, dtype=np.float64)
 
-        relevance = relevance + self._boosts(candidates, wanted, request)
-        keep = relevance >= MIN_RELEVANCE if has_words else np.ones(len(candidates), bool)
+        relevance = relevance + self._boosts(candidates, wanted, request, now)
+        keep = relevance >= MIN_RELEVANCE
         candidates, relevance = candidates[keep], relevance[keep]
 
         score = relevance.copy()
         distance = np.full(len(candidates), np.nan)
         if near is not None and len(candidates):
             distance = distances_km(near, cols["lat"][candidates], cols["lon"][candidates])
-            effective = np.where(np.isnan(distance), NOT_NEAR_KM, distance)
+            radius = place.radius_km if place is not None and request.near is None else 0.0
+            effective = np.where(
+                np.isnan(distance), NOT_NEAR_KM, np.maximum(distance - radius, 0.0)
+            )
             score = relevance - GEO_WEIGHT * np.log1p(effective / GEO_SCALE_KM)
+            if browsing:
+                score = -np.where(np.isnan(distance), NOT_NEAR_KM, distance)
 
         order = np.argsort(-score, kind="stable")
         page = order[request.offset : request.offset + max(request.limit, 0)]
@@ -165,6 +167,15 @@ class CatalogueSearch:
         return SearchResult(hits, len(candidates), wanted, near, place, notices)
 
     # ---- pieces ---------------------------------------------------------------------------
+    @staticmethod
+    def _topic_terms(text: str, understood: Understanding) -> list[str]:
+        """The query's words less the place it names: empty for "v Šiški" alone."""
+        if understood.place is None:
+            return terms(text)
+        tokens = words(text)
+        rest = tokens[: understood.place.start] + tokens[understood.place.end :]
+        return [t for t in terms(" ".join(rest)) if t not in PREPOSITIONS]
+
     def _mask(self, request: SearchRequest, wanted: Understanding, now: datetime) -> np.ndarray:
         cols = self.index.columns
         mask = cols["alive"].copy()
@@ -178,10 +189,11 @@ class CatalogueSearch:
             mask &= ~(cols["price"] > 0)
         if request.online:
             mask &= cols["online"]
-        if wanted.this_week:
-            last = week_end(now).timestamp()
-            begins = np.where(np.isnan(starts), np.inf, starts)
-            mask &= begins <= last
+        if wanted.window is not None:  # dated items outside the window go; ongoing ones stay
+            with np.errstate(invalid="ignore"):
+                last = np.where(np.isnan(ends), starts, ends)
+                mask &= ~(starts > wanted.window.ends.timestamp())
+                mask &= ~(last < wanted.window.starts.timestamp())
         if request.audience:
             bits = sum(AUDIENCE_BITS.get(a, 0) for a in request.audience | {"everyone"})
             mask &= (cols["audience"] & bits) != 0
@@ -216,7 +228,7 @@ class CatalogueSearch:
         return DENSE_WEIGHT * dense_part + LEXICAL_WEIGHT * lexical_part
 
     def _boosts(
-        self, rows: np.ndarray, wanted: Understanding, request: SearchRequest
+        self, rows: np.ndarray, wanted: Understanding, request: SearchRequest, now: datetime
     ) -> np.ndarray:
         cols = self.index.columns
         boost = np.zeros(len(rows))
@@ -228,4 +240,8 @@ class CatalogueSearch:
             boost += LANGUAGE_BOOST * ((cols["languages"][rows] & bits) != 0)
         if wanted.online and not request.online:
             boost += ONLINE_BOOST * cols["online"][rows]
+        if wanted.window is not None:  # dated items in the window before the ongoing ones
+            with np.errstate(invalid="ignore"):
+                dated = cols["starts"][rows] <= wanted.window.ends.timestamp()
+            boost += WHEN_BOOST * dated
         return boost

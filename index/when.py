@@ -1,0 +1,132 @@
+"""Time in a query: "this week", "at the weekend", "today", "tomorrow", "in December" — in
+Slovenian, English, B/C/S, Russian, Ukrainian, Arabic and Albanian — as a window of dates in
+Europe/Ljubljana."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str  # this_week | weekend | today | tomorrow | month-N
+    starts: datetime
+    ends: datetime
+
+
+# Folded word beginnings; a phrase matches consecutive words.
+THIS_WEEK = [
+    ("ta", "teden"),
+    ("ta", "tednu"),
+    ("tega", "tedna"),
+    ("this", "week"),
+    ("ovaj", "tjedan"),
+    ("ove", "nedelje"),
+    ("ove", "sedmice"),
+    ("ovu", "sedmicu"),
+    ("ovog", "tjedna"),
+    ("цього", "тиж"),
+    ("на", "цьому", "тиж"),
+    ("на", "этои", "недел"),
+    ("эта", "недел"),
+    ("этои", "недел"),
+    ("هذا", "الاسبوع"),
+    ("هذا", "اسبوع"),
+    ("kete", "jave"),
+    ("javen", "e"),
+]
+WEEKEND = [
+    ("vikend",),
+    ("weekend",),
+    ("викенд",),
+    ("выходн",),
+    ("вихідн",),
+    ("ويكند",),
+    ("الويكند",),
+    ("عطلة", "نهاية", "الاسبوع"),
+    ("fundjav",),
+    ("konec", "tedna"),
+]
+TODAY = [
+    ("danes",),
+    ("today",),
+    ("tonight",),
+    ("danas",),
+    ("večeras",),
+    ("сегодня",),
+    ("сьогодні",),
+    ("اليوم",),
+    ("sot",),
+    ("nocoj",),
+]
+TOMORROW = [("jutri",), ("tomorrow",), ("sutra",), ("завтра",), ("غدا",), ("neser",)]
+MONTHS: dict[int, tuple[str, ...]] = {
+    1: ("januar", "january", "sijecanj", "sijecnj", "январ", "січ", "يناير", "janar"),
+    2: ("februar", "february", "veljac", "феврал", "лют", "فبراير", "shkurt"),
+    3: ("marec", "marc", "mart", "ozujak", "ozujk", "март", "берез", "مارس"),
+    4: ("april", "travanj", "travnj", "апрел", "квіт", "ابريل", "prill"),
+    5: ("svibanj", "svibnj", "мая", "травн", "мае", "مايو"),
+    6: ("junij", "june", "juna", "junu", "lipanj", "lipnj", "июн", "черв", "يونيو", "qershor"),
+    7: ("julij", "july", "jula", "julu", "srpanj", "srpnj", "июл", "лип", "يوليو", "korrik"),
+    8: ("avgust", "august", "kolovoz", "август", "серп", "اغسطس", "gusht"),
+    9: ("septemb", "septemba", "rujan", "rujna", "сентябр", "верес", "سبتمبر", "shtator"),
+    10: ("oktob", "october", "listopad", "октябр", "жовт", "اكتوبر", "tetor"),
+    11: ("novemb", "studeni", "studenog", "studenom", "ноябр", "листопад", "نوفمبر", "nentor"),
+    12: ("decemb", "prosin", "декабр", "грудень", "грудні", "грудня", "ديسمبر", "dhjetor"),
+}
+MONTH_EXACT = {"maj": 5, "maja": 5, "maju": 5, "may": 5, "mars": 3, "march": 3, "mai": 5, "май": 5}
+
+
+def _day(d: date, end: bool = False) -> datetime:
+    return datetime.combine(d, time.max if end else time.min, tzinfo=LJUBLJANA)
+
+
+def _matches(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if all(_fits(tokens[i + j], phrase[j]) for j in range(n)):
+                return True
+    return False
+
+
+def _fits(token: str, part: str) -> bool:
+    """A word begins with the part; short parts must be the whole word."""
+    return token == part if len(part) <= 3 else token.startswith(part)
+
+
+def window_in(tokens: list[str], now: datetime) -> Window | None:
+    """The time window a query's folded words name, if any."""
+    today = now.astimezone(LJUBLJANA).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    if _matches(tokens, WEEKEND):
+        saturday = sunday - timedelta(days=1)
+        return Window("weekend", _day(max(saturday, today)), _day(sunday, end=True))
+    if _matches(tokens, THIS_WEEK):
+        return Window("this_week", _day(today), _day(sunday, end=True))
+    if _matches(tokens, TOMORROW):
+        tomorrow = today + timedelta(days=1)
+        return Window("tomorrow", _day(tomorrow), _day(tomorrow, end=True))
+    if _matches(tokens, TODAY):
+        return Window("today", _day(today), _day(today, end=True))
+    for token in tokens:
+        month = MONTH_EXACT.get(token) or next(
+            (m for m, prefixes in MONTHS.items() if len(token) > 3 and token.startswith(prefixes)),
+            None,
+        )
+        if month:
+            year = today.year if month >= today.month else today.year + 1
+            first = date(year, month, 1)
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            return Window(f"month-{month}", _day(max(first, today)), _day(last, end=True))
+    return None
+
+
+def this_week(now: datetime) -> Window:
+    today = now.astimezone(LJUBLJANA).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    return Window("this_week", _day(today), _day(sunday, end=True))

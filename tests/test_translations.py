@@ -1,0 +1,67 @@
+"""Every message a user reads exists in Slovenian and English; Slovenian has four plurals."""
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import format_km, format_price, ngettext_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def catalogue(lang: str):
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+def source_messages() -> set[str]:
+    found = set()
+    for folder in ("bot", "actions", "nlu", "index"):
+        for _file, _line, message, _comments, _context in extract_from_dir(ROOT / folder):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_message_in_the_code_is_in_both_catalogues():
+    for lang in ("sl", "en"):
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue(lang) if m.id}
+        missing = source_messages() - ids
+        assert not missing, f"{lang}: run 'make messages-update' and translate: {sorted(missing)}"
+
+
+def test_every_message_is_translated_in_both_languages():
+    for lang in ("sl", "en"):
+        for message in catalogue(lang):
+            if not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(strings), f"{lang}: no translation for {message.id!r}"
+            assert not message.fuzzy, f"{lang}: fuzzy translation for {message.id!r}"
+
+
+def test_slovenian_has_four_plural_forms():
+    ngettext = ngettext_for("sl")
+    forms = [
+        ngettext("{n} opportunity found", "{n} opportunities found", n).format(n=n)
+        for n in (1, 2, 3, 5, 101, 102)
+    ]
+    assert forms == [
+        "1 zadetek",
+        "2 zadetka",
+        "3 zadetki",
+        "5 zadetkov",
+        "101 zadetek",
+        "102 zadetka",
+    ]
+    english = ngettext_for("en")
+    assert (
+        english("{n} opportunity found", "{n} opportunities found", 1).format(n=1)
+        == "1 opportunity found"
+    )
+
+
+def test_prices_and_distances_follow_the_language():
+    assert format_price(0, "sl") == "brezplačno" and format_price(0, "en") == "free"
+    assert format_price(12.5, "sl") == "12,50\xa0€" and format_price(12.5, "en") == "€12.50"
+    assert format_km(1.25, "sl") == "1,2 km" and format_km(1.25, "en") == "1.2 km"
