@@ -265,9 +265,16 @@ class Understanding:
         }
 
 
+@lru_cache(maxsize=64)
+def _folded(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(p) for p in prefixes)
+
+
 def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
+    """The position of the first word that begins with one of the (folded) prefixes."""
+    folded = _folded(prefixes)
     for i, token in enumerate(tokens):
-        if token.startswith(prefixes):
+        if token.startswith(folded):
             return i
     return None
 
@@ -314,7 +321,7 @@ def understand(
     online_at = _has_prefix(tokens, ONLINE_WORDS)
     if online_at is not None:
         following = tokens[online_at + 1] if online_at + 1 < len(tokens) else ""
-        online = not following.startswith(ONLINE_TOPICS)
+        online = not following.startswith(_folded(ONLINE_TOPICS))
     window = window_in(tokens, now)
     audience = frozenset(
         name

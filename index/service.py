@@ -122,7 +122,8 @@ class CatalogueService:
     # ---- catalogue ----------------------------------------------------------------------------
     def import_file(self, path: Path, prune: bool = False) -> tuple[ImportReport, SyncReport]:
         """Import a catalogue file (all or nothing), then bring the index up to date."""
-        lines = sum(1 for _ in path.open("rb"))
+        with path.open("rb") as handle:
+            lines = sum(1 for _ in handle)
         with _progress(self.progress, "checking", lines) as tick:
             records = read_catalogue_file(path, tick)
         with (

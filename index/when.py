@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from index.text import fold
+
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 
 
@@ -19,7 +21,7 @@ class Window:
 
 
 # Folded word beginnings; a phrase matches consecutive words.
-THIS_WEEK = [
+_THIS_WEEK = [
     ("ta", "teden"),
     ("ta", "tednu"),
     ("tega", "tedna"),
@@ -39,7 +41,7 @@ THIS_WEEK = [
     ("kete", "jave"),
     ("javen", "e"),
 ]
-WEEKEND = [
+_WEEKEND = [
     ("vikend",),
     ("weekend",),
     ("викенд",),
@@ -51,7 +53,7 @@ WEEKEND = [
     ("fundjav",),
     ("konec", "tedna"),
 ]
-TODAY = [
+_TODAY = [
     ("danes",),
     ("today",),
     ("tonight",),
@@ -63,8 +65,8 @@ TODAY = [
     ("sot",),
     ("nocoj",),
 ]
-TOMORROW = [("jutri",), ("tomorrow",), ("sutra",), ("завтра",), ("غدا",), ("neser",)]
-MONTHS: dict[int, tuple[str, ...]] = {
+_TOMORROW = [("jutri",), ("tomorrow",), ("sutra",), ("завтра",), ("غدا",), ("neser",)]
+_MONTHS: dict[int, tuple[str, ...]] = {
     1: ("januar", "january", "sijecanj", "sijecnj", "январ", "січ", "يناير", "janar"),
     2: ("februar", "february", "veljac", "феврал", "лют", "فبراير", "shkurt"),
     3: ("marec", "marc", "mart", "ozujak", "ozujk", "март", "берез", "مارس"),
@@ -78,7 +80,27 @@ MONTHS: dict[int, tuple[str, ...]] = {
     11: ("novemb", "studeni", "studenog", "studenom", "ноябр", "листопад", "نوفمبر", "nentor"),
     12: ("decemb", "prosin", "декабр", "грудень", "грудні", "грудня", "ديسمبر", "dhjetor"),
 }
-MONTH_EXACT = {"maj": 5, "maja": 5, "maju": 5, "may": 5, "mars": 3, "march": 3, "mai": 5, "май": 5}
+_MONTH_EXACT = {
+    "maj": 5,
+    "maja": 5,
+    "maju": 5,
+    "may": 5,
+    "mars": 3,
+    "march": 3,
+    "mai": 5,
+    "май": 5,
+    "мае": 5,
+    "мая": 5,
+}
+
+
+# Folded as query words are (no case, no diacritics).
+THIS_WEEK, WEEKEND, TODAY, TOMORROW = (
+    [tuple(fold(w) for w in phrase) for phrase in phrases]
+    for phrases in (_THIS_WEEK, _WEEKEND, _TODAY, _TOMORROW)
+)
+MONTHS = {month: tuple(fold(w) for w in words) for month, words in _MONTHS.items()}
+MONTH_EXACT = {fold(w): month for w, month in _MONTH_EXACT.items()}
 
 
 def _day(d: date, end: bool = False) -> datetime:

@@ -1,0 +1,129 @@
+"""Reading queries: places, filters and times in the languages people write to colbot in."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from index.geo import default_gazetteer, parse_point
+from index.query import default_lexicon, understand
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Ljubljana"))  # a Monday
+
+
+def read(text: str):
+    return understand(text, default_gazetteer(), default_lexicon(), NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("robotika v Šiški", "Šiška"),
+        ("robotika v siski", "Šiška"),
+        ("clubs near Bežigrad", "Bežigrad"),
+        ("tečaj slovenščine v Mariboru", "Maribor"),
+        ("курси словенської в Мариборі", "Maribor"),
+        ("что есть для молодежи в Мариборе", "Maribor"),
+        ("kurs u Ljubljani", "Ljubljana"),
+        ("delavnica na Viču", "Vič"),
+        ("tečaj v Polju", "Polje"),
+    ],
+)
+def test_places_are_found_in_their_inflected_forms(text, place):
+    mention = read(text).place
+    assert mention is not None and mention.place.name == place
+
+
+@pytest.mark.parametrize(
+    "text", ["polje tečaj", "kranjski tečaj", "center za pomoč", "vic za otroke"]
+)
+def test_everyday_words_are_not_places_without_a_preposition(text):
+    assert read(text).place is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "brezplačen tečaj",
+        "free course",
+        "besplatni kurs",
+        "безкоштовні уроки",
+        "бесплатно",
+        "دورة مجانية",
+        "kurs falas",
+    ],
+)
+def test_free_is_understood_in_every_language(text):
+    assert read(text).free
+
+
+def test_free_time_is_not_free_of_charge():
+    assert not read("free time activities").free
+
+
+@pytest.mark.parametrize(
+    ("text", "online"),
+    [
+        ("tečaj na daljavo", True),
+        ("online course", True),
+        ("online banking for seniors", False),
+        ("онлайн курс", True),
+    ],
+)
+def test_online_as_a_wish_but_not_as_a_topic(text, online):
+    assert read(text).online is online
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "first", "last"),
+    [
+        ("kaj je ta teden", "this_week", "2026-11-23", "2026-11-29"),
+        ("what's on this weekend", "weekend", "2026-11-28", "2026-11-29"),
+        ("jutri", "tomorrow", "2026-11-24", "2026-11-24"),
+        ("delavnice v decembru", "month-12", "2026-12-01", "2026-12-31"),
+        ("курсы в январе", "month-1", "2027-01-01", "2027-01-31"),
+        ("أنشطة هذا الأسبوع", "this_week", "2026-11-23", "2026-11-29"),
+    ],
+)
+def test_times_become_windows_of_days(text, window, first, last):
+    understood = read(text).window
+    assert understood.name == window
+    assert (
+        understood.starts.date().isoformat() == first and understood.ends.date().isoformat() == last
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["volunteering for students", "s grudnim djetetom", "tečaj slovenščine"]
+)
+def test_words_that_only_look_like_months_are_not_times(text):
+    assert read(text).window is None
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("tečaj za starejše", "seniors"),
+        ("za upokojence", "seniors"),
+        ("activities for teens", "youth"),
+        ("برنامج للمهاجرين", "migrants"),
+        ("radionica za djecu", "children"),
+        ("курсы для пенсионеров", "seniors"),
+    ],
+)
+def test_audiences_are_read_as_wishes(text, audience):
+    assert audience in read(text).audience
+
+
+def test_other_languages_bring_catalogue_words_into_the_lexical_query():
+    understood = read("ku mund të mësoj sllovenisht falas")
+    assert "slovenian_language" in understood.concepts
+    assert "sloven" in understood.expansion
+
+
+def test_points_are_parsed_and_checked():
+    assert parse_point("46.06,14.51").lat == 46.06
+    assert parse_point("46.06 14.51").lon == 14.51
+    assert parse_point("Šiška") is None
+    with pytest.raises(ValueError):
+        parse_point("95,14")
