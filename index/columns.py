@@ -30,6 +30,7 @@ class Columns:
 
     def __init__(self) -> None:
         self.size = 0
+        self.generation = 0  # changes whenever a row is added or killed
         self._data = {name: np.zeros(64, dtype=dtype) for name, dtype in self.SPEC.items()}
         self.language_bits: dict[str, int] = {}
 
@@ -61,6 +62,8 @@ class Columns:
         d["audience"][row] = sum(AUDIENCE_BITS.get(a, 0) for a in listing.audience)
         d["languages"][row] = sum(self.language_bit(code) for code in listing.languages)
         self.size = max(self.size, row + 1)
+        self.generation += 1
 
     def kill(self, row: int) -> None:
         self._data["alive"][row] = False
+        self.generation += 1

@@ -83,20 +83,56 @@ class LexicalIndex:
     def knows(self, term: str) -> bool:
         return self.df.get(term, 0) > 0
 
-    def scores(self, query: dict[str, float], size: int) -> np.ndarray:
-        """BM25 of every row for weighted query terms (dead rows are left to the caller's mask)."""
-        out = np.zeros(size, dtype=np.float32)
-        if not self.alive:
-            return out
+    def _contribution(
+        self, term: str, weight: float, rows: np.ndarray, tf: np.ndarray
+    ) -> np.ndarray:
         average = max(self._total_length / self.alive, 1.0)
+        norm = K1 * (1.0 - B + B * self._lengths[rows] / average)
+        return (weight * self.idf(term)) * tf * (K1 + 1.0) / (tf + norm)
+
+    def scores(
+        self, query: dict[str, float], size: int, common_share: float = 1.0
+    ) -> tuple[np.ndarray, dict[str, float]]:
+        """BM25 of every row for weighted query terms (dead rows are left to the caller's mask).
+
+        Terms found in more than `common_share` of the rows are not scored here but handed
+        back, to be scored for the candidates only (`scores_for`): in a large catalogue a word
+        like "tečaj" has tens of thousands of postings and decides little.
+        """
+        deferred: dict[str, float] = {}
+        if not self.alive:
+            return np.zeros(size, dtype=np.float64), deferred
+        all_rows, all_parts = [], []
         for term, weight in query.items():
             postings = self._postings(term)
             if postings is None or not self.df.get(term):
                 continue
+            if self.df[term] > common_share * self.alive:
+                deferred[term] = weight
+                continue
             rows, tf = postings
-            norm = K1 * (1.0 - B + B * self._lengths[rows] / average)
-            contribution = (weight * self.idf(term)) * tf * (K1 + 1.0) / (tf + norm)
-            out += np.bincount(rows, weights=contribution, minlength=size)[:size].astype(np.float32)
+            all_rows.append(rows)
+            all_parts.append(self._contribution(term, weight, rows, tf))
+        if not all_rows:
+            return np.zeros(size, dtype=np.float64), deferred
+        weights = np.concatenate(all_parts)
+        return np.bincount(np.concatenate(all_rows), weights=weights, minlength=size)[
+            :size
+        ], deferred
+
+    def scores_for(self, query: dict[str, float], rows: np.ndarray) -> np.ndarray:
+        """BM25 of the given rows only (postings are sorted by row: a binary search each)."""
+        out = np.zeros(len(rows), dtype=np.float64)
+        for term, weight in query.items():
+            postings = self._postings(term)
+            if postings is None or not self.df.get(term):
+                continue
+            posting_rows, tf = postings
+            at = np.searchsorted(posting_rows, rows)
+            at[at >= len(posting_rows)] = 0
+            hit = posting_rows[at] == rows
+            if hit.any():
+                out[hit] += self._contribution(term, weight, rows[hit], tf[at[hit]])
         return out
 
     def vocabulary(self) -> list[str]:

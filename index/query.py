@@ -181,12 +181,12 @@ class Lexicon:
         self.concepts = concepts
         self._prefixes: dict[str, list[tuple[str, Concept]]] = {}
         self._exact: dict[str, Concept] = {}
-        self._phrases: list[tuple[tuple[str, ...], Concept]] = []
+        self._phrases: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}
         for concept in concepts:
             for surface in concept.surface:
                 parts = tuple(words(surface))
                 if len(parts) > 1:
-                    self._phrases.append((parts, concept))
+                    self._phrases.setdefault(parts[0][:2], []).append((parts, concept))
                 elif parts and len(parts[0]) >= 3:
                     self._prefixes.setdefault(parts[0][:2], []).append((parts[0], concept))
                 elif parts:
@@ -226,12 +226,13 @@ class Lexicon:
                 if word.startswith(surface):
                     add(concept)
                     break
-        for parts, concept in self._phrases:
-            n = len(parts)
-            for i in range(len(folded_words) - n + 1):
-                if all(folded_words[i + j].startswith(parts[j]) for j in range(n)):
+        for i, word in enumerate(folded_words):
+            for parts, concept in self._phrases.get(word[:2], ()):
+                n = len(parts)
+                if i + n <= len(folded_words) and all(
+                    folded_words[i + j].startswith(parts[j]) for j in range(n)
+                ):
                     add(concept)
-                    break
         return found
 
 
@@ -280,9 +281,11 @@ def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
 
 
 def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """Consecutive words that begin with the (folded) words of the phrase."""
+    phrase = _folded(phrase)
     n = len(phrase)
     return any(
-        all(tokens[i + j].startswith(fold(phrase[j])) for j in range(n))
+        all(tokens[i + j].startswith(phrase[j]) for j in range(n))
         for i in range(len(tokens) - n + 1)
     )
 

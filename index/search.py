@@ -20,7 +20,8 @@ from index.when import this_week
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 MAX_QUERY_CHARS = 1000
 EXACT_UP_TO = 20_000  # below this many rows every row is scored exactly
-ANN_CANDIDATES = 400
+ANN_CANDIDATES = 64
+COMMON_TERM_SHARE = 0.05  # in a large catalogue, words in more rows than this score candidates only
 LEXICAL_CANDIDATES = 200
 
 # Ranking weights (see README, "How ranking works"); chosen on the reasoning there, checked
@@ -92,6 +93,8 @@ class CatalogueSearch:
         self.index = index
         self.gazetteer = gazetteer
         self.lexicon = lexicon
+        self._current_key: tuple[int, int, int] | None = None
+        self._current_mask = np.zeros(0, dtype=bool)
 
     def search(self, request: SearchRequest) -> SearchResult:
         text = clean_query(request.text)
@@ -129,10 +132,16 @@ class CatalogueSearch:
             query_terms = {t: 1.0 for t in terms(text)}
             for term, weight in wanted.expansion.items():
                 query_terms.setdefault(term, weight)
-            lexical = self.index.lexical.scores(query_terms, n)
+            large = self.index.rows > EXACT_UP_TO
+            lexical, common = self.index.lexical.scores(
+                query_terms, n, COMMON_TERM_SHARE if large else 1.0
+            )
             candidates = self._candidates(query_vector, lexical, mask)
             dense = self.index.vectors.similarities(query_vector, candidates)
-            relevance = self._relevance(dense, lexical[candidates])
+            lexical_part = lexical[candidates]
+            if common:
+                lexical_part = lexical_part + self.index.lexical.scores_for(common, candidates)
+            relevance = self._relevance(dense, lexical_part)
         else:  # a place or a point alone: everything near it, nearest first
             candidates = np.flatnonzero(mask)
             relevance = np.full(len(candidates), 1.0, dtype=np.float64)
@@ -176,15 +185,24 @@ class CatalogueSearch:
         rest = tokens[: understood.place.start] + tokens[understood.place.end :]
         return [t for t in terms(" ".join(rest)) if t not in PREPOSITIONS]
 
+    def _current(self, now: datetime) -> np.ndarray:
+        """Rows alive and not over at `now` (kept for the minute, until the index changes)."""
+        cols = self.index.columns
+        key = (id(cols), cols.generation, int(now.timestamp() // 60))
+        if self._current_key != key:
+            starts, ends = cols["starts"], cols["ends"]
+            today = datetime.combine(
+                now.astimezone(LJUBLJANA).date(), datetime.min.time(), LJUBLJANA
+            )
+            with np.errstate(invalid="ignore"):
+                over = np.where(np.isnan(ends), starts < today.timestamp(), ends < now.timestamp())
+            self._current_mask, self._current_key = cols["alive"] & ~over, key
+        return self._current_mask
+
     def _mask(self, request: SearchRequest, wanted: Understanding, now: datetime) -> np.ndarray:
         cols = self.index.columns
-        mask = cols["alive"].copy()
+        mask = self._current(now).copy()
         starts, ends = cols["starts"], cols["ends"]
-        moment = now.timestamp()
-        today = datetime.combine(now.astimezone(LJUBLJANA).date(), datetime.min.time(), LJUBLJANA)
-        with np.errstate(invalid="ignore"):
-            over = np.where(np.isnan(ends), starts < today.timestamp(), ends < moment)
-        mask &= ~over
         if wanted.free:
             mask &= ~(cols["price"] > 0)
         if request.online:

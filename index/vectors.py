@@ -11,7 +11,7 @@ import numpy as np
 HNSW_FROM = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 64
 
 
 class VectorIndex:

@@ -108,10 +108,14 @@ def _day(d: date, end: bool = False) -> datetime:
 
 
 def _matches(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
-    for phrase in phrases:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if all(_fits(tokens[i + j], phrase[j]) for j in range(n)):
+    for i, token in enumerate(tokens):
+        for phrase in phrases:
+            n = len(phrase)
+            if (
+                _fits(token, phrase[0])
+                and i + n <= len(tokens)
+                and all(_fits(tokens[i + j], phrase[j]) for j in range(1, n))
+            ):
                 return True
     return False
 

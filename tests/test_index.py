@@ -107,8 +107,8 @@ def test_removed_items_are_never_found_and_dead_rows_get_compacted(tmp_path: Pat
     index.sync(ITEMS[:1])
     assert len(index) == 1 and index.dead == 0  # 3 of 4 dead: compacted at once
     assert best(index, "robotika") == "a"
-    lexical = index.lexical.scores({"robots": 1.0, "robots": 1.0}, index.rows)  # noqa: F601
-    assert lexical.sum() == 0
+    lexical, _ = index.lexical.scores({"robot": 1.0, "lego": 1.0}, index.rows)
+    assert lexical[index.columns["alive"]].sum() == 0
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "rows missing", "other embedder"])
