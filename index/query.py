@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from index.geo import Gazetteer, PlaceMention
+from index.phrases import Phrases
 from index.text import fold, terms, words
 from index.when import Window, window_in
 
@@ -143,7 +144,7 @@ AUDIENCE_WORDS = {
         "родител",
     ),
 }
-LANGUAGE_WORDS = {
+_LANGUAGE_WORDS = {
     "en": (
         ("v", "anglescini"),
         ("in", "english"),
@@ -162,6 +163,7 @@ LANGUAGE_WORDS = {
     ),
     "ar": (("v", "arabscini"), ("in", "arabic"), ("بالعربية",), ("باللغة", "العربية")),
 }
+LANGUAGE_WORDS = {code: Phrases(phrases) for code, phrases in _LANGUAGE_WORDS.items()}
 
 
 @dataclass(frozen=True)
@@ -280,16 +282,6 @@ def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
     return None
 
 
-def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    """Consecutive words that begin with the (folded) words of the phrase."""
-    phrase = _folded(phrase)
-    n = len(phrase)
-    return any(
-        all(tokens[i + j].startswith(phrase[j]) for j in range(n))
-        for i in range(len(tokens) - n + 1)
-    )
-
-
 EXPANSION_WEIGHT = 0.5
 
 
@@ -332,9 +324,7 @@ def understand(
         if _has_prefix(tokens, prefixes) is not None
     )
     languages = frozenset(
-        code
-        for code, phrases in LANGUAGE_WORDS.items()
-        if any(_has_phrase(tokens, p) for p in phrases)
+        code for code, phrases in LANGUAGE_WORDS.items() if phrases.found_in(tokens)
     )
 
     concepts = lexicon.concepts_in(tokens) if lexicon else []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from index.phrases import Phrases
 from index.text import fold
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
@@ -94,10 +95,8 @@ _MONTH_EXACT = {
 }
 
 
-# Folded as query words are (no case, no diacritics).
 THIS_WEEK, WEEKEND, TODAY, TOMORROW = (
-    [tuple(fold(w) for w in phrase) for phrase in phrases]
-    for phrases in (_THIS_WEEK, _WEEKEND, _TODAY, _TOMORROW)
+    Phrases(phrases) for phrases in (_THIS_WEEK, _WEEKEND, _TODAY, _TOMORROW)
 )
 MONTHS = {month: tuple(fold(w) for w in words) for month, words in _MONTHS.items()}
 MONTH_EXACT = {fold(w): month for w, month in _MONTH_EXACT.items()}
@@ -107,37 +106,19 @@ def _day(d: date, end: bool = False) -> datetime:
     return datetime.combine(d, time.max if end else time.min, tzinfo=LJUBLJANA)
 
 
-def _matches(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
-    for i, token in enumerate(tokens):
-        for phrase in phrases:
-            n = len(phrase)
-            if (
-                _fits(token, phrase[0])
-                and i + n <= len(tokens)
-                and all(_fits(tokens[i + j], phrase[j]) for j in range(1, n))
-            ):
-                return True
-    return False
-
-
-def _fits(token: str, part: str) -> bool:
-    """A word begins with the part; short parts must be the whole word."""
-    return token == part if len(part) <= 3 else token.startswith(part)
-
-
 def window_in(tokens: list[str], now: datetime) -> Window | None:
     """The time window a query's folded words name, if any."""
     today = now.astimezone(LJUBLJANA).date()
     sunday = today + timedelta(days=6 - today.weekday())
-    if _matches(tokens, WEEKEND):
+    if WEEKEND.found_in(tokens):
         saturday = sunday - timedelta(days=1)
         return Window("weekend", _day(max(saturday, today)), _day(sunday, end=True))
-    if _matches(tokens, THIS_WEEK):
+    if THIS_WEEK.found_in(tokens):
         return Window("this_week", _day(today), _day(sunday, end=True))
-    if _matches(tokens, TOMORROW):
+    if TOMORROW.found_in(tokens):
         tomorrow = today + timedelta(days=1)
         return Window("tomorrow", _day(tomorrow), _day(tomorrow, end=True))
-    if _matches(tokens, TODAY):
+    if TODAY.found_in(tokens):
         return Window("today", _day(today), _day(today, end=True))
     for token in tokens:
         month = MONTH_EXACT.get(token) or next(

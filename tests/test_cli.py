@@ -97,3 +97,22 @@ def test_jsonl_answers_every_line_in_order(data_dir: Path):
     assert answers[1]["results"][0]["id"] in {"lj-0026", "kr-0001"}
     assert "error" in answers[2] and answers[3]["results"] == []
     assert "error" in answers[4] and "error" in answers[5]
+
+
+def test_the_first_start_loads_the_demo_catalogue_and_answers_line_by_line(
+    tmp_path: Path, warm_cache
+):
+    target = tmp_path / "index" / warm_cache.parent.name
+    target.mkdir(parents=True)
+    shutil.copy(warm_cache, target / "embeddings.sqlite3")
+    done = cli(tmp_path, "chat", stdin="robotika v Šiški\n\n🙂\ntečaj slovenščine A2\n")
+    assert done.returncode == 0, done.stderr
+    assert "first start: loading the demo catalogue" in done.stderr
+    answers = done.stdout.split("\n\n")
+    assert "Robotski krožek za osnovnošolce" in answers[0]
+    assert "Napišite, kaj bi se radi naučili" in answers[1]
+    assert "Razumem samo besede" in answers[2]
+    assert "Tečaj slovenščine A2" in answers[3]
+    assert "Traceback" not in done.stderr
+    again = cli(tmp_path, "chat", stdin="e-uprava\n")
+    assert "first start" not in again.stderr and "e-Uprava" in again.stdout
