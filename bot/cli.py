@@ -91,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_command(service, args.file, args.prune)
         if command == "search":
             return search_command(service, args)
+        if command == "run" and settings.telegram_bot_token:
+            print(
+                "colbot: this version has no Telegram front yet; starting the terminal search.",
+                file=sys.stderr,
+            )
         return chat_command(service, settings)
     except KeyboardInterrupt:
         return 130
