@@ -3,6 +3,7 @@ audience, language of instruction) and the domain words of other languages it co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -12,7 +13,7 @@ import yaml
 
 from index.geo import Gazetteer, PlaceMention
 from index.phrases import Phrases
-from index.text import fold, terms, words
+from index.text import fold, stem, terms, words
 from index.when import Window, window_in
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
@@ -214,19 +215,20 @@ class Lexicon:
             ]
         )
 
-    def concepts_in(self, folded_words: list[str]) -> list[Concept]:
-        found: list[Concept] = []
+    def concepts_in(self, folded_words: list[str]) -> list[tuple[Concept, str | None]]:
+        """Concepts found, each with the one word that named it (None for a phrase)."""
+        found: list[tuple[Concept, str | None]] = []
 
-        def add(concept: Concept) -> None:
-            if concept not in found:
-                found.append(concept)
+        def add(concept: Concept, word: str | None) -> None:
+            if all(c is not concept for c, _ in found):
+                found.append((concept, word))
 
         for word in folded_words:
             if word in self._exact:
-                add(self._exact[word])
+                add(self._exact[word], word)
             for surface, concept in self._prefixes.get(word[:2], ()):
                 if word.startswith(surface):
-                    add(concept)
+                    add(concept, word)
                     break
         for i, word in enumerate(folded_words):
             for parts, concept in self._phrases.get(word[:2], ()):
@@ -234,7 +236,7 @@ class Lexicon:
                 if i + n <= len(folded_words) and all(
                     folded_words[i + j].startswith(parts[j]) for j in range(n)
                 ):
-                    add(concept)
+                    add(concept, None)
         return found
 
 
@@ -282,7 +284,8 @@ def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
     return None
 
 
-EXPANSION_WEIGHT = 0.5
+EXPANSION_WEIGHT = 0.7
+KNOWN_EXPANSION_WEIGHT = 0.3
 
 
 _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل")
@@ -303,8 +306,14 @@ def query_words(text: str) -> list[str]:
 
 
 def understand(
-    text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None, now: datetime
+    text: str,
+    gazetteer: Gazetteer | None,
+    lexicon: Lexicon | None,
+    now: datetime,
+    known: Callable[[str], bool] | None = None,
 ) -> Understanding:
+    """Read a query. `known` tells whether the catalogue itself uses a (stemmed) word: such
+    words match directly, so their concepts add their other words more lightly."""
     tokens = query_words(text)
     place = gazetteer.find(text) if gazetteer else None
 
@@ -330,11 +339,13 @@ def understand(
     concepts = lexicon.concepts_in(tokens) if lexicon else []
     own = set(terms(text))
     expansion: dict[str, float] = {}
-    for concept in concepts:
+    for concept, word in concepts:
+        familiar = word is not None and known is not None and known(stem(word))
+        weight = KNOWN_EXPANSION_WEIGHT if familiar else EXPANSION_WEIGHT
         for phrase in concept.expand:
             for term in terms(phrase):
                 if term not in own:
-                    expansion[term] = max(expansion.get(term, 0.0), EXPANSION_WEIGHT)
+                    expansion[term] = max(expansion.get(term, 0.0), weight)
     return Understanding(
         place=place,
         free=free,
@@ -342,6 +353,6 @@ def understand(
         window=window,
         audience=audience,
         languages=languages,
-        concepts=tuple(c.name for c in concepts),
+        concepts=tuple(c.name for c, _ in concepts),
         expansion=expansion,
     )

@@ -37,6 +37,7 @@ GEO_WEIGHT = 0.12
 GEO_SCALE_KM = 3.0
 NOT_NEAR_KM = 25.0  # online items and items without a place rank as if this far away
 MIN_RELEVANCE = 0.2
+RELATIVE_CUTOFF = 0.4  # and at least half as relevant as the best: "N found" means N worth seeing
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class CatalogueSearch:
         now = request.now or datetime.now(UTC)
         notices: list[str] = []
         understood = (
-            understand(text, self.gazetteer, self.lexicon, now)
+            understand(text, self.gazetteer, self.lexicon, now, self.index.lexical.knows)
             if request.understand
             else Understanding()
         )
@@ -147,7 +148,8 @@ class CatalogueSearch:
             relevance = np.full(len(candidates), 1.0, dtype=np.float64)
 
         relevance = relevance + self._boosts(candidates, wanted, request, now)
-        keep = relevance >= MIN_RELEVANCE
+        best = float(relevance.max()) if len(relevance) else 0.0
+        keep = relevance >= max(MIN_RELEVANCE, RELATIVE_CUTOFF * best)
         candidates, relevance = candidates[keep], relevance[keep]
 
         score = relevance.copy()
