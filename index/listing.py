@@ -13,16 +13,16 @@ from typing import Any
 class Listing:
     key: str
     title: str
-    body: str
-    tags: str
-    audience: frozenset[str]
-    languages: frozenset[str]
-    online: bool
-    price_eur: float | None
-    starts_at: datetime | None
-    ends_at: datetime | None
-    lat: float | None
-    lon: float | None
+    body: str = ""
+    tags: str = ""
+    audience: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    online: bool = False
+    price_eur: float | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
 
     @property
     def passage(self) -> str:

@@ -27,21 +27,7 @@ class CountingEmbedder:
 
 
 def listing(key: str, title: str, body: str = "", **facts) -> Listing:
-    base = Listing(
-        key=key,
-        title=title,
-        body=body,
-        tags="",
-        audience=frozenset(),
-        languages=frozenset(),
-        online=False,
-        price_eur=None,
-        starts_at=None,
-        ends_at=None,
-        lat=46.05,
-        lon=14.5,
-    )
-    return replace(base, **facts)
+    return replace(Listing(key=key, title=title, body=body, lat=46.05, lon=14.5), **facts)
 
 
 ITEMS = [
