@@ -1,0 +1,134 @@
+"""Actions over the catalogue: search (and its next pages), details, and the place on a map."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from actions.messages import Details, Message, Notice, ResultList, Venue, to_json
+from actions.runtime import catalogue
+from actions.views import view_of
+from index.geo import GeoPoint
+from index.search import SearchRequest
+from store.models import Opportunity
+
+PAGE = 5
+
+
+def say(dispatcher: CollectingDispatcher, message: Message) -> None:
+    dispatcher.utter_message(json_message=to_json(message))
+
+
+def search_id(text: str, near: GeoPoint | None) -> str:
+    """A short, stable name for a search, for 'more results' buttons (64-byte callbacks)."""
+    raw = f"{text}|{near.lat:.4f},{near.lon:.4f}" if near else text
+    return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
+
+
+def _near(tracker: Tracker) -> GeoPoint | None:
+    lat, lon = tracker.get_slot("near_lat"), tracker.get_slot("near_lon")
+    if lat is None or lon is None:
+        return None
+    try:
+        return GeoPoint(float(lat), float(lon))
+    except (TypeError, ValueError):
+        return None
+
+
+class ActionSearch(Action):
+    """Find opportunities for the query in the `query` slot, near `near_lat`/`near_lon`."""
+
+    def name(self) -> str:
+        return "action_search"
+
+    def offset(self, tracker: Tracker) -> int:
+        return 0
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = tracker.get_slot("query") or tracker.latest_message.get("text") or ""
+        near = _near(tracker)
+        offset = max(0, self.offset(tracker))
+        result, found = catalogue().search(
+            SearchRequest(text=text, near=near, limit=PAGE, offset=offset)
+        )
+        if not found and offset == 0 and not result.notices:
+            say(dispatcher, Notice("not_found"))
+        elif not found and offset > 0:
+            say(dispatcher, Notice("no_more"))
+        else:
+            cards = [view_of(item.opportunity, item.hit.distance_km) for item in found]
+            place = result.place.name if result.place else None
+            say(
+                dispatcher,
+                ResultList(
+                    cards, offset, result.total, search_id(text, near), place, result.notices
+                ),
+            )
+        return [SlotSet("query", text), SlotSet("search_offset", offset)]
+
+
+class ActionMoreResults(ActionSearch):
+    """The next page of the search in the slots."""
+
+    def name(self) -> str:
+        return "action_more_results"
+
+    def offset(self, tracker: Tracker) -> int:
+        try:
+            return int(tracker.get_slot("search_offset") or 0) + PAGE
+        except (TypeError, ValueError):
+            return PAGE
+
+
+def _opportunity(tracker: Tracker) -> Opportunity | None:
+    try:
+        wanted = int(tracker.get_slot("opportunity_id"))
+    except (TypeError, ValueError):
+        return None
+    with catalogue().database.session() as session:
+        query = (
+            select(Opportunity)
+            .where(Opportunity.id == wanted, Opportunity.withdrawn_at.is_(None))
+            .options(selectinload(Opportunity.organisation))
+        )
+        return session.scalar(query)
+
+
+class ActionDetails(Action):
+    def name(self) -> str:
+        return "action_details"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        opportunity = _opportunity(tracker)
+        if opportunity is None:
+            say(dispatcher, Notice("gone"))
+        else:
+            say(dispatcher, Details(view_of(opportunity, full=True)))
+        return []
+
+
+class ActionShowOnMap(Action):
+    def name(self) -> str:
+        return "action_show_on_map"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        opportunity = _opportunity(tracker)
+        if opportunity is None:
+            say(dispatcher, Notice("gone"))
+        elif opportunity.lat is None or opportunity.lon is None:
+            say(dispatcher, Notice("no_place", {"online": opportunity.online}))
+        else:
+            say(dispatcher, Venue(view_of(opportunity)))
+        return []
