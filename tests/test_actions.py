@@ -37,7 +37,7 @@ def test_search_gives_a_page_of_cards_with_distances():
 
 def test_more_results_continue_where_the_page_ended():
     first, _ = run_action(ActionSearch(), make_tracker("u1", {"query": "tečaj"}))
-    second, events = run_action(
+    second, _ = run_action(
         ActionMoreResults(), make_tracker("u1", {"query": "tečaj", "search_offset": 0})
     )
     assert second[0].offset == 5
