@@ -11,9 +11,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from actions.catalogue_actions import ActionSearch, search_id
+from actions.messages import ResultList
+from actions.runtime import configure, make_tracker, run_action
+from actions.views import view_of
+from bot.cards import render
 from bot.i18n import gettext_for
-from bot.render import result_lines
 from bot.settings import Settings
+from bot.terminal import terminal_text
 from index.geo import GeoPoint, default_gazetteer, parse_point
 from index.search import SearchRequest
 from index.service import CatalogueService
@@ -22,6 +27,7 @@ from store.db import Database
 
 DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "demo-catalogue.jsonl"
 log = logging.getLogger("colbot")
+ANSWER_END = "─" * 40  # ends each answer of the terminal chat
 
 
 class TqdmProgress:
@@ -162,7 +168,7 @@ def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result_json(result, found), ensure_ascii=False, indent=2))
     else:
-        print("\n".join(result_lines(result, found, args.lang)))
+        print(reply_text(result, found, request.text, near, args.lang))
     return 0
 
 
@@ -210,6 +216,14 @@ def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[
     return 0
 
 
+def reply_text(result, found, text: str, near: GeoPoint | None, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """A search answered in the terminal exactly as the bot words it."""
+    cards = [view_of(item.opportunity, item.hit.distance_km) for item in found]
+    place = result.place.name if result.place else None
+    message = ResultList(cards, 0, result.total, search_id(text, near), place, result.notices)
+    return "\n\n".join(terminal_text(r, lang) for r in render(message, lang))
+
+
 def ensure_catalogue(service: CatalogueService) -> None:
     """On the first start, load the demo catalogue so there is something to find."""
     if service.count() == 0 and DEMO_CATALOGUE.exists():
@@ -222,6 +236,7 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     ensure_catalogue(service)
     lang = "sl"
     _ = gettext_for(lang)
+    configure(service)
     service.searcher  # noqa: B018 - load the index before the first question
     interactive = sys.stdin.isatty()
     if interactive:
@@ -230,8 +245,10 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
         text = raw.strip()
         if text in ("/quit", "/exit"):
             break
-        result, found = service.search(SearchRequest(text=text))
-        print("\n".join(result_lines(result, found, lang)))
-        print()
+        messages, _events = run_action(
+            ActionSearch(), make_tracker("terminal", {"query": text}, text)
+        )
+        print("\n\n".join(terminal_text(r, lang) for m in messages for r in render(m, lang)))
+        print(ANSWER_END)
         sys.stdout.flush()
     return 0

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import ANSWER_END
+
 from .conftest import DEMO, ROOT
 
 
@@ -108,7 +110,7 @@ def test_the_first_start_loads_the_demo_catalogue_and_answers_line_by_line(
     done = cli(tmp_path, "chat", stdin="robotika v Šiški\n\n🙂\ntečaj slovenščine A2\n")
     assert done.returncode == 0, done.stderr
     assert "first start: loading the demo catalogue" in done.stderr
-    answers = done.stdout.split("\n\n")
+    answers = done.stdout.split(ANSWER_END)
     assert "Robotski krožek za osnovnošolce" in answers[0]
     assert "Napišite, kaj bi se radi naučili" in answers[1]
     assert "Razumem samo besede" in answers[2]
