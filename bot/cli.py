@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot (the default)")
+    run = commands.add_parser("run", help="run the bot (the default)")
+    run.add_argument("--webhook", action="store_true", help="receive updates on WEBHOOK_URL")
     commands.add_parser("chat", help="chat in the terminal, one message a line")
     commands.add_parser("migrate", help="bring the database schema up to date")
 
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    args.webhook = getattr(args, "webhook", False)
     settings = Settings.from_environment()
     command = args.command or "run"
     try:
@@ -98,10 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "search":
             return search_command(service, args)
         if command == "run" and settings.telegram_bot_token:
-            print(
-                "colbot: this version has no Telegram front yet; starting the terminal search.",
-                file=sys.stderr,
-            )
+            return telegram_command(service, settings, webhook=args.webhook)
         return chat_command(service, settings)
     except KeyboardInterrupt:
         return 130
@@ -231,6 +230,37 @@ def ensure_catalogue(service: CatalogueService) -> None:
         service.import_file(DEMO_CATALOGUE)
 
 
+def telegram_command(service: CatalogueService, settings: Settings, webhook: bool) -> int:
+    """The Telegram bot: long polling, or a webhook with WEBHOOK_URL and WEBHOOK_SECRET."""
+    import os
+
+    from bot.telegram_bot import build_application
+
+    ensure_catalogue(service)
+    service.searcher  # noqa: B018 - load the index before the first message
+    application = build_application(settings, service)
+    if not webhook:
+        print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
+        application.run_polling()
+        return 0
+    url = os.environ.get("WEBHOOK_URL")
+    secret = os.environ.get("WEBHOOK_SECRET")
+    if not url or not secret:
+        print(
+            "run --webhook needs WEBHOOK_URL and WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)",
+            file=sys.stderr,
+        )
+        return 2
+    application.run_webhook(
+        listen=os.environ.get("WEBHOOK_LISTEN", "0.0.0.0"),
+        port=int(os.environ.get("WEBHOOK_PORT", "8443")),
+        url_path="telegram",
+        webhook_url=url.rstrip("/") + "/telegram",
+        secret_token=secret,
+    )
+    return 0
+
+
 def chat_command(service: CatalogueService, settings: Settings) -> int:
     """Until the Telegram front exists: an interactive search prompt over the same pipeline."""
     ensure_catalogue(service)
@@ -240,6 +270,9 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     service.searcher  # noqa: B018 - load the index before the first question
     interactive = sys.stdin.isatty()
     if interactive:
+        print(
+            "To connect a real Telegram bot, set TELEGRAM_BOT_TOKEN (see README).", file=sys.stderr
+        )
         print(_("Hello! Write what you would like to learn (Ctrl+D to quit)."))
     for raw in sys.stdin:
         text = raw.strip()

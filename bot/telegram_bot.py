@@ -1,0 +1,324 @@
+"""The Telegram front: a python-telegram-bot Application whose handlers only translate between
+Telegram and the actions; bot/cards.py words every reply in the user's language."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from actions.catalogue_actions import (
+    ActionDetails,
+    ActionMoreResults,
+    ActionSearch,
+    ActionShowOnMap,
+)
+from actions.messages import Message
+from actions.runtime import configure, make_tracker, run_action
+from bot.cards import Rendered, pick, render
+from bot.i18n import LANGUAGES, gettext_for
+from bot.settings import Settings
+from index.service import CatalogueService
+
+log = logging.getLogger(__name__)
+KEPT_SEARCHES = 20
+# Actions touch the index and the database: one at a time, off the event loop.
+_ACTIONS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions")
+
+
+def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The language the user chose, else Slovenian for a Slovenian Telegram, else English."""
+    chosen = context.user_data.get("lang") if context.user_data is not None else None
+    if chosen in LANGUAGES:
+        return chosen
+    user = update.effective_user
+    return "sl" if user and (user.language_code or "").startswith("sl") else "en"
+
+
+def main_keyboard(lang: str) -> ReplyKeyboardMarkup:
+    _ = gettext_for(lang)
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton("📍 " + _("Find something near me"), request_location=True)],
+            [KeyboardButton(_("Slovenian courses")), KeyboardButton(_("Digital skills"))],
+            [KeyboardButton(_("My badges")), KeyboardButton(_("Language / Jezik"))],
+        ],
+        resize_keyboard=True,
+    )
+
+
+def keyboard_queries(lang: str) -> dict[str, str]:
+    """Reply-keyboard labels that stand for a search."""
+    _ = gettext_for(lang)
+    return {
+        _("Slovenian courses"): "tečaj slovenščine",
+        _("Digital skills"): "digitalne veščine za starejše pametni telefon",
+    }
+
+
+async def call(action: Any, slots: dict[str, Any], sender: str, text: str = "") -> list[Message]:
+    loop = asyncio.get_running_loop()
+    tracker = make_tracker(sender, slots, text)
+    messages, _events = await loop.run_in_executor(_ACTIONS, run_action, action, tracker)
+    return messages
+
+
+async def reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[Message]
+) -> None:
+    lang = user_language(update, context)
+    chat_id = update.effective_chat.id
+    for message in messages:
+        for rendered in render(message, lang):
+            await send(context, chat_id, rendered, lang)
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, rendered: Rendered, lang: str
+) -> None:
+    if rendered.venue is not None:
+        view = rendered.venue
+        await context.bot.send_venue(
+            chat_id,
+            latitude=view.lat,
+            longitude=view.lon,
+            title=pick(view.title, lang)[:100] or view.key,
+            address=", ".join(p for p in (view.address, view.district) if p) or "-",
+        )
+        return
+    markup = (
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(c.label, callback_data=c.action) for c in row]
+                for row in rendered.choices
+            ]
+        )
+        if rendered.choices
+        else None
+    )
+    await context.bot.send_message(
+        chat_id,
+        rendered.html,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        disable_web_page_preview=True,
+    )
+
+
+def remember_search(
+    context: ContextTypes.DEFAULT_TYPE, messages: list[Message], slots: dict[str, Any]
+) -> None:
+    searches: dict[str, dict[str, Any]] = context.user_data.setdefault("searches", {})
+    for message in messages:
+        search_id = getattr(message, "search_id", None)
+        if search_id:
+            searches.pop(search_id, None)
+            searches[search_id] = slots
+            while len(searches) > KEPT_SEARCHES:
+                searches.pop(next(iter(searches)))
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    slots: dict[str, Any] = {"query": text}
+    near = context.user_data.get("near")
+    if near:
+        slots["near_lat"], slots["near_lon"] = near
+    messages = await call(ActionSearch(), slots, str(update.effective_chat.id), text)
+    remember_search(context, messages, slots)
+    await reply(update, context, messages)
+
+
+# ---- handlers ---------------------------------------------------------------------------
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    await update.effective_message.reply_text(
+        _("Hello! I am colbot, the City of Learning bot.")
+        + "\n"
+        + _(
+            "Write what you would like to learn and I will find courses, workshops and clubs near you."
+        ),
+        reply_markup=main_keyboard(lang),
+    )
+    if context.args:  # deep link: t.me/<bot>?start=robotika-siska
+        await search(update, context, " ".join(context.args).replace("-", " ").replace("_", " "))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _ = gettext_for(user_language(update, context))
+    await update.effective_message.reply_text(
+        _(
+            "Write what you would like to learn, in your own words: "
+            "'robotika v Šiški', 'free Slovenian course', 'kako uporabljam e-upravo'."
+        )
+        + "\n"
+        + _(
+            "Share your location (📍) to see what is nearest. "
+            "/language changes the language, /cancel forgets your location."
+        )
+    )
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _ = gettext_for(user_language(update, context))
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Slovenščina", callback_data="lang:sl"),
+                InlineKeyboardButton("English", callback_data="lang:en"),
+            ]
+        ]
+    )
+    await update.effective_message.reply_text(_("Choose a language:"), reply_markup=markup)
+
+
+async def on_near(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    await update.effective_message.reply_text(
+        _("Share your location with the 📍 button and I will show what is nearest."),
+        reply_markup=main_keyboard(lang),
+    )
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    context.user_data.pop("near", None)
+    context.user_data.pop("searches", None)
+    _ = gettext_for(user_language(update, context))
+    await update.effective_message.reply_text(
+        _("Done: I have forgotten your location and searches.")
+    )
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    text = update.effective_message.text or ""
+    if text == _("Language / Jezik"):
+        await on_language(update, context)
+        return
+    if text == _("My badges"):
+        await update.effective_message.reply_text(
+            _("You have no badges yet. Badges you earn will appear here.")
+        )
+        return
+    await search(update, context, keyboard_queries(lang).get(text, text))
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    location = update.effective_message.location
+    context.user_data["near"] = (location.latitude, location.longitude)
+    await search(update, context, "")
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    kind, _sep, rest = (query.data or "").partition(":")
+    sender = str(update.effective_chat.id)
+    if kind == "lang" and rest in LANGUAGES:
+        context.user_data["lang"] = rest
+        _ = gettext_for(rest)
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _("I will write in English."),
+            reply_markup=main_keyboard(rest),
+        )
+        return
+    if kind == "more":
+        search_id, _sep, offset = rest.partition(":")
+        slots = dict(context.user_data.get("searches", {}).get(search_id) or {})
+        if not slots:
+            _ = gettext_for(user_language(update, context))
+            await context.bot.send_message(
+                update.effective_chat.id, _("That search has expired; please search again.")
+            )
+            return
+        slots["search_offset"] = int(offset) if offset.isdigit() else 0
+        await reply(update, context, await call(ActionMoreResults(), slots, sender))
+        return
+    if kind in ("det", "map") and rest.isdigit():
+        action = ActionDetails() if kind == "det" else ActionShowOnMap()
+        await reply(update, context, await call(action, {"opportunity_id": int(rest)}, sender))
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _ = gettext_for(user_language(update, context))
+    await update.effective_message.reply_text(
+        _(
+            "I can read text and locations. Write what you would like to learn, or share your location."
+        )
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("handling an update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        _ = gettext_for(user_language(update, context))
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                _("Sorry, something went wrong on my side. Please try again."),
+            )
+        except Exception:
+            log.warning("could not tell the user about the failure")
+
+
+async def set_commands(application: Application) -> None:
+    for lang in LANGUAGES:
+        _ = gettext_for(lang)
+        await application.bot.set_my_commands(
+            [
+                BotCommand("start", _("Start over")),
+                BotCommand("help", _("What I can do")),
+                BotCommand("near", _("Find something near me")),
+                BotCommand("language", _("Change the language")),
+                BotCommand("cancel", _("Forget my location and searches")),
+            ],
+            language_code=lang,
+        )
+
+
+def build_application(settings: Settings, service: CatalogueService) -> Application:
+    configure(service)
+    base = settings.telegram_base_url.rstrip("/")
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token or "")
+        .base_url(base)
+        .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(set_commands)
+        .build()
+    )
+    application.add_handler(CommandHandler("start", on_start))
+    application.add_handler(CommandHandler("help", on_help))
+    application.add_handler(CommandHandler("language", on_language))
+    application.add_handler(CommandHandler("near", on_near))
+    application.add_handler(CommandHandler("cancel", on_cancel))
+    application.add_handler(MessageHandler(filters.LOCATION, on_location))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(MessageHandler(~filters.TEXT & ~filters.LOCATION, on_other))
+    application.add_error_handler(on_error)
+    return application
