@@ -102,33 +102,33 @@ def _opportunity(tracker: Tracker) -> Opportunity | None:
         return session.scalar(query)
 
 
-class ActionDetails(Action):
+class OpportunityAction(Action):
+    """An action about the opportunity in the `opportunity_id` slot."""
+
+    def answer(self, opportunity: Opportunity) -> Message:
+        raise NotImplementedError
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        opportunity = _opportunity(tracker)
+        say(dispatcher, Notice("gone") if opportunity is None else self.answer(opportunity))
+        return []
+
+
+class ActionDetails(OpportunityAction):
     def name(self) -> str:
         return "action_details"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        opportunity = _opportunity(tracker)
-        if opportunity is None:
-            say(dispatcher, Notice("gone"))
-        else:
-            say(dispatcher, Details(view_of(opportunity, full=True)))
-        return []
+    def answer(self, opportunity: Opportunity) -> Message:
+        return Details(view_of(opportunity, full=True))
 
 
-class ActionShowOnMap(Action):
+class ActionShowOnMap(OpportunityAction):
     def name(self) -> str:
         return "action_show_on_map"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        opportunity = _opportunity(tracker)
-        if opportunity is None:
-            say(dispatcher, Notice("gone"))
-        elif opportunity.lat is None or opportunity.lon is None:
-            say(dispatcher, Notice("no_place", {"online": opportunity.online}))
-        else:
-            say(dispatcher, Venue(view_of(opportunity)))
-        return []
+    def answer(self, opportunity: Opportunity) -> Message:
+        if opportunity.lat is None or opportunity.lon is None:
+            return Notice("no_place", {"online": opportunity.online})
+        return Venue(view_of(opportunity))
