@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -102,11 +103,11 @@ def _opportunity(tracker: Tracker) -> Opportunity | None:
         return session.scalar(query)
 
 
-class OpportunityAction(Action):
+class OpportunityAction(Action, ABC):
     """An action about the opportunity in the `opportunity_id` slot."""
 
-    def answer(self, opportunity: Opportunity) -> Message:
-        raise NotImplementedError
+    @abstractmethod
+    def answer(self, opportunity: Opportunity) -> Message: ...
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

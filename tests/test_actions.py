@@ -74,3 +74,13 @@ def test_details_and_the_map(service):
 def test_messages_survive_json():
     messages, _ = run_action(ActionSearch(), make_tracker("u1", {"query": "e-uprava"}))
     assert [from_json(to_json(m)) for m in messages] == messages
+
+
+def test_the_rasa_action_server_finds_exactly_these_actions():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert {"action_search", "action_more_results", "action_details", "action_show_on_map"} <= set(
+        executor.actions
+    )
