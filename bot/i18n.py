@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -55,4 +55,7 @@ def format_km(km: float, lang: str) -> str:
 
 
 def format_when(moment: datetime, lang: str) -> str:
-    return format_datetime(moment.astimezone(TIMEZONE), "EEE d. MMM y, HH:mm", locale=lang)
+    """A date and time in Ljubljana, as the language writes them ("čet., 3. dec. 2026, 17:00")."""
+    local = moment.astimezone(TIMEZONE)
+    day = format_skeleton("yMMMEd", local, locale=lang)
+    return f"{day}, {format_time(local, 'short', locale=lang)}"

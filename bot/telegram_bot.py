@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,10 +21,12 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -146,6 +149,32 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) 
     messages = await call(ActionSearch(), slots, str(update.effective_chat.id), text)
     remember_search(context, messages, slots)
     await reply(update, context, messages)
+
+
+# ---- throttling -------------------------------------------------------------------------
+THROTTLE_MESSAGES = 5  # a person may send this many messages …
+THROTTLE_SECONDS = 3.0  # … in this many seconds; more are answered once, politely, and dropped
+
+
+async def throttle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: a user flooding the bot gets one polite note, no searches."""
+    if update.effective_user is None or context.user_data is None:
+        return
+    now = time.monotonic()
+    recent = [t for t in context.user_data.get("recent", []) if now - t < THROTTLE_SECONDS]
+    recent.append(now)
+    context.user_data["recent"] = recent
+    if len(recent) <= THROTTLE_MESSAGES:
+        context.user_data.pop("told_to_slow_down", None)
+        return
+    if not context.user_data.get("told_to_slow_down") and update.effective_chat:
+        context.user_data["told_to_slow_down"] = True
+        _ = gettext_for(user_language(update, context))
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _("That is a lot of messages at once; I will answer the next ones in a moment."),
+        )
+    raise ApplicationHandlerStop
 
 
 # ---- handlers ---------------------------------------------------------------------------
@@ -311,6 +340,7 @@ def build_application(settings: Settings, service: CatalogueService) -> Applicat
         .post_init(set_commands)
         .build()
     )
+    application.add_handler(TypeHandler(Update, throttle), group=-1)
     application.add_handler(CommandHandler("start", on_start))
     application.add_handler(CommandHandler("help", on_help))
     application.add_handler(CommandHandler("language", on_language))

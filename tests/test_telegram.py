@@ -174,3 +174,17 @@ def test_language_is_chosen_and_remembered(double, shared_demo_service):
         assert "found" in replies[2].params["text"]
 
     story(double, shared_demo_service, scenario)
+
+
+def test_a_flood_is_throttled_politely(double, shared_demo_service):
+    async def scenario():
+        for _ in range(30):
+            double.push_message(TEEN, "robotika", language_code="sl")
+        await double.wait_for("sendMessage", count=6, timeout=20)
+        await asyncio.sleep(1.0)
+        answers = texts(double.sent_messages(TEEN))
+        notes = [a for a in answers if "veliko sporočil" in a]
+        assert len(notes) == 1
+        assert len(answers) <= 10  # 30 messages, a handful of answers
+
+    story(double, shared_demo_service, scenario)

@@ -65,3 +65,16 @@ def test_prices_and_distances_follow_the_language():
     assert format_price(0, "sl") == "brezplačno" and format_price(0, "en") == "free"
     assert format_price(12.5, "sl") == "12,50\xa0€" and format_price(12.5, "en") == "€12.50"
     assert format_km(1.25, "sl") == "1,2 km" and format_km(1.25, "en") == "1.2 km"
+
+
+def test_dates_are_written_in_ljubljana_time_as_each_language_writes_them():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import format_when
+
+    winter = datetime(2026, 12, 3, 16, 0, tzinfo=ZoneInfo("UTC"))  # 17:00 in Ljubljana
+    assert format_when(winter, "sl") == "čet., 3. dec. 2026, 17:00"
+    assert format_when(winter, "en") == "Thu, Dec 3, 2026, 5:00\u202fPM"
+    summer = datetime(2027, 6, 1, 15, 30, tzinfo=ZoneInfo("UTC"))  # 17:30, summer time
+    assert format_when(summer, "sl").endswith("17:30")
