@@ -59,3 +59,7 @@ def format_when(moment: datetime, lang: str) -> str:
     local = moment.astimezone(TIMEZONE)
     day = format_skeleton("yMMMEd", local, locale=lang)
     return f"{day}, {format_time(local, 'short', locale=lang)}"
+
+
+def format_day(moment: datetime, lang: str) -> str:
+    return format_skeleton("yMMMd", moment.astimezone(TIMEZONE), locale=lang)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -18,6 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,13 +39,15 @@ from actions.catalogue_actions import (
     ActionShowOnMap,
 )
 from actions.messages import Message
-from actions.runtime import configure, make_tracker, run_action
+from actions.runtime import catalogue, configure, make_tracker, run_action
 from bot.cards import Rendered, pick, render
-from bot.i18n import LANGUAGES, gettext_for
+from bot.i18n import LANGUAGES, format_day, gettext_for
 from bot.settings import Settings
 from index.service import CatalogueService
+from store import chat_users
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 KEPT_SEARCHES = 20
 # Actions touch the index and the database: one at a time, off the event loop.
 _ACTIONS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions")
@@ -156,10 +160,22 @@ THROTTLE_MESSAGES = 5  # a person may send this many messages …
 THROTTLE_SECONDS = 3.0  # … in this many seconds; more are answered once, politely, and dropped
 
 
-async def throttle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: a user flooding the bot gets one polite note, no searches."""
+async def in_store(function: Callable[..., T], *args: Any) -> T:
+    """Run `function(session, *args)` in one unit of work, off the event loop."""
+
+    def work() -> T:
+        with catalogue().database.session() as session:
+            return function(session, *args)
+
+    return await asyncio.get_running_loop().run_in_executor(_ACTIONS, work)
+
+
+async def before_every_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: notes that the person wrote (they are active), and gives a
+    person flooding the bot one polite note and no searches."""
     if update.effective_user is None or context.user_data is None:
         return
+    await in_store(chat_users.seen, update.effective_user.id, context.user_data.get("lang"))
     now = time.monotonic()
     recent = [t for t in context.user_data.get("recent", []) if now - t < THROTTLE_SECONDS]
     recent.append(now)
@@ -300,8 +316,49 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    stored = await in_store(chat_users.stored_about, update.effective_user.id)
+    if stored is None:
+        await update.effective_message.reply_text(_("I store nothing about you."))
+        return
+    await update.effective_message.reply_text(
+        _(
+            "What I store about you: your Telegram number (to answer you), your language ({language}), "
+            "since {since}, last message {seen}. No names and no messages."
+        ).format(
+            language=stored.language or "-",
+            since=format_day(stored.since, lang),
+            seen=format_day(stored.last_seen, lang),
+        )
+        + "\n"
+        + _("/delete deletes it.")
+    )
+
+
+async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    await in_store(chat_users.forget, update.effective_user.id)
+    context.user_data.clear()
+    await update.effective_message.reply_text(
+        _("I have deleted everything I stored about you. If you write again, I start afresh.")
+    )
+    raise ApplicationHandlerStop  # nothing else may store them again for this update
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("handling an update failed: %s", type(context.error).__name__, exc_info=context.error)
+    error = context.error
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(error, Forbidden) and chat is not None:  # the person blocked the bot
+        await in_store(chat_users.blocked, chat.id)
+        log.info("a user blocked the bot; marked inactive")
+        return
+    if isinstance(error, RetryAfter | TimedOut | NetworkError):
+        log.warning("Telegram did not take a reply (%s) after retries", type(error).__name__)
+        return
+    log.error("handling an update failed: %s", type(error).__name__, exc_info=error)
     if isinstance(update, Update) and update.effective_chat:
         _ = gettext_for(user_language(update, context))
         try:
@@ -323,6 +380,8 @@ async def set_commands(application: Application) -> None:
                 BotCommand("near", _("Find something near me")),
                 BotCommand("language", _("Change the language")),
                 BotCommand("cancel", _("Forget my location and searches")),
+                BotCommand("mydata", _("What you store about me")),
+                BotCommand("delete", _("Delete what you store about me")),
             ],
             language_code=lang,
         )
@@ -340,12 +399,14 @@ def build_application(settings: Settings, service: CatalogueService) -> Applicat
         .post_init(set_commands)
         .build()
     )
-    application.add_handler(TypeHandler(Update, throttle), group=-1)
+    application.add_handler(TypeHandler(Update, before_every_update), group=-1)
     application.add_handler(CommandHandler("start", on_start))
     application.add_handler(CommandHandler("help", on_help))
     application.add_handler(CommandHandler("language", on_language))
     application.add_handler(CommandHandler("near", on_near))
     application.add_handler(CommandHandler("cancel", on_cancel))
+    application.add_handler(CommandHandler("mydata", on_mydata))
+    application.add_handler(CommandHandler("delete", on_delete), group=-2)
     application.add_handler(MessageHandler(filters.LOCATION, on_location))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(CallbackQueryHandler(on_callback))

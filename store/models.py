@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Numeric, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -112,3 +122,18 @@ class Opportunity(Base):
         """A bilingual field in `lang`, falling back to the other language."""
         other = "en" if lang == "sl" else "sl"
         return getattr(self, f"{field}_{lang}") or getattr(self, f"{field}_{other}")
+
+
+class ChatUser(Base):
+    """A person who talks to the bot: the least needed to answer and, later, deliver badges.
+    No names, no usernames, no message texts."""
+
+    __tablename__ = "chat_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

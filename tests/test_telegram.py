@@ -64,7 +64,7 @@ def test_start_greets_in_the_users_language_with_the_menu(double, shared_demo_se
     story(double, shared_demo_service, scenario)
     commands = double.calls_to("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {"sl", "en"}
-    assert {"start", "help", "language", "near", "cancel"} == {
+    assert {"start", "help", "language", "near", "cancel", "mydata", "delete"} == {
         c["command"] for c in commands[0].params["commands"]
     }
 
@@ -186,5 +186,56 @@ def test_a_flood_is_throttled_politely(double, shared_demo_service):
         notes = [a for a in answers if "veliko sporočil" in a]
         assert len(notes) == 1
         assert len(answers) <= 10  # 30 messages, a handful of answers
+
+    story(double, shared_demo_service, scenario)
+
+
+def stored(service, telegram_id):
+    from store.chat_users import stored_about
+
+    with service.database.session() as session:
+        return stored_about(session, telegram_id)
+
+
+def test_a_user_who_blocked_the_bot_is_marked_inactive_and_comes_back(double, demo_service):
+    async def scenario():
+        double.push_message(MIGRANT, "/start", language_code="uk")
+        await double.wait_for("sendMessage")
+        assert stored(demo_service, MIGRANT).active
+        double.block_chat(MIGRANT)
+        double.push_message(MIGRANT, "robotika", language_code="uk")
+        await double.wait_for("sendMessage", lambda c: c.status == 403)
+        await asyncio.sleep(0.3)
+        assert not stored(demo_service, MIGRANT).active
+        double.unblock_chat(MIGRANT)
+        double.push_message(MIGRANT, "robotika", language_code="uk")
+        await double.wait_for("sendMessage", lambda c: c.status == 200, count=2)
+        assert stored(demo_service, MIGRANT).active
+
+    story(double, demo_service, scenario)
+
+
+def test_people_see_and_delete_what_is_stored_about_them(double, demo_service):
+    async def scenario():
+        double.push_message(SENIOR, "/mydata", language_code="sl")
+        [answer] = await double.wait_for("sendMessage")
+        assert "Telegram" in answer.params["text"] and "/delete" in answer.params["text"]
+        assert "Ana" not in answer.params["text"]  # no names are kept
+        double.push_message(SENIOR, "/delete", language_code="sl")
+        [_, deleted] = await double.wait_for("sendMessage", count=2)
+        assert "Izbrisal sem vse" in deleted.params["text"]
+        await asyncio.sleep(0.2)
+        assert stored(demo_service, SENIOR) is None
+
+    story(double, demo_service, scenario)
+
+
+def test_flood_control_from_telegram_is_retried(double, shared_demo_service):
+    async def scenario():
+        double.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        double.push_message(TEEN, "/help", language_code="sl")
+        answers = await double.wait_for("sendMessage", lambda c: c.status == 200, timeout=15)
+        assert "Napišite" in answers[0].params["text"]
+        assert any(c.status == 429 for c in double.calls_to("sendMessage"))
 
     story(double, shared_demo_service, scenario)
