@@ -1,0 +1,38 @@
+"""What an interpreter makes of a message: intent ranking, entities and the language it is in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+FALLBACK_INTENT = "search_opportunity"
+CONFIDENT = 0.5  # below this, a message is treated as a search
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str  # topic | place | audience | language | time
+    value: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    text: str
+    intent: str
+    confidence: float
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    language: str = "sl"  # the language the message is written in (ISO 639-1; "sh" for B/C/S)
+    vector: np.ndarray | None = None  # the query embedding, when the interpreter made one
+
+    @property
+    def action_intent(self) -> str:
+        """The intent to act on: low confidence falls back to a search."""
+        return self.intent if self.confidence >= CONFIDENT else FALLBACK_INTENT
+
+
+class Interpreter(Protocol):
+    def parse(self, text: str) -> Interpretation: ...

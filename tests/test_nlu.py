@@ -1,0 +1,122 @@
+"""Understanding messages: the Rasa-format training data, the embedded interpreter trained from
+it (held-out accuracy kept above a floor), entities and the language a message is in."""
+
+import numpy as np
+import pytest
+
+from index.geo import default_gazetteer
+from index.query import default_lexicon
+from nlu.embedded import EmbeddedInterpreter, embed_examples
+from nlu.interpretation import FALLBACK_INTENT, Interpretation
+from nlu.language import detect
+from nlu.training_data import TEST_FILE, load, parse_example
+
+INTENTS = {
+    "greet",
+    "goodbye",
+    "help",
+    "search_opportunity",
+    "search_nearby",
+    "ask_course_info",
+    "my_badges",
+    "claim_badge",
+    "subscribe",
+    "change_language",
+    "out_of_scope",
+}
+
+
+@pytest.fixture(scope="module")
+def interpreter(embedder, tmp_path_factory):
+    return EmbeddedInterpreter.trained(
+        embedder,
+        tmp_path_factory.mktemp("nlu"),
+        gazetteer=default_gazetteer(),
+        lexicon=default_lexicon(),
+    )
+
+
+def test_the_training_data_has_every_intent_in_rasa_format():
+    data = load()
+    assert set(data.intents) == INTENTS
+    assert len(data.examples) >= 300
+    assert any(span.entity == "place" for e in data.examples for span in e.entities)
+    example = parse_example("robotika v [Šiški](place) za [mlade](audience:youth)", "search_nearby")
+    assert example.text == "robotika v Šiški za mlade"
+    assert [(s.entity, s.value, example.text[s.start : s.end]) for s in example.entities] == [
+        ("place", "Šiški", "Šiški"),
+        ("audience", "youth", "mlade"),
+    ]
+
+
+def test_held_out_accuracy_keeps_its_floor(interpreter, embedder):
+    test = load(TEST_FILE)
+    vectors = embed_examples(embedder, test)
+    predicted = [
+        interpreter.parse_embedded(e.text, v).intent
+        for e, v in zip(test.examples, vectors, strict=True)
+    ]
+    gold = [e.intent for e in test.examples]
+    accuracy = np.mean([p == g for p, g in zip(predicted, gold, strict=True)])
+    assert accuracy >= 0.85  # measured 0.918 (make bench prints it)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Živjo!", "greet"),
+        ("robotika za mlade", "search_opportunity"),
+        ("kaj je v bližini?", "search_nearby"),
+        ("Koliko ur brezplačnega tečaja slovenščine mi pripada?", "ask_course_info"),
+        ("pokaži moje značke", "my_badges"),
+        ("switch to English please", "change_language"),
+    ],
+)
+def test_everyday_messages_get_their_intent(interpreter, text, intent):
+    assert interpreter.parse(text).intent == intent
+
+
+def test_entities_come_from_the_gazetteer_and_the_query_reader(interpreter):
+    parsed = interpreter.parse("brezplačna robotika za mlade v Šiški ta teden")
+    found = {(e.entity, e.value) for e in parsed.entities}
+    assert {("place", "Šiška"), ("audience", "youth"), ("time", "this_week")} <= found
+    assert parsed.vector is not None and parsed.vector.shape == (384,)
+
+
+def test_a_trained_model_is_loaded_not_trained_again(embedder, tmp_path):
+    class Counting:
+        name, dim = embedder.name, embedder.dim
+        calls = 0
+
+        def embed_queries(self, texts):
+            Counting.calls += len(texts)
+            return embedder.embed_queries(texts)
+
+    EmbeddedInterpreter.trained(Counting(), tmp_path)
+    trained_with = Counting.calls
+    assert trained_with >= 300
+    EmbeddedInterpreter.trained(Counting(), tmp_path)
+    assert Counting.calls == trained_with
+
+
+def test_low_confidence_falls_back_to_search():
+    unsure = Interpretation("x", "greet", 0.2)
+    assert unsure.action_intent == FALLBACK_INTENT
+    assert Interpretation("x", "greet", 0.9).action_intent == "greet"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Kje se lahko naučim slovensko?", "sl"),
+        ("where can i learn slovenian for free", "en"),
+        ("Gdje mogu besplatno učiti slovenski?", "sh"),
+        ("Ku mund të mësoj sllovenisht falas?", "sq"),
+        ("Де вивчати словенську?", "uk"),
+        ("Где учить словенский язык бесплатно?", "ru"),
+        ("أين أتعلم اللغة السلوفينية", "ar"),
+        ("Помоћ око папира", "sh"),
+    ],
+)
+def test_the_language_of_a_message_is_recognised(text, language):
+    assert detect(text).language == language
