@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
+from babel import Locale, UnknownLocaleError
+
 from actions.messages import Details, Message, Notice, OpportunityView, ResultList, Venue
 from bot.i18n import format_km, format_price, format_when, gettext_for, ngettext_for
 
@@ -76,13 +78,59 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
         if (params or {}).get("online")
         else _("The organiser has not given a place for this one yet."),
     }
-    return texts.get(code, escape(code))
+    if code in texts:
+        return texts[code]
+    conversation = {
+        "greet": _(
+            "Hello! Write what you would like to learn, or share your location to see what is near."
+        ),
+        "goodbye": _("Goodbye, and good luck with your learning!"),
+        "help": _(
+            "Write what you would like to learn, in your own words: "
+            "'robotika v Šiški', 'free Slovenian course', 'kako uporabljam e-upravo'."
+        )
+        + "\n"
+        + _(
+            "Share your location (📍) to see what is nearest. "
+            "/language changes the language, /cancel forgets your location."
+        ),
+        "no_badges": _("You have no badges yet. Badges you earn will appear here."),
+        "claim_badge": _(
+            "Badges are awarded by the organisers of a course or workshop; once they award yours, "
+            "I will bring it here. Ask them if you finished and have not received it."
+        ),
+        "subscribe": _(
+            "I cannot send news of new opportunities yet. Until then, write to me whenever you look for something."
+        ),
+        "out_of_scope": _(
+            "I can only help with learning: courses, workshops, clubs and volunteering. "
+            "Write what you would like to learn."
+        ),
+        "guessed_language": _(
+            "Your message seems to be in {language}. I answer in English; /language changes it."
+        ).format(language=language_name((params or {}).get("language", ""), lang)),
+    }
+    return conversation.get(code, escape(code))
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language's name in `lang` ("ukrajinščina", "Ukrainian"); B/C/S named as one."""
+    if code == "sh":
+        _ = gettext_for(lang)
+        return _("Bosnian, Croatian or Serbian")
+    try:
+        return Locale.parse(code).get_display_name(lang) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def render(message: Message, lang: str) -> list[Rendered]:
     _ = gettext_for(lang)
     ngettext = ngettext_for(lang)
     if isinstance(message, Notice):
+        if message.code == "choose_language":
+            choices = [[Choice("Slovenščina", "lang:sl"), Choice("English", "lang:en")]]
+            return [Rendered(_("Choose a language:"), choices)]
         return [Rendered(notice_html(message.code, lang, message.params))]
     if isinstance(message, Venue):
         return [Rendered(venue=message.opportunity)]
@@ -125,3 +173,21 @@ def render(message: Message, lang: str) -> list[Rendered]:
             [Choice(_("More results") + " ▶", f"more:{message.search_id}:{message.offset}")]
         )
     return [Rendered("\n".join(parts), choices)]
+
+
+def render_all(messages: list[Message], lang: str) -> list[Rendered]:
+    """Every reply to one message; a note on the message's language opens the next reply."""
+    out: list[Rendered] = []
+    preface = ""
+    for message in messages:
+        if isinstance(message, Notice) and message.code == "guessed_language":
+            preface = "<i>" + notice_html(message.code, lang, message.params) + "</i>\n\n"
+            continue
+        for rendered in render(message, lang):
+            if preface and rendered.venue is None:
+                rendered = Rendered(preface + rendered.html, rendered.choices)
+                preface = ""
+            out.append(rendered)
+    if preface:
+        out.append(Rendered(preface.strip()))
+    return out

@@ -38,12 +38,15 @@ from actions.catalogue_actions import (
     ActionSearch,
     ActionShowOnMap,
 )
-from actions.messages import Message
+from actions.messages import Message, Notice
+from actions.policy import respond
 from actions.runtime import catalogue, configure, make_tracker, run_action
-from bot.cards import Rendered, pick, render
+from bot.cards import Rendered, pick, render_all
 from bot.i18n import LANGUAGES, format_day, gettext_for
 from bot.settings import Settings
 from index.service import CatalogueService
+from nlu.factory import make_interpreter
+from nlu.interpretation import Interpreter
 from store import chat_users
 
 log = logging.getLogger(__name__)
@@ -95,9 +98,8 @@ async def reply(
 ) -> None:
     lang = user_language(update, context)
     chat_id = update.effective_chat.id
-    for message in messages:
-        for rendered in render(message, lang):
-            await send(context, chat_id, rendered, lang)
+    for rendered in render_all(messages, lang):
+        await send(context, chat_id, rendered, lang)
 
 
 async def send(
@@ -210,18 +212,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _ = gettext_for(user_language(update, context))
-    await update.effective_message.reply_text(
-        _(
-            "Write what you would like to learn, in your own words: "
-            "'robotika v Šiški', 'free Slovenian course', 'kako uporabljam e-upravo'."
-        )
-        + "\n"
-        + _(
-            "Share your location (📍) to see what is nearest. "
-            "/language changes the language, /cancel forgets your location."
-        )
-    )
+    await reply(update, context, [Notice("help")])
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -262,12 +253,23 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if text == _("Language / Jezik"):
         await on_language(update, context)
         return
-    if text == _("My badges"):
-        await update.effective_message.reply_text(
-            _("You have no badges yet. Badges you earn will appear here.")
-        )
+    if text in keyboard_queries(lang):
+        await search(update, context, keyboard_queries(lang)[text])
         return
-    await search(update, context, keyboard_queries(lang).get(text, text))
+    interpreter: Interpreter = context.application.bot_data["interpreter"]
+    slots: dict[str, Any] = {}
+    near = context.user_data.get("near")
+    if near:
+        slots["near_lat"], slots["near_lon"] = near
+    loop = asyncio.get_running_loop()
+    sender = str(update.effective_chat.id)
+
+    def understand_and_respond() -> list[Message]:
+        return respond(interpreter.parse(text), slots, sender)
+
+    messages = await loop.run_in_executor(_ACTIONS, understand_and_respond)
+    remember_search(context, messages, {"query": text, **slots})
+    await reply(update, context, messages)
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -387,8 +389,12 @@ async def set_commands(application: Application) -> None:
         )
 
 
-def build_application(settings: Settings, service: CatalogueService) -> Application:
+def build_application(
+    settings: Settings, service: CatalogueService, interpreter: Interpreter | None = None
+) -> Application:
     configure(service)
+    if interpreter is None:
+        interpreter = make_interpreter(settings, service.embedder)
     base = settings.telegram_base_url.rstrip("/")
     application = (
         Application.builder()
@@ -399,6 +405,7 @@ def build_application(settings: Settings, service: CatalogueService) -> Applicat
         .post_init(set_commands)
         .build()
     )
+    application.bot_data["interpreter"] = interpreter
     application.add_handler(TypeHandler(Update, before_every_update), group=-1)
     application.add_handler(CommandHandler("start", on_start))
     application.add_handler(CommandHandler("help", on_help))

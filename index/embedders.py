@@ -4,6 +4,8 @@ and any sentence-transformers model by name or path (`EMBEDDER=sentence-transfor
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
@@ -84,6 +86,39 @@ def _as_matrix(vectors: np.ndarray, n: int, dim: int) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return np.ascontiguousarray(matrix / norms)
+
+
+class QueryCache:
+    """An embedder that remembers its last query embeddings: the interpreter and the search
+    embed the same message, and the second asks the cache."""
+
+    def __init__(self, embedder: Embedder, size: int = 512) -> None:
+        self.inner = embedder
+        self.name = embedder.name
+        self.dim = embedder.dim
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = dict(zip(missing, self.inner.embed_queries(missing), strict=True))
+            with self._lock:
+                for text, vector in fresh.items():
+                    self._vectors[text] = vector
+                    self._vectors.move_to_end(text)
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+            known.update(fresh)
+        return (
+            np.vstack([known[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+        )
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
 
 
 class UnknownEmbedder(ValueError):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from index.catalogue_index import CatalogueIndex, SyncReport
-from index.embedders import Embedder, make_embedder
+from index.embedders import Embedder, QueryCache, make_embedder
 from index.geo import default_gazetteer
 from index.listing import listing_from
 from index.query import default_lexicon
@@ -80,7 +80,7 @@ class CatalogueService:
     @property
     def embedder(self) -> Embedder:
         if isinstance(self._embedder, str):
-            self._embedder = make_embedder(self._embedder)
+            self._embedder = QueryCache(make_embedder(self._embedder))
         return self._embedder
 
     def _index_path(self) -> Path:

