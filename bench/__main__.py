@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.nlu import nlu_section
 from bench.quality import (
     GROUPS,
     bm25_ranker,
@@ -116,6 +117,9 @@ def main() -> int:
     print("quality…", file=sys.stderr)
     quality, summary = quality_section()
     print("\n".join(quality))
+    print("understanding…", file=sys.stderr)
+    understanding, nlu_figures = nlu_section()
+    print("\n".join(understanding))
     print("scale…", file=sys.stderr)
     scale, rows = scale_section()
     print("\n".join(scale))
@@ -130,6 +134,10 @@ def main() -> int:
         "",
         *quality,
         "",
+        "## Understanding",
+        "",
+        *understanding,
+        "",
         "## Search speed",
         "",
         "Synthetic catalogues built from the demo items (their real vectors with noise, their texts "
@@ -142,7 +150,7 @@ def main() -> int:
     REPORT.write_text("\n".join(report), encoding="utf-8")
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench.json").write_text(
-        json.dumps({"quality": summary, "scale": rows}, indent=2)
+        json.dumps({"quality": summary, "nlu": nlu_figures, "scale": rows}, indent=2)
     )
     print(f"written to {REPORT.name}", file=sys.stderr)
     return 0
