@@ -3,6 +3,7 @@ what colbot cannot help with. Each answers with a Notice the front words."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,49 +13,78 @@ from actions.catalogue_actions import say
 from actions.messages import Notice
 
 
-class NoticeAction(Action):
-    """Answers with one notice."""
+class NoticeAction(Action, ABC):
+    """Answers with one notice, named by the subclass."""
 
-    code = ""
-    action_name = ""
-
-    def name(self) -> str:
-        return self.action_name
+    @abstractmethod
+    def notice(self) -> Notice: ...
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, Notice(self.code))
+        say(dispatcher, self.notice())
         return []
 
 
 class ActionGreet(NoticeAction):
-    action_name, code = "action_greet", "greet"
+    def name(self) -> str:
+        return "action_greet"
+
+    def notice(self) -> Notice:
+        return Notice("greet")
 
 
 class ActionGoodbye(NoticeAction):
-    action_name, code = "action_goodbye", "goodbye"
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def notice(self) -> Notice:
+        return Notice("goodbye")
 
 
 class ActionHelp(NoticeAction):
-    action_name, code = "action_help", "help"
+    def name(self) -> str:
+        return "action_help"
+
+    def notice(self) -> Notice:
+        return Notice("help")
 
 
 class ActionMyBadges(NoticeAction):
-    action_name, code = "action_my_badges", "no_badges"
+    def name(self) -> str:
+        return "action_my_badges"
+
+    def notice(self) -> Notice:
+        return Notice("no_badges")
 
 
 class ActionClaimBadge(NoticeAction):
-    action_name, code = "action_claim_badge", "claim_badge"
+    def name(self) -> str:
+        return "action_claim_badge"
+
+    def notice(self) -> Notice:
+        return Notice("claim_badge")
 
 
 class ActionSubscribe(NoticeAction):
-    action_name, code = "action_subscribe", "subscribe"
+    def name(self) -> str:
+        return "action_subscribe"
+
+    def notice(self) -> Notice:
+        return Notice("subscribe")
 
 
 class ActionChangeLanguage(NoticeAction):
-    action_name, code = "action_change_language", "choose_language"
+    def name(self) -> str:
+        return "action_change_language"
+
+    def notice(self) -> Notice:
+        return Notice("choose_language")
 
 
 class ActionOutOfScope(NoticeAction):
-    action_name, code = "action_out_of_scope", "out_of_scope"
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def notice(self) -> Notice:
+        return Notice("out_of_scope")

@@ -8,13 +8,16 @@ from index.geo import default_gazetteer
 from index.query import default_lexicon
 from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
+from nlu.rasa_backend import RasaInterpreter
 
 
 def make_interpreter(settings: Settings, embedder: Embedder) -> Interpreter:
+    if settings.nlu_backend == "rasa":
+        if not settings.rasa_url:
+            raise ValueError("NLU_BACKEND=rasa needs RASA_URL, e.g. http://127.0.0.1:5005")
+        return RasaInterpreter(settings.rasa_url)
     if settings.nlu_backend not in ("embedded", ""):
-        raise ValueError(
-            f"NLU_BACKEND={settings.nlu_backend!r}: this version has the embedded interpreter only"
-        )
+        raise ValueError(f"NLU_BACKEND={settings.nlu_backend!r}: use 'embedded' or 'rasa'")
     return EmbeddedInterpreter.trained(
         embedder,
         settings.data_dir / "nlu",

@@ -114,3 +114,26 @@ def test_small_talk_that_names_a_topic_is_a_search(interpreter):
 )
 def test_the_language_of_a_message_is_recognised(text, language):
     assert detect(text).language == language
+
+
+def test_the_rasa_domain_matches_the_data_and_the_actions():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from nlu.training_data import DATA_DIR
+
+    domain = yaml.safe_load((DATA_DIR.parent / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["intents"]) == set(load().intents)
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert set(domain["actions"]) == set(executor.actions)
+    config = yaml.safe_load((DATA_DIR.parent / "config.yml").read_text(encoding="utf-8"))
+    assert "DIETClassifier" in [step["name"] for step in config["pipeline"]]
+
+
+def test_an_unreachable_rasa_server_means_search():
+    from nlu.rasa_backend import RasaInterpreter
+
+    interpreter = RasaInterpreter("http://127.0.0.1:9", timeout=0.5)
+    parsed = interpreter.parse("Где учить словенский язык?")
+    assert parsed.action_intent == FALLBACK_INTENT and parsed.language == "ru"
