@@ -4,9 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run chat test lint bench messages-extract messages-update messages-compile clean
+# pyenv keeps 3.10 beside the default 3.11; elsewhere python3.10 on the PATH
+RASA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) python3.10)
+RASA_VENV := .venv-rasa
+RASA_MODEL := var/rasa/colbot-nlu.tar.gz
+
+.PHONY: setup run chat test lint bench rasa rasa-model rasa-run rasa-actions \
+	messages-extract messages-update messages-compile clean
 
 setup: $(STAMP) messages-compile
+	$(PY) -m bot --quiet train-nlu
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (pyenv install 3.11)"; exit 1; }
@@ -21,7 +28,7 @@ run: setup
 chat: setup
 	$(PY) -m bot chat
 
-test: setup
+test: setup rasa-model
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -29,8 +36,29 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-bench: setup
+bench: setup rasa-model
 	$(PY) -m bench
+
+# Rasa 3.6 needs Python 3.10: its own venv, trained from the same data (nlu/).
+rasa: $(RASA_VENV)/.installed
+
+$(RASA_VENV)/.installed:
+	@command -v $(RASA_PYTHON) >/dev/null || { echo "Rasa needs $(RASA_PYTHON) (pyenv install 3.10)"; exit 1; }
+	test -x $(RASA_VENV)/bin/python || $(RASA_PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet rasa==3.6.21
+	touch $@
+
+rasa-model: $(RASA_MODEL)
+
+$(RASA_MODEL): $(RASA_VENV)/.installed nlu/config.yml nlu/domain.yml nlu/data/nlu.yml
+	$(RASA_VENV)/bin/rasa train nlu --config nlu/config.yml --nlu nlu/data/nlu.yml \
+		--domain nlu/domain.yml --out var/rasa --fixed-model-name colbot-nlu
+
+rasa-run: rasa-model
+	$(RASA_VENV)/bin/rasa run --enable-api --model $(RASA_MODEL) --port 5005
+
+rasa-actions: setup
+	$(PY) -m rasa_sdk --actions actions --port 5055
 
 messages-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \
@@ -43,4 +71,4 @@ messages-compile: $(STAMP)
 	$(VENV)/bin/pybabel compile -d locales --statistics
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(RASA_VENV) var

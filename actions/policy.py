@@ -42,7 +42,8 @@ def action_for(intent: str) -> Action:
 
 def respond(interpretation: Interpretation, slots: dict[str, Any], sender: str) -> list[Message]:
     """The replies to one understood message, as every front gives them."""
-    action = action_for(interpretation.action_intent)
+    wordless = not any(c.isalnum() for c in interpretation.text)  # emoji, punctuation, nothing
+    action = ActionSearch() if wordless else action_for(interpretation.action_intent)
     if isinstance(action, ActionSearch):
         slots = {"query": interpretation.text, **slots}
     tracker = make_tracker(sender, slots, interpretation.text, interpretation.intent)

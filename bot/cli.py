@@ -7,21 +7,24 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
-from actions.catalogue_actions import ActionSearch, search_id
+from actions.catalogue_actions import search_id
 from actions.messages import ResultList
-from actions.runtime import configure, make_tracker, run_action
+from actions.policy import respond
+from actions.runtime import configure
 from actions.views import view_of
-from bot.cards import render
+from bot.cards import render, render_all
 from bot.i18n import gettext_for
 from bot.settings import Settings
 from bot.terminal import terminal_text
 from index.geo import GeoPoint, default_gazetteer, parse_point
 from index.search import SearchRequest
 from index.service import CatalogueService
+from nlu.factory import make_interpreter
 from store.catalogue_import import CatalogueError
 from store.db import Database
 
@@ -61,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true", help="receive updates on WEBHOOK_URL")
     commands.add_parser("chat", help="chat in the terminal, one message a line")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("train-nlu", help="train the embedded interpreter from nlu/data/nlu.yml")
 
     load = commands.add_parser("import", help="load or update the catalogue from a JSON Lines file")
     load.add_argument("file", type=Path)
@@ -93,6 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "migrate":
             Database(settings.database_url).migrate()
             print("database is up to date")
+            return 0
+        if command == "train-nlu":
+            from index.embedders import make_embedder
+
+            make_interpreter(
+                replace(settings, nlu_backend="embedded"), make_embedder(settings.embedder)
+            )
+            print(f"interpreter trained, in {settings.data_dir / 'nlu'}")
             return 0
         service = make_service(settings, quiet=args.quiet)
         if command == "import":
@@ -267,6 +279,7 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     lang = "sl"
     _ = gettext_for(lang)
     configure(service)
+    interpreter = make_interpreter(settings, service.embedder)
     service.searcher  # noqa: B018 - load the index before the first question
     interactive = sys.stdin.isatty()
     if interactive:
@@ -278,10 +291,8 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
         text = raw.strip()
         if text in ("/quit", "/exit"):
             break
-        messages, _events = run_action(
-            ActionSearch(), make_tracker("terminal", {"query": text}, text)
-        )
-        print("\n\n".join(terminal_text(r, lang) for m in messages for r in render(m, lang)))
+        messages = respond(interpreter.parse(text), {}, "terminal")
+        print("\n\n".join(terminal_text(r, lang) for r in render_all(messages, lang)))
         print(ANSWER_END)
         sys.stdout.flush()
     return 0
