@@ -51,7 +51,7 @@ $(RASA_VENV)/.installed:
 rasa-model: $(RASA_MODEL)
 
 $(RASA_MODEL): $(RASA_VENV)/.installed nlu/config.yml nlu/domain.yml nlu/data/nlu.yml
-	$(RASA_VENV)/bin/rasa train nlu --config nlu/config.yml --nlu nlu/data/nlu.yml \
+	$(RASA_VENV)/bin/rasa train nlu --quiet --config nlu/config.yml --nlu nlu/data/nlu.yml \
 		--domain nlu/domain.yml --out var/rasa --fixed-model-name colbot-nlu
 
 rasa-run: rasa-model

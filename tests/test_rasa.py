@@ -3,10 +3,8 @@ messages for the bot, and the rasa-sdk action server answers as the in-process a
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import numpy as np
@@ -16,64 +14,19 @@ from actions.runtime import configure
 from bot.cli import ANSWER_END
 from nlu.embedded import embed_examples
 from nlu.rasa_backend import RasaInterpreter
+from nlu.rasa_process import RasaServer, RasaUnavailable, free_port, wait_until_up
 from nlu.training_data import TEST_FILE, load
 
 from .conftest import ROOT
 
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL = ROOT / "var" / "rasa" / "colbot-nlu.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} stopped at start (exit {process.returncode})")
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{what} did not answer {url} within {seconds:.0f} s")
-
 
 @pytest.fixture(scope="module")
 def rasa_url(tmp_path_factory):
-    if not RASA.exists() or not MODEL.exists():
-        pytest.fail("the Rasa venv or model is missing: run 'make rasa-model' (make test does)")
-    port = free_port()
-    log = (tmp_path_factory.mktemp("rasa") / "rasa.log").open("w")
-    process = subprocess.Popen(
-        [
-            str(RASA),
-            "run",
-            "--enable-api",
-            "--model",
-            str(MODEL),
-            "--port",
-            str(port),
-            "--interface",
-            "127.0.0.1",
-        ],
-        cwd=tmp_path_factory.mktemp("rasa-cwd"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{url}/version", process, 240, "the Rasa server")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        with RasaServer(log=tmp_path_factory.mktemp("rasa") / "rasa.log") as url:
+            yield url
+    except RasaUnavailable as error:
+        pytest.fail(str(error))
 
 
 def test_the_rasa_server_understands_colbots_intents(rasa_url):
@@ -146,7 +99,10 @@ def test_the_action_server_answers_as_the_bot_does(shared_demo_service, tmp_path
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{url}/health", process, 120, "the action server")
+        try:
+            wait_until_up(f"{url}/health", process, 120, "the action server")
+        except RasaUnavailable as error:
+            pytest.fail(str(error))
         tracker = {
             "sender_id": "u1",
             "slots": {"query": "e-uprava"},
