@@ -16,7 +16,8 @@ from actions.messages import Details, Message, Notice, ResultList, Venue, to_jso
 from actions.runtime import catalogue
 from actions.views import view_of
 from index.geo import GeoPoint
-from index.search import SearchRequest
+from index.search import SearchRequest, SearchResult
+from index.service import Found
 from store.models import Opportunity
 
 PAGE = 5
@@ -30,6 +31,15 @@ def search_id(text: str, near: GeoPoint | None) -> str:
     """A short, stable name for a search, for 'more results' buttons (64-byte callbacks)."""
     raw = f"{text}|{near.lat:.4f},{near.lon:.4f}" if near else text
     return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
+
+
+def result_list(
+    result: SearchResult, found: list[Found], text: str, near: GeoPoint | None, offset: int = 0
+) -> ResultList:
+    """A page of search results as every front shows it."""
+    cards = [view_of(item.opportunity, item.hit.distance_km) for item in found]
+    place = result.place.name if result.place else None
+    return ResultList(cards, offset, result.total, search_id(text, near), place, result.notices)
 
 
 def _near(tracker: Tracker) -> GeoPoint | None:
@@ -65,14 +75,7 @@ class ActionSearch(Action):
         elif not found and offset > 0:
             say(dispatcher, Notice("no_more"))
         else:
-            cards = [view_of(item.opportunity, item.hit.distance_km) for item in found]
-            place = result.place.name if result.place else None
-            say(
-                dispatcher,
-                ResultList(
-                    cards, offset, result.total, search_id(text, near), place, result.notices
-                ),
-            )
+            say(dispatcher, result_list(result, found, text, near, offset))
         return [SlotSet("query", text), SlotSet("search_offset", offset)]
 
 

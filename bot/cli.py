@@ -12,11 +12,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from actions.catalogue_actions import search_id
-from actions.messages import ResultList
+from actions.catalogue_actions import result_list
 from actions.policy import respond
 from actions.runtime import configure
-from actions.views import view_of
 from bot.cards import render, render_all
 from bot.i18n import gettext_for
 from bot.settings import Settings
@@ -229,9 +227,7 @@ def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[
 
 def reply_text(result, found, text: str, near: GeoPoint | None, lang: str) -> str:  # type: ignore[no-untyped-def]
     """A search answered in the terminal exactly as the bot words it."""
-    cards = [view_of(item.opportunity, item.hit.distance_km) for item in found]
-    place = result.place.name if result.place else None
-    message = ResultList(cards, 0, result.total, search_id(text, near), place, result.notices)
+    message = result_list(result, found, text, near)
     return "\n\n".join(terminal_text(r, lang) for r in render(message, lang))
 
 

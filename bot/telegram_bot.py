@@ -147,11 +147,14 @@ def remember_search(
                 searches.pop(next(iter(searches)))
 
 
-async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    slots: dict[str, Any] = {"query": text}
+def location_slots(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    """The location the person shared, as the actions' slots."""
     near = context.user_data.get("near")
-    if near:
-        slots["near_lat"], slots["near_lon"] = near
+    return {"near_lat": near[0], "near_lon": near[1]} if near else {}
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    slots: dict[str, Any] = {"query": text, **location_slots(context)}
     messages = await call(ActionSearch(), slots, str(update.effective_chat.id), text)
     remember_search(context, messages, slots)
     await reply(update, context, messages)
@@ -260,10 +263,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await search(update, context, keyboard_queries(lang)[text])
         return
     interpreter: Interpreter = context.application.bot_data["interpreter"]
-    slots: dict[str, Any] = {}
-    near = context.user_data.get("near")
-    if near:
-        slots["near_lat"], slots["near_lon"] = near
+    slots = location_slots(context)
     loop = asyncio.get_running_loop()
     sender = str(update.effective_chat.id)
 

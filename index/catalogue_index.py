@@ -14,7 +14,7 @@ import numpy as np
 
 from index.columns import Columns
 from index.embedders import Embedder
-from index.embedding_cache import EmbeddingCache
+from index.embedding_cache import EmbeddingCache, embed_in_batches
 from index.lexical import LexicalIndex
 from index.listing import Listing
 from index.vectors import VectorIndex
@@ -92,15 +92,9 @@ class CatalogueIndex:
         passages = {item.passage_hash: item.passage for item in listings}
         if self.cache is not None:
             return self.cache.embed_passages(self.embedder, passages, tick)
-        hashes = list(passages)
-        vectors = {}
-        for start in range(0, len(hashes), 16):
-            batch = hashes[start : start + 16]
-            vectors.update(
-                zip(batch, self.embedder.embed_passages([passages[h] for h in batch]), strict=True)
-            )
-            if tick:
-                tick(len(batch))
+        vectors: dict[str, np.ndarray] = {}
+        for batch in embed_in_batches(self.embedder, passages, tick):
+            vectors.update(batch)
         return vectors
 
     def sync(self, listings: Iterable[Listing], tick: Tick | None = None) -> SyncReport:

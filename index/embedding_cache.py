@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,17 +56,24 @@ class EmbeddingCache:
         vectors = self.get_many(list(passages))
         if tick:
             tick(len(vectors))
-        todo = [h for h in passages if h not in vectors]
+        todo = {h: p for h, p in passages.items() if h not in vectors}
         self.misses += len(todo)
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
-            fresh = embedder.embed_passages([passages[h] for h in batch])
-            new = dict(zip(batch, fresh, strict=True))
+        for new in embed_in_batches(embedder, todo, tick):
             self.put_many(new)
             vectors.update(new)
-            if tick:
-                tick(len(batch))
         return vectors
 
     def close(self) -> None:
         self._db.close()
+
+
+def embed_in_batches(
+    embedder: Embedder, passages: dict[str, str], tick: Callable[[int], None] | None = None
+) -> Iterator[dict[str, np.ndarray]]:
+    """Vectors of hash → passage, a batch at a time, ticking the progress after each."""
+    hashes = list(passages)
+    for start in range(0, len(hashes), BATCH):
+        batch = hashes[start : start + BATCH]
+        yield dict(zip(batch, embedder.embed_passages([passages[h] for h in batch]), strict=True))
+        if tick:
+            tick(len(batch))

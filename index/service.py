@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from index.catalogue_index import CatalogueIndex, SyncReport
@@ -106,12 +106,12 @@ class CatalogueService:
 
     def refresh(self) -> SyncReport:
         """Apply catalogue changes made since the index was loaded (by any process)."""
-        with self.database.session() as session:
-            listings = [listing_from(o) for o in active_opportunities(session)]
         if self._search is None:
             self.searcher  # noqa: B018 - opening the index syncs it
             assert self.last_sync is not None
             return self.last_sync
+        with self.database.session() as session:
+            listings = [listing_from(o) for o in active_opportunities(session)]
         with _progress(self.progress, "embedding", len(listings)) as tick:
             report = self.index.sync(listings, tick)
         if report.changed:
@@ -136,7 +136,12 @@ class CatalogueService:
 
     def count(self) -> int:
         with self.database.session() as session:
-            return len(active_opportunities(session))
+            query = (
+                select(func.count())
+                .select_from(Opportunity)
+                .where(Opportunity.withdrawn_at.is_(None))
+            )
+            return int(session.scalar(query) or 0)
 
     # ---- search -------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> tuple[SearchResult, list[Found]]:
