@@ -65,7 +65,7 @@ messages-extract: $(STAMP)
 		--project colbot --copyright-holder "colbot" .
 
 messages-update: messages-extract
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --width 100
 
 messages-compile: $(STAMP)
 	$(VENV)/bin/pybabel compile -d locales --statistics

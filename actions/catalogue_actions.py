@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from actions.messages import Details, Message, Notice, ResultList, Venue, to_json
-from actions.runtime import catalogue
+from actions.runtime import catalogue, now
 from actions.views import view_of
 from index.geo import GeoPoint
 from index.search import SearchRequest, SearchResult
@@ -42,7 +42,7 @@ def result_list(
     return ResultList(cards, offset, result.total, search_id(text, near), place, result.notices)
 
 
-def _near(tracker: Tracker) -> GeoPoint | None:
+def near_of(tracker: Tracker) -> GeoPoint | None:
     lat, lon = tracker.get_slot("near_lat"), tracker.get_slot("near_lon")
     if lat is None or lon is None:
         return None
@@ -65,10 +65,10 @@ class ActionSearch(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = tracker.get_slot("query") or tracker.latest_message.get("text") or ""
-        near = _near(tracker)
+        near = near_of(tracker)
         offset = max(0, self.offset(tracker))
         result, found = catalogue().search(
-            SearchRequest(text=text, near=near, limit=PAGE, offset=offset)
+            SearchRequest(text=text, near=near, limit=PAGE, offset=offset, now=now())
         )
         if not found and offset == 0 and not result.notices:
             say(dispatcher, Notice("not_found"))

@@ -67,7 +67,65 @@ class Notice:
     kind: str = "notice"
 
 
-Message = ResultList | Details | Venue | Notice
+@dataclass(frozen=True)
+class SavedItem:
+    """One opportunity a person saved, and when they will be reminded of it."""
+
+    opportunity: OpportunityView
+    remind_at: str | None = None  # ISO 8601; None: no reminder (ongoing, or already sent)
+
+
+@dataclass(frozen=True)
+class SavedList:
+    """What a person saved, soonest first."""
+
+    items: list[SavedItem]
+    kind: str = "saved"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A saved opportunity starts soon; `day` is "today", "tomorrow" or "later" (in Ljubljana)."""
+
+    opportunity: OpportunityView
+    day: str
+    kind: str = "reminder"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A plain-language answer from the knowledge base, with its source and, below it, the
+    matching opportunities of the live catalogue."""
+
+    entry_id: str
+    title: dict[str, str]
+    text: dict[str, str]
+    next_step: dict[str, str]
+    source_name: str
+    source_url: str
+    written: str  # ISO date
+    courses: list[OpportunityView] = field(default_factory=list)
+    simple: bool = False  # the one-step-at-a-time view for seniors
+    kind: str = "answer"
+
+
+@dataclass(frozen=True)
+class Topic:
+    entry_id: str
+    title: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """The knowledge base has no sure answer: the closest topics to choose from, and people to
+    ask (name, phone, e-mail as the city configured them)."""
+
+    topics: list[Topic]
+    contact: dict[str, str] = field(default_factory=dict)
+    kind: str = "unsure"
+
+
+Message = ResultList | Details | Venue | Notice | SavedList | Reminder | Answer | Unsure
 
 
 def to_json(message: Message) -> dict[str, Any]:
@@ -85,4 +143,18 @@ def from_json(data: dict[str, Any]) -> Message:
         return Venue(OpportunityView(**data["opportunity"]))
     if kind == "notice":
         return Notice(data["code"], data.get("params") or {})
+    if kind == "saved":
+        items = [
+            SavedItem(OpportunityView(**i["opportunity"]), i.get("remind_at"))
+            for i in data["items"]
+        ]
+        return SavedList(items)
+    if kind == "reminder":
+        return Reminder(OpportunityView(**data["opportunity"]), data["day"])
+    if kind == "answer":
+        courses = [OpportunityView(**c) for c in data.get("courses") or []]
+        return Answer(**{**data, "courses": courses})
+    if kind == "unsure":
+        topics = [Topic(t["entry_id"], t["title"]) for t in data["topics"]]
+        return Unsure(topics, data.get("contact") or {})
     raise ValueError(f"unknown message kind {kind!r}")

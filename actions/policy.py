@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action
@@ -17,9 +18,10 @@ from actions.conversation_actions import (
     ActionOutOfScope,
     ActionSubscribe,
 )
+from actions.knowledge_actions import ActionCourseInfo
 from actions.messages import Message, Notice
-from actions.runtime import make_tracker, run_action
-from nlu.interpretation import Interpretation
+from actions.runtime import knowledge, make_tracker, run_action
+from nlu.interpretation import SURE, Interpretation
 
 ACTION_FOR_INTENT: dict[str, type[Action]] = {
     "greet": ActionGreet,
@@ -27,7 +29,7 @@ ACTION_FOR_INTENT: dict[str, type[Action]] = {
     "help": ActionHelp,
     "search_opportunity": ActionSearch,
     "search_nearby": ActionSearch,
-    "ask_course_info": ActionSearch,  # the plain-language answers (issue 4) will come first
+    "ask_course_info": ActionCourseInfo,
     "my_badges": ActionMyBadges,
     "claim_badge": ActionClaimBadge,
     "subscribe": ActionSubscribe,
@@ -36,14 +38,33 @@ ACTION_FOR_INTENT: dict[str, type[Action]] = {
 }
 
 
+# Intents the knowledge base may answer instead: a question phrased as a search ("Is there a
+# free Slovenian course in the evening?"), or an intent the interpreter is not sure of.
+SEARCHES = frozenset({"search_opportunity", "search_nearby"})
+NOT_KNOWLEDGE = frozenset({"greet", "goodbye", "help", "ask_course_info"})
+QUESTION_MARK = re.compile(r"[?？؟]")
+
+
 def action_for(intent: str) -> Action:
     return ACTION_FOR_INTENT.get(intent, ActionSearch)()
+
+
+def knowledge_may_answer(interpretation: Interpretation) -> bool:
+    intent = interpretation.action_intent
+    if intent in NOT_KNOWLEDGE:
+        return False
+    if intent in SEARCHES:
+        return bool(QUESTION_MARK.search(interpretation.text))
+    return interpretation.confidence < SURE
 
 
 def respond(interpretation: Interpretation, slots: dict[str, Any], sender: str) -> list[Message]:
     """The replies to one understood message, as every front gives them."""
     wordless = not any(c.isalnum() for c in interpretation.text)  # emoji, punctuation, nothing
     action = ActionSearch() if wordless else action_for(interpretation.action_intent)
+    answerable = not wordless and knowledge_may_answer(interpretation)
+    if answerable and knowledge().match(interpretation.text).confident:
+        action = ActionCourseInfo()
     if isinstance(action, ActionSearch):
         slots = {"query": interpretation.text, **slots}
     tracker = make_tracker(sender, slots, interpretation.text, interpretation.intent)

@@ -4,6 +4,8 @@ classes the rasa-sdk action server serves to a Rasa deployment)."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,14 +13,30 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import Message, from_json
 from index.service import CatalogueService
+from knowledge.service import KnowledgeService
 
 _service: CatalogueService | None = None
+Clock = Callable[[], datetime]
 
 
-def configure(service: CatalogueService) -> None:
-    """Give the actions the catalogue service the bot already has."""
-    global _service
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+_clock: Clock = _wall_clock
+
+
+def configure(service: CatalogueService, clock: Clock | None = None) -> None:
+    """Give the actions the catalogue service the bot already has, and the clock they read
+    (the wall clock unless a test gives its own)."""
+    global _service, _clock
     _service = service
+    _clock = clock or _wall_clock
+
+
+def now() -> datetime:
+    """The time for the actions and the reminders: an aware datetime."""
+    return _clock()
 
 
 def catalogue() -> CatalogueService:
@@ -30,6 +48,33 @@ def catalogue() -> CatalogueService:
 
         _service = make_service(Settings.from_environment(), quiet=True)
     return _service
+
+
+_knowledge: KnowledgeService | None = None
+_contact: dict[str, str] = {}
+
+
+def configure_knowledge(service: KnowledgeService, contact: dict[str, str] | None = None) -> None:
+    """Give the actions the knowledge base, and the people to ask when it is unsure."""
+    global _knowledge, _contact
+    _knowledge, _contact = service, dict(contact or {})
+
+
+def knowledge() -> KnowledgeService:
+    """The configured knowledge base, or one made from the environment."""
+    global _knowledge, _contact
+    if _knowledge is None:
+        from bot.cli import make_knowledge
+        from bot.settings import Settings
+
+        settings = Settings.from_environment()
+        _knowledge, _contact = make_knowledge(settings, catalogue()), settings.help_contact
+    return _knowledge
+
+
+def help_contact() -> dict[str, str]:
+    knowledge()
+    return dict(_contact)
 
 
 def make_tracker(

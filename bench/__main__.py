@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.knowledge import knowledge_section
 from bench.nlu import nlu_section
 from bench.quality import (
     GROUPS,
@@ -118,6 +119,9 @@ def main() -> int:
     print("quality…", file=sys.stderr)
     quality, summary = quality_section()
     print("\n".join(quality))
+    print("plain-language answers…", file=sys.stderr)
+    answers, answer_figures = knowledge_section()
+    print("\n".join(answers))
     print("understanding…", file=sys.stderr)
     understanding, nlu_figures = nlu_section()
     print("\n".join(understanding))
@@ -137,6 +141,10 @@ def main() -> int:
         "## Search quality",
         "",
         *quality,
+        "",
+        "## Plain-language answers",
+        "",
+        *answers,
         "",
         "## Understanding",
         "",
@@ -159,7 +167,14 @@ def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench.json").write_text(
         json.dumps(
-            {"quality": summary, "nlu": nlu_figures, "load": load_figures, "scale": rows}, indent=2
+            {
+                "quality": summary,
+                "answers": answer_figures,
+                "nlu": nlu_figures,
+                "load": load_figures,
+                "scale": rows,
+            },
+            indent=2,
         )
     )
     print(f"written to {REPORT.name}", file=sys.stderr)

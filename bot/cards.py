@@ -10,14 +10,26 @@ from html import escape
 
 from babel import Locale, UnknownLocaleError
 
-from actions.messages import Details, Message, Notice, OpportunityView, ResultList, Venue
+from actions.messages import (
+    Answer,
+    Details,
+    Message,
+    Notice,
+    OpportunityView,
+    Reminder,
+    ResultList,
+    SavedList,
+    Unsure,
+    Venue,
+)
 from bot.i18n import format_km, format_price, format_when, gettext_for, ngettext_for
 
 
 @dataclass(frozen=True)
 class Choice:
     label: str
-    action: str  # callback data: "more:<search>:<offset>", "det:<id>", "map:<id>"
+    action: str  # callback data: "more:<search>:<offset>", "det:<id>", "map:<id>",
+    # "sav:<id>" (save, with a reminder), "uns:<id>" (remove from the saved ones)
 
 
 @dataclass(frozen=True)
@@ -61,8 +73,60 @@ def card_lines(view: OpportunityView, lang: str, number: int | None = None) -> l
     return lines
 
 
+def save_choice(opportunity_id: int, saved: bool, lang: str, number: int | None = None) -> Choice:
+    """The button that saves an opportunity, or removes it once saved: "⭐ 2"/"🗑 2" in a list,
+    worded in a card of its own."""
+    _ = gettext_for(lang)
+    action = f"uns:{opportunity_id}" if saved else f"sav:{opportunity_id}"
+    if number is not None:
+        return Choice(f"🗑 {number}" if saved else f"⭐ {number}", action)
+    return Choice("🗑 " + _("Remove from saved") if saved else "⭐ " + _("Save / remind me"), action)
+
+
+def toggled_choice(label: str, opportunity_id: int, saved: bool, lang: str) -> Choice:
+    """The save button that replaces one labelled `label` after a press: numbered if it was."""
+    number = label.rsplit(" ", 1)[-1]
+    return save_choice(opportunity_id, saved, lang, int(number) if number.isdigit() else None)
+
+
+def saved_html(params: dict, lang: str) -> str:
+    """What saving said, and when (or why not) the reminder comes."""
+    _ = gettext_for(lang)
+    title = "<b>" + escape(pick(params.get("title") or {}, lang)) + "</b>"
+    if params.get("new"):
+        head = "⭐ " + _("Saved: {title}.").format(title=title)
+    else:
+        head = _("You had already saved it: {title}.").format(title=title)
+    reminder = params.get("reminder")
+    if reminder == "set" and params.get("remind_at"):
+        when = format_when(datetime.fromisoformat(params["remind_at"]), lang)
+        line = _("I will send you a reminder on {when}.").format(when=when)
+    elif reminder == "sent":
+        line = _("I have already sent you the reminder.")
+    elif reminder == "soon" and params.get("starts_at"):
+        when = format_when(datetime.fromisoformat(params["starts_at"]), lang)
+        line = _("It starts soon ({when}), too soon for a reminder.").format(when=when)
+    elif reminder == "started":
+        line = _("It has already started, so there will be no reminder.")
+    else:
+        line = _("It has no start date (it runs all the time), so there will be no reminder.")
+    return "\n".join([head, line, _("/saved lists what you saved.")])
+
+
+def toast(message: Message, lang: str) -> str:
+    """A short answer to a button press (Telegram shows it for a moment, 200 characters)."""
+    _ = gettext_for(lang)
+    if isinstance(message, Notice) and message.code == "saved":
+        return "⭐ " + _("Saved") if message.params.get("new") else _("Already saved")
+    if isinstance(message, Notice):
+        return notice_html(message.code, lang, message.params)[:200]
+    return ""
+
+
 def notice_html(code: str, lang: str, params: dict | None = None) -> str:
     _ = gettext_for(lang)
+    if code == "saved":
+        return saved_html(params or {}, lang)
     texts = {
         "empty_query": _(
             "Write what you would like to learn, for example: robotics, Slovenian course, smartphone."
@@ -74,6 +138,13 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
         "not_found": _("Nothing found. Try other words, or a place like 'v Šiški'."),
         "no_more": _("There are no more results."),
         "gone": _("This opportunity is no longer in the catalogue."),
+        "entry_gone": _("That answer is no longer here. Write your question in your own words."),
+        "unsaved": _("Removed from your saved opportunities."),
+        "not_saved": _("That one was not among your saved opportunities."),
+        "none_saved": _(
+            "You have not saved anything yet. Press ⭐ on an opportunity to save it: "
+            "I will remind you the day before it starts."
+        ),
         "no_place": _("This one takes place online, so it has no place on a map.")
         if (params or {}).get("online")
         else _("The organiser has not given a place for this one yet."),
@@ -124,7 +195,46 @@ def language_name(code: str, lang: str) -> str:
         return code
 
 
-def render(message: Message, lang: str) -> list[Rendered]:
+def saved_list(message: SavedList, lang: str) -> Rendered:
+    _ = gettext_for(lang)
+    ngettext = ngettext_for(lang)
+    count = len(message.items)
+    header = ngettext("{n} saved opportunity", "{n} saved opportunities", count)
+    parts = ["⭐ " + header.format(n=count)]
+    choices: list[list[Choice]] = []
+    for number, item in enumerate(message.items, start=1):
+        view = item.opportunity
+        parts.append("")
+        parts.extend(card_lines(view, lang, number))
+        if item.remind_at:
+            when = format_when(datetime.fromisoformat(item.remind_at), lang)
+            parts.append("⏰ " + _("Reminder: {when}").format(when=when))
+        row = [Choice(f"ℹ️ {number}", f"det:{view.id}")]
+        if view.lat is not None and not view.online:
+            row.append(Choice(f"🗺 {number}", f"map:{view.id}"))
+        row.append(save_choice(view.id, True, lang, number))
+        choices.append(row)
+    return Rendered("\n".join(parts), choices)
+
+
+def reminder_card(message: Reminder, lang: str) -> Rendered:
+    _ = gettext_for(lang)
+    view = message.opportunity
+    title = escape(pick(view.title, lang) or view.key)
+    heads = {
+        "today": _("Today: {title}"),
+        "tomorrow": _("Tomorrow: {title}"),
+    }
+    head = heads.get(message.day, _("Reminder: {title}")).format(title=title)
+    lines = ["⏰ <b>" + head + "</b>", *card_lines(view, lang)[1:]]
+    row = [Choice("ℹ️ " + _("Details"), f"det:{view.id}")]
+    if view.lat is not None and not view.online:
+        row.append(Choice("🗺 " + _("Show on map"), f"map:{view.id}"))
+    return Rendered("\n".join(lines), [row])
+
+
+def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
+    """`message` for people who read `lang`; `saved` holds the ids of what they saved."""
     _ = gettext_for(lang)
     ngettext = ngettext_for(lang)
     if isinstance(message, Notice):
@@ -134,6 +244,10 @@ def render(message: Message, lang: str) -> list[Rendered]:
         return [Rendered(notice_html(message.code, lang, message.params))]
     if isinstance(message, Venue):
         return [Rendered(venue=message.opportunity)]
+    if isinstance(message, SavedList):
+        return [saved_list(message, lang)]
+    if isinstance(message, Reminder):
+        return [reminder_card(message, lang)]
     if isinstance(message, Details):
         view = message.opportunity
         lines = card_lines(view, lang)
@@ -147,7 +261,16 @@ def render(message: Message, lang: str) -> list[Rendered]:
         choices = (
             [[Choice("🗺 " + _("Show on map"), f"map:{view.id}")]] if view.lat is not None else []
         )
+        choices.append([save_choice(view.id, view.id in saved, lang)])
         return [Rendered("\n".join(lines), choices)]
+    if isinstance(message, Answer | Unsure):
+        from bot.knowledge_cards import render_answer, render_unsure
+
+        return (
+            render_answer(message, lang)
+            if isinstance(message, Answer)
+            else render_unsure(message, lang)
+        )
     assert isinstance(message, ResultList)
     parts = [notice_html(code, lang) for code in message.notices]
     if not message.cards:
@@ -166,6 +289,7 @@ def render(message: Message, lang: str) -> list[Rendered]:
         row = [Choice(f"ℹ️ {number}", f"det:{view.id}")]
         if view.lat is not None and not view.online:
             row.append(Choice(f"🗺 {number}", f"map:{view.id}"))
+        row.append(save_choice(view.id, view.id in saved, lang, number))
         choices.append(row)
     shown = message.offset + len(message.cards)
     if shown < message.total:
@@ -175,7 +299,9 @@ def render(message: Message, lang: str) -> list[Rendered]:
     return [Rendered("\n".join(parts), choices)]
 
 
-def render_all(messages: list[Message], lang: str) -> list[Rendered]:
+def render_all(
+    messages: list[Message], lang: str, saved: frozenset[int] = frozenset()
+) -> list[Rendered]:
     """Every reply to one message; a note on the message's language opens the next reply."""
     out: list[Rendered] = []
     preface = ""
@@ -183,7 +309,7 @@ def render_all(messages: list[Message], lang: str) -> list[Rendered]:
         if isinstance(message, Notice) and message.code == "guessed_language":
             preface = "<i>" + notice_html(message.code, lang, message.params) + "</i>\n\n"
             continue
-        for rendered in render(message, lang):
+        for rendered in render(message, lang, saved):
             if preface and rendered.venue is None:
                 rendered = Rendered(preface + rendered.html, rendered.choices)
                 preface = ""

@@ -1,4 +1,5 @@
-"""The command line: run, chat, migrate, import and search (DESIGN.md, "Command line")."""
+"""The command line: run, chat, migrate, import, search and the knowledge base (DESIGN.md,
+"Command line")."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tqdm import tqdm
 
 from actions.catalogue_actions import result_list
 from actions.policy import respond
-from actions.runtime import configure
+from actions.runtime import configure, configure_knowledge
 from bot.cards import render, render_all
 from bot.i18n import gettext_for
 from bot.settings import Settings
@@ -22,6 +23,8 @@ from bot.terminal import terminal_text
 from index.geo import GeoPoint, default_gazetteer, parse_point
 from index.search import SearchRequest
 from index.service import CatalogueService
+from knowledge.entries import EntryError
+from knowledge.service import KnowledgeService
 from nlu.factory import make_interpreter
 from store.catalogue_import import CatalogueError
 from store.db import Database
@@ -52,6 +55,13 @@ def make_service(settings: Settings, quiet: bool = False) -> CatalogueService:
     )
 
 
+def make_knowledge(settings: Settings, service: CatalogueService) -> KnowledgeService:
+    """The knowledge base over the catalogue's database and embedder."""
+    return KnowledgeService(
+        service.database, lambda: service.embedder, service.index_dir.parent / "knowledge"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="colbot, the City of Learning bot"
@@ -67,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="load or update the catalogue from a JSON Lines file")
     load.add_argument("file", type=Path)
     load.add_argument("--prune", action="store_true", help="withdraw items missing from the file")
+
+    kb = commands.add_parser("knowledge", help="the plain-language answers (knowledge base)")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    kb_commands.add_parser("list", help="list the entries and who last changed them")
+    kb_export = kb_commands.add_parser("export", help="write every entry as YAML into a folder")
+    kb_export.add_argument("folder", type=Path)
+    kb_import = kb_commands.add_parser(
+        "import", help="store edited entries (YAML files), all or nothing; used at once"
+    )
+    kb_import.add_argument("files", type=Path, nargs="+")
+    kb_ask = kb_commands.add_parser("ask", help="which entry answers a question, and how sure")
+    kb_ask.add_argument("text")
 
     search = commands.add_parser("search", help="search the catalogue")
     search.add_argument("text", nargs="?", default=None)
@@ -109,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_command(service, args.file, args.prune)
         if command == "search":
             return search_command(service, args)
+        if command == "knowledge":
+            return knowledge_command(make_knowledge(settings, service), args)
         if command == "run" and settings.telegram_bot_token:
             return telegram_command(service, settings, webhook=args.webhook)
         return chat_command(service, settings)
@@ -131,6 +155,47 @@ def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
         f"{len(report.unchanged)} unchanged, {len(report.withdrawn)} withdrawn; "
         f"{sync.embedded} embedded"
     )
+    return 0
+
+
+def knowledge_command(knowledge: KnowledgeService, args: argparse.Namespace) -> int:
+    from store import knowledge_entries
+
+    if args.kb_command == "list":
+        with knowledge.database.session() as session:
+            origin = knowledge_entries.origins(session)
+        for entry in knowledge.entries():
+            edited = " (edited by an administrator)" if origin.get(entry.id) == "admin" else ""
+            print(f"{entry.id}\t{entry.area}\t{entry.title['en']}{edited}")
+        return 0
+    if args.kb_command == "export":
+        args.folder.mkdir(parents=True, exist_ok=True)
+        exported = knowledge.export()
+        for entry_id, text in exported.items():
+            (args.folder / f"{entry_id}.yaml").write_text(text, encoding="utf-8")
+        print(f"wrote {len(exported)} entries to {args.folder}")
+        return 0
+    if args.kb_command == "import":
+        try:
+            texts = [(path.name, path.read_text(encoding="utf-8")) for path in args.files]
+            from knowledge.entries import parse_yaml
+
+            for name, text in texts:  # check every file before storing any
+                parse_yaml(text, name)
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"knowledge import: {error}", file=sys.stderr)
+            return 2
+        except EntryError as error:
+            print(f"knowledge import: nothing was stored: {error}", file=sys.stderr)
+            return 1
+        for name, text in texts:
+            entry, created = knowledge.edit(text, admin_id=None, where=name)
+            print(f"{'added' if created else 'updated'} {entry.id}")
+        return 0
+    match = knowledge.match(args.text)
+    for item in match.ranked[:3]:
+        print(f"{item.score:.3f}\t{item.entry.id}\t{item.entry.title['en']}")
+    print("answers" if match.confident else "unsure: offers the two closest topics and a contact")
     return 0
 
 
@@ -275,6 +340,7 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     lang = "sl"
     _ = gettext_for(lang)
     configure(service)
+    configure_knowledge(make_knowledge(settings, service), settings.help_contact)
     interpreter = make_interpreter(settings, service.embedder)
     service.searcher  # noqa: B018 - load the index before the first question
     interactive = sys.stdin.isatty()

@@ -22,6 +22,7 @@ class Settings:
     rasa_url: str | None = None
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     production: bool = False
+    help_contact: dict[str, str] = field(default_factory=dict)  # name, phone, email
 
     @property
     def index_dir(self) -> Path:
@@ -45,6 +46,11 @@ class Settings:
             rasa_url=env.get("RASA_URL") or None,
             admin_ids=_parse_ids(env.get("ADMIN_IDS", "")),
             production=(env.get("COLBOT_ENV", "").lower() == "production"),
+            help_contact={
+                key: env[f"HELP_CONTACT_{key.upper()}"].strip()
+                for key in ("name", "phone", "email")
+                if env.get(f"HELP_CONTACT_{key.upper()}", "").strip()
+            },
         )
 
 

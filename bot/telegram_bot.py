@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -38,20 +38,46 @@ from actions.catalogue_actions import (
     ActionSearch,
     ActionShowOnMap,
 )
-from actions.messages import Message, Notice
+from actions.messages import Details, Message, Notice, ResultList
 from actions.policy import respond
-from actions.runtime import catalogue, configure, make_tracker, run_action
-from bot.cards import Rendered, pick, render_all
-from bot.i18n import LANGUAGES, format_day, gettext_for
+from actions.runtime import (
+    Clock,
+    catalogue,
+    configure,
+    configure_knowledge,
+    make_tracker,
+    now,
+    run_action,
+)
+from actions.saved_actions import (
+    ActionListSaved,
+    ActionRemoveSaved,
+    ActionSaveOpportunity,
+    reminders_due,
+)
+from bot.cards import Rendered, pick, render, render_all, toast, toggled_choice
+from bot.cli import make_knowledge
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_day, gettext_for, ngettext_for
 from bot.settings import Settings
+from bot.telegram_knowledge import (
+    on_entry_file,
+    on_kb,
+    on_knowledge_callback,
+    show_simple_menu,
+    simple_menu_text,
+    simple_slots,
+)
 from index.service import CatalogueService
 from nlu.factory import make_interpreter
 from nlu.interpretation import Interpreter
 from store import chat_users
+from store import saved as saved_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 KEPT_SEARCHES = 20
+REMINDERS_JOB = "reminders"
+REMINDERS_EVERY = 60.0  # seconds between looks for reminders that are due
 # Actions touch the index and the database: one at a time, off the event loop.
 _ACTIONS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions")
 
@@ -98,7 +124,10 @@ async def reply(
 ) -> None:
     lang = user_language(update, context)
     chat_id = update.effective_chat.id
-    for rendered in render_all(messages, lang):
+    saved: frozenset[int] = frozenset()
+    if update.effective_user and any(isinstance(m, ResultList | Details) for m in messages):
+        saved = frozenset(await in_store(saved_store.saved_ids, update.effective_user.id))
+    for rendered in render_all(messages, lang, saved):
         await send(context, chat_id, rendered, lang)
 
 
@@ -217,6 +246,11 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await search(update, context, " ".join(context.args).replace("-", " ").replace("_", " "))
 
 
+async def on_simple(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Big clear buttons, one step at a time: the mode for seniors."""
+    await show_simple_menu(update, context, user_language(update, context))
+
+
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, [Notice("help")])
 
@@ -262,8 +296,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if text in keyboard_queries(lang):
         await search(update, context, keyboard_queries(lang)[text])
         return
+    if await simple_menu_text(update, context, lang, text):
+        return
     interpreter: Interpreter = context.application.bot_data["interpreter"]
-    slots = location_slots(context)
+    slots = {**location_slots(context), **simple_slots(context)}
     loop = asyncio.get_running_loop()
     sender = str(update.effective_chat.id)
 
@@ -281,11 +317,61 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await search(update, context, "")
 
 
+async def on_save_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, save: bool, opportunity_id: int
+) -> None:
+    """⭐ saves an opportunity (and says when the reminder comes), 🗑 removes it; the pressed
+    button turns into the other one. Pressing ⭐ on what is saved already says so."""
+    query = update.callback_query
+    lang = user_language(update, context)
+    action = ActionSaveOpportunity() if save else ActionRemoveSaved()
+    slots = {"opportunity_id": opportunity_id, "user_language": lang}
+    messages = await call(action, slots, str(update.effective_user.id))
+    await query.answer(toast(messages[0], lang) if messages else None)
+    saved = bool(messages) and isinstance(messages[0], Notice) and messages[0].code == "saved"
+    if save and not saved:  # no longer in the catalogue: the toast said so
+        return
+    await show_saved_state(query, opportunity_id, saved, lang)
+    if saved:
+        await reply(update, context, messages)
+
+
+async def show_saved_state(query: Any, opportunity_id: int, saved: bool, lang: str) -> None:
+    """Turn the pressed message's save button for `opportunity_id` into ⭐ or 🗑."""
+    markup = getattr(query.message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return
+    ours = {f"sav:{opportunity_id}", f"uns:{opportunity_id}"}
+    changed = False
+    rows = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for button in row:
+            if button.callback_data in ours:
+                choice = toggled_choice(button.text, opportunity_id, saved, lang)
+                changed = changed or choice.action != button.callback_data
+                button = InlineKeyboardButton(choice.label, callback_data=choice.action)
+            buttons.append(button)
+        rows.append(buttons)
+    if not changed:
+        return
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+    except BadRequest as error:  # the message is too old to edit, or was edited meanwhile
+        log.info("could not update a save button: %s", error.message)
+
+
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    await query.answer()
     kind, _sep, rest = (query.data or "").partition(":")
+    if kind in ("sav", "uns") and rest.isdigit():
+        await on_save_button(update, context, kind == "sav", int(rest))
+        return
+    await query.answer()
     sender = str(update.effective_chat.id)
+    if kind in ("kb", "simple"):
+        await on_knowledge_callback(update, context, kind, rest)
+        return
     if kind == "lang" and rest in LANGUAGES:
         context.user_data["lang"] = rest
         _ = gettext_for(rest)
@@ -312,6 +398,42 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, await call(action, {"opportunity_id": int(rest)}, sender))
 
 
+async def on_saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    messages = await call(ActionListSaved(), {}, str(update.effective_user.id))
+    await reply(update, context, messages)
+
+
+async def send_due_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: each reminder whose time has come goes out once. One that Telegram
+    does not take is kept for the next run; a person who blocked the bot is marked inactive
+    and gets it if they come back before the opportunity starts."""
+    moment = now()
+    due = await asyncio.get_running_loop().run_in_executor(_ACTIONS, reminders_due, moment)
+    for reminder in due:
+        person, opportunity_id = reminder.telegram_id, reminder.opportunity_id
+        if not await in_store(saved_store.mark_reminded, person, opportunity_id, moment):
+            continue  # another run sent it
+        lang = reminder.language if reminder.language in LANGUAGES else DEFAULT_LANGUAGE
+        try:
+            for rendered in render(reminder.message, lang):
+                await send(context, person, rendered, lang)
+        except Forbidden:
+            await in_store(chat_users.blocked, person)
+            await in_store(saved_store.release_reminder, person, opportunity_id)
+            user_data = context.application.user_data.get(person)
+            if user_data is not None:
+                user_data.pop("seen_at", None)  # their next message reactivates them
+            log.info("a user blocked the bot; marked inactive, their reminder kept")
+        except BadRequest as error:  # e.g. the chat is gone: sending again would not help
+            log.warning("Telegram refused a reminder (%s); not sent again", error.message)
+        except (RetryAfter, TimedOut, NetworkError) as error:
+            await in_store(saved_store.release_reminder, person, opportunity_id)
+            log.warning("a reminder did not reach Telegram (%s); next run", type(error).__name__)
+        except Exception:
+            await in_store(saved_store.release_reminder, person, opportunity_id)
+            raise
+
+
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = gettext_for(user_language(update, context))
     await update.effective_message.reply_text(
@@ -328,7 +450,7 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if stored is None:
         await update.effective_message.reply_text(_("I store nothing about you."))
         return
-    await update.effective_message.reply_text(
+    lines = [
         _(
             "What I store about you: your Telegram number (to answer you), your language ({language}), "
             "since {since}, last message {seen}. No names and no messages."
@@ -337,9 +459,18 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             since=format_day(stored.since, lang),
             seen=format_day(stored.last_seen, lang),
         )
-        + "\n"
-        + _("/delete deletes it.")
-    )
+    ]
+    if stored.saved:
+        ngettext = ngettext_for(lang)
+        lines.append(
+            ngettext(
+                "You have saved {n} opportunity; I keep it to remind you.",
+                "You have saved {n} opportunities; I keep them to remind you.",
+                stored.saved,
+            ).format(n=stored.saved)
+        )
+    lines.append(_("/delete deletes it."))
+    await update.effective_message.reply_text("\n".join(lines))
 
 
 async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -386,6 +517,8 @@ async def set_commands(application: Application) -> None:
                 BotCommand("help", _("What I can do")),
                 BotCommand("near", _("Find something near me")),
                 BotCommand("language", _("Change the language")),
+                BotCommand("simple", _("Big buttons, one step at a time")),
+                BotCommand("saved", _("My saved opportunities")),
                 BotCommand("cancel", _("Forget my location and searches")),
                 BotCommand("mydata", _("What you store about me")),
                 BotCommand("delete", _("Delete what you store about me")),
@@ -395,9 +528,14 @@ async def set_commands(application: Application) -> None:
 
 
 def build_application(
-    settings: Settings, service: CatalogueService, interpreter: Interpreter | None = None
+    settings: Settings,
+    service: CatalogueService,
+    interpreter: Interpreter | None = None,
+    clock: Clock | None = None,
 ) -> Application:
-    configure(service)
+    """The bot; `clock` (the wall clock by default) is the time its actions and reminders read."""
+    configure(service, clock)
+    configure_knowledge(make_knowledge(settings, service), settings.help_contact)
     if interpreter is None:
         interpreter = make_interpreter(settings, service.embedder)
     base = settings.telegram_base_url.rstrip("/")
@@ -412,6 +550,7 @@ def build_application(
         .build()
     )
     application.bot_data["interpreter"] = interpreter
+    application.bot_data["admin_ids"] = settings.admin_ids
     application.add_handler(TypeHandler(Update, before_every_update), group=-1)
     application.add_handler(CommandHandler("start", on_start))
     application.add_handler(CommandHandler("help", on_help))
@@ -419,10 +558,21 @@ def build_application(
     application.add_handler(CommandHandler("near", on_near))
     application.add_handler(CommandHandler("cancel", on_cancel))
     application.add_handler(CommandHandler("mydata", on_mydata))
+    application.add_handler(CommandHandler("saved", on_saved))
     application.add_handler(CommandHandler("delete", on_delete), group=-2)
+    application.add_handler(CommandHandler("simple", on_simple))
+    application.add_handler(CommandHandler("kb", on_kb))
+    entry_files = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
+    application.add_handler(MessageHandler(entry_files, on_entry_file))
     application.add_handler(MessageHandler(filters.LOCATION, on_location))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(MessageHandler(~filters.TEXT & ~filters.LOCATION, on_other))
     application.add_error_handler(on_error)
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        log.warning("no job queue (python-telegram-bot[job-queue]): reminders are not sent")
+    else:
+        application.job_queue.run_repeating(
+            send_due_reminders, REMINDERS_EVERY, first=REMINDERS_EVERY, name=REMINDERS_JOB
+        )
     return application

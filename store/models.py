@@ -137,3 +137,34 @@ class ChatUser(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SavedOpportunity(Base):
+    """An opportunity a person saved, and when to remind them of it: the least needed to do so."""
+
+    __tablename__ = "saved_opportunity"
+
+    telegram_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chat_user.telegram_id", ondelete="CASCADE"), primary_key=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    opportunity: Mapped[Opportunity] = relationship()
+
+
+class KnowledgeRecord(Base):
+    """A knowledge entry as the bot uses it: seeded from the repository's YAML, or edited by an
+    administrator (then a new repository version does not overwrite it)."""
+
+    __tablename__ = "knowledge_entry"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    data: Mapped[dict] = mapped_column(StringList)
+    origin: Mapped[str] = mapped_column(String(8))  # "repo" or "admin"
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)  # the administrator's Telegram id

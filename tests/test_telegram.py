@@ -2,15 +2,21 @@
 stories of the people colbot is for."""
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.settings import Settings
-from bot.telegram_bot import build_application
+from bot.telegram_bot import REMINDERS_JOB, build_application
+from store.models import Opportunity, SavedOpportunity
 
 from .botapi_double import BotApiDouble
+from .conftest import DEMO, NOW
 
 TEEN, MIGRANT, SENIOR = 1001, 1002, 1003
 
@@ -31,9 +37,9 @@ INTERPRETER = None
 
 
 @asynccontextmanager
-async def running(double: BotApiDouble, service):
+async def running(double: BotApiDouble, service, clock=None):
     settings = Settings(telegram_bot_token=double.token, telegram_base_url=double.base_url)
-    app = build_application(settings, service, INTERPRETER)
+    app = build_application(settings, service, INTERPRETER, clock)
     await app.initialize()
     await app.post_init(app)
     await app.start()
@@ -73,9 +79,9 @@ def test_start_greets_in_the_users_language_with_the_menu(double, shared_demo_se
     story(double, shared_demo_service, scenario)
     commands = double.calls_to("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {"sl", "en"}
-    assert {"start", "help", "language", "near", "cancel", "mydata", "delete"} == {
-        c["command"] for c in commands[0].params["commands"]
-    }
+    wanted = set("start help language near simple saved cancel mydata delete".split())
+    for listed in commands:  # both languages
+        assert {c["command"] for c in listed.params["commands"]} == wanted
 
 
 def test_a_teenager_in_siska_finds_the_robotics_club_and_its_place(double, shared_demo_service):
@@ -100,11 +106,15 @@ def test_a_migrant_writing_in_ukrainian_gets_free_slovenian_lessons(double, shar
         double.push_message(
             MIGRANT, "Де можна безкоштовно вивчати словенську мову?", language_code="uk"
         )
-        [answer] = await double.wait_for("sendMessage")
+        answer, *rest = await double.wait_for("sendMessage")
         text = answer.params["text"]
         assert text.startswith("<i>Your message seems to be in Ukrainian.")
         assert "Slovenian" in text and "free" in text
         assert "€" not in text  # only free courses
+        # a question the knowledge base answers, or, when it is unsure, the courses first and
+        # then the closest topics with a person to ask
+        for later in rest:
+            assert "kb:" in str(later.params.get("reply_markup"))
 
     story(double, shared_demo_service, scenario)
 
@@ -249,3 +259,207 @@ def test_flood_control_from_telegram_is_retried(double, shared_demo_service):
         assert any(c.status == 429 for c in double.calls_to("sendMessage"))
 
     story(double, shared_demo_service, scenario)
+
+
+# ---- saving, and the reminder the day before ---------------------------------------------------
+LJ = ZoneInfo("Europe/Ljubljana")
+
+
+class Clock:
+    """The bot's clock, moved by the test."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def club_id(service) -> int:
+    with service.database.session() as session:
+        return session.scalar(select(Opportunity.id).where(Opportunity.external_id == "lj-0013"))
+
+
+def saved_row(service, telegram_id: int, opportunity_id: int) -> SavedOpportunity | None:
+    with service.database.session() as session:
+        return session.get(SavedOpportunity, (telegram_id, opportunity_id))
+
+
+def new_season(service, tmp_path) -> None:
+    """The robotics club publishes its new season: the first meeting on Thursday 3 December."""
+    with DEMO.open(encoding="utf-8") as lines:
+        club = next(json.loads(line) for line in lines if '"lj-0013"' in line)
+    club["start"] = "2026-12-03T16:00:00+01:00"
+    path = tmp_path / "new-season.jsonl"
+    path.write_text(json.dumps(club, ensure_ascii=False) + "\n", encoding="utf-8")
+    service.import_file(path)
+
+
+def buttons_of(call) -> list[dict]:
+    return [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def reminders(double, chat_id: int) -> list[str]:
+    return [t for t in texts(double.sent_messages(chat_id)) if t.startswith("⏰")]
+
+
+def paused_reminders(app):
+    """The reminder job, kept from running on its own: the test runs it at the times it sets."""
+    [job] = app.job_queue.get_jobs_by_name(REMINDERS_JOB)
+    job.enabled = False
+    return job
+
+
+def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
+    double, demo_service, tmp_path
+):
+    new_season(demo_service, tmp_path)
+    club = club_id(demo_service)
+    clock = Clock(NOW)  # Monday 23 November, noon
+
+    async def scenario():  # five updates in all: within the flood limit (5 in 3 s)
+        async with running(double, demo_service, clock) as app:
+            job = paused_reminders(app)
+            double.push_message(TEEN, "robotika v Šiški", language_code="sl")
+            [answer] = await double.wait_for("sendMessage")
+            assert "<b>1. Robotski krožek za osnovnošolce</b>" in answer.params["text"]
+            save = next(b for b in buttons_of(answer) if b["callback_data"] == f"sav:{club}")
+            assert save["text"] == "⭐ 1"
+            assert all(len(b["callback_data"].encode()) <= 64 for b in buttons_of(answer))
+
+            double.push_callback(TEEN, save["callback_data"])
+            [toast] = await double.wait_for("answerCallbackQuery")
+            assert toast.params["text"] == "⭐ Shranjeno"
+            [_, confirmation] = await double.wait_for("sendMessage", count=2)
+            assert confirmation.params["text"].split("\n") == [
+                "⭐ Shranjeno: <b>Robotski krožek za osnovnošolce</b>.",
+                "Opomnik vam bom poslal: sre., 2. dec. 2026, 09:00.",
+                "Z /saved si ogledate, kaj ste shranili.",
+            ]
+            [edit] = await double.wait_for("editMessageReplyMarkup")
+            assert {"text": "🗑 1", "callback_data": f"uns:{club}"} in buttons_of(edit)
+            row = saved_row(demo_service, TEEN, club)
+            assert row.remind_at == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 9:00 in Ljubljana
+            assert row.reminded_at is None
+
+            clock.moment = datetime(2026, 12, 2, 8, 59, tzinfo=LJ)
+            await job.run(app)
+            assert reminders(double, TEEN) == []
+            clock.moment = datetime(2026, 12, 2, 9, 0, tzinfo=LJ)
+            await job.run(app)
+            [reminder] = reminders(double, TEEN)
+            lines = reminder.split("\n")
+            assert lines[0] == "⏰ <b>Jutri: Robotski krožek za osnovnošolce</b>"
+            assert "🗓 čet., 3. dec. 2026, 16:00" in lines
+            clock.moment += timedelta(minutes=1)
+            await job.run(app)
+            await job.run(app)
+            assert len(reminders(double, TEEN)) == 1  # once, not every minute
+            assert saved_row(demo_service, TEEN, club).reminded_at == clock.moment - timedelta(
+                minutes=1
+            )
+
+            double.push_message(TEEN, "robotika v Šiški", language_code="sl")
+            [_, again] = await double.wait_for(
+                "sendMessage", lambda c: "zadet" in c.params["text"], count=2
+            )
+            assert {"text": "🗑 1", "callback_data": f"uns:{club}"} in buttons_of(again)  # saved
+
+            double.push_message(TEEN, "/saved", language_code="sl")
+            [listing] = await double.wait_for(
+                "sendMessage", lambda c: "shranjena priložnost" in c.params["text"]
+            )
+            assert listing.params["text"].startswith("⭐ 1 shranjena priložnost")
+            assert "<b>1. Robotski krožek za osnovnošolce</b>" in listing.params["text"]
+            assert "⏰" not in listing.params["text"]  # the reminder has been sent
+            remove = next(b for b in buttons_of(listing) if b["callback_data"] == f"uns:{club}")
+            assert remove["text"] == "🗑 1"
+
+            double.push_callback(TEEN, remove["callback_data"])
+            await double.wait_for(
+                "answerCallbackQuery",
+                lambda c: c.params.get("text") == "Odstranjeno iz vaših shranjenih priložnosti.",
+            )
+            assert saved_row(demo_service, TEEN, club) is None
+            edits = await double.wait_for("editMessageReplyMarkup", count=2)
+            assert {"text": "⭐ 1", "callback_data": f"sav:{club}"} in buttons_of(edits[1])
+
+    asyncio.run(scenario())
+
+
+def test_an_ongoing_club_is_saved_from_its_details_without_a_reminder_and_deleted_on_request(
+    double, demo_service
+):
+    club = club_id(demo_service)  # meets every Thursday: no start date
+
+    async def scenario():
+        async with running(double, demo_service, Clock(NOW)):
+            double.push_callback(SENIOR, f"det:{club}", language_code="sl")
+            [details] = await double.wait_for("sendMessage")
+            save = next(b for b in buttons_of(details) if b["callback_data"] == f"sav:{club}")
+            assert save["text"] == "⭐ Shrani / opomni me"
+
+            double.push_callback(SENIOR, save["callback_data"], language_code="sl")
+            [_, confirmation] = await double.wait_for("sendMessage", count=2)
+            no_reminder = "Nima datuma začetka (poteka ves čas), zato opomnika ne bo."
+            assert no_reminder in confirmation.params["text"]
+            [edit] = await double.wait_for("editMessageReplyMarkup")
+            assert {"text": "🗑 Odstrani iz shranjenih", "callback_data": f"uns:{club}"} in (
+                buttons_of(edit)
+            )
+            assert saved_row(demo_service, SENIOR, club).remind_at is None
+
+            # ⭐ on an older card of the same club: saved already, and it says so
+            double.push_callback(SENIOR, f"sav:{club}", language_code="sl")
+            await double.wait_for(
+                "answerCallbackQuery", lambda c: c.params.get("text") == "Že shranjeno"
+            )
+            [*_, again] = await double.wait_for("sendMessage", count=3)
+            assert again.params["text"].startswith("To ste že shranili: <b>Robotski krožek")
+
+            double.push_message(SENIOR, "/mydata", language_code="sl")
+            [*_, mydata] = await double.wait_for("sendMessage", count=4)
+            count = "Shranili ste 1 priložnost; hranim jo, da vas lahko opomnim."
+            assert count in mydata.params["text"]
+            double.push_message(SENIOR, "/delete", language_code="sl")
+            [*_, deleted] = await double.wait_for("sendMessage", count=5)
+            assert "Izbrisal sem vse" in deleted.params["text"]
+            assert saved_row(demo_service, SENIOR, club) is None
+
+    asyncio.run(scenario())
+
+
+def test_a_reminder_to_someone_who_blocked_the_bot_waits_until_they_come_back(
+    double, demo_service, tmp_path
+):
+    new_season(demo_service, tmp_path)
+    club = club_id(demo_service)
+    clock = Clock(NOW)
+
+    async def scenario():
+        async with running(double, demo_service, clock) as app:
+            job = paused_reminders(app)
+            double.push_callback(MIGRANT, f"sav:{club}", language_code="en")
+            [confirmation] = await double.wait_for("sendMessage")
+            when = "I will send you a reminder on Wed, Dec 2, 2026, 9:00\u202fAM."
+            assert when in confirmation.params["text"]
+            double.block_chat(MIGRANT)
+            clock.moment = datetime(2026, 12, 2, 9, 0, tzinfo=LJ)
+            await job.run(app)
+            refused = double.calls_to("sendMessage")[-1]
+            assert refused.status == 403 and refused.params["text"].startswith("⏰ <b>Tomorrow: ")
+            assert not stored(demo_service, MIGRANT).active  # marked, not lost
+            assert saved_row(demo_service, MIGRANT, club).reminded_at is None
+            await job.run(app)
+            assert len(double.calls_to("sendMessage")) == 2  # no retries while blocked
+
+            double.unblock_chat(MIGRANT)
+            double.push_message(MIGRANT, "/help", language_code="en")
+            await double.wait_for("sendMessage", lambda c: c.status == 200, count=2)
+            assert stored(demo_service, MIGRANT).active
+            clock.moment += timedelta(hours=1)
+            await job.run(app)
+            await job.run(app)
+            assert len(reminders(double, MIGRANT)) == 1
+
+    asyncio.run(scenario())

@@ -1,0 +1,109 @@
+"""Actions of the plain-language answers: a question answered from the knowledge base with the
+matching courses of the live catalogue (nearest first when the place is known), or, when the
+base is not sure, the closest topics and people to ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.catalogue_actions import ActionSearch, near_of, say
+from actions.messages import Answer, Message, Notice, OpportunityView, Topic, Unsure
+from actions.runtime import catalogue, help_contact, knowledge
+from actions.views import view_of
+from index.geo import GeoPoint
+from index.search import SearchRequest
+from knowledge.entries import KnowledgeEntry
+
+COURSES = 3
+SEARCHED = 20  # results looked through for ones on the entry's topics
+TOPICS_OFFERED = 2
+
+
+def courses_for(
+    entry: KnowledgeEntry, near: GeoPoint | None, question: str = ""
+) -> list[OpportunityView]:
+    """Current opportunities on the entry's topics: first those the person's own words find
+    (so "free", "in the evening", "in Šiška" still count), else those the topics find; nearest
+    first when the person's place is known."""
+    wanted = {t.lower() for t in entry.topics}
+    fitting: list = []
+    topics_text = " ".join([entry.title["sl"], entry.title["en"], *entry.topics])
+    for text in (question, topics_text):
+        if not text.strip():
+            continue
+        _, found = catalogue().search(SearchRequest(text=text, near=near, limit=SEARCHED))
+        fitting = [f for f in found if wanted & {t.lower() for t in f.opportunity.topics}]
+        if fitting:
+            break
+    if near is not None:
+        fitting.sort(key=lambda f: (f.hit.distance_km is None, f.hit.distance_km or 0.0))
+    return [view_of(f.opportunity, f.hit.distance_km) for f in fitting[:COURSES]]
+
+
+def answer_of(
+    entry: KnowledgeEntry, near: GeoPoint | None, simple: bool = False, question: str = ""
+) -> Answer:
+    return Answer(
+        entry_id=entry.id,
+        title=dict(entry.title),
+        text=dict(entry.answer),
+        next_step=dict(entry.next_step),
+        source_name=entry.source_name,
+        source_url=entry.source_url,
+        written=entry.written.isoformat(),
+        courses=courses_for(entry, near, question),
+        simple=simple,
+    )
+
+
+class ActionCourseInfo(Action):
+    """A question about learning Slovenian or digital skills, in any language."""
+
+    def name(self) -> str:
+        return "action_course_info"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or tracker.get_slot("query") or ""
+        match = knowledge().match(text)
+        message: Message
+        if match.confident and match.best is not None:
+            entry = match.best.entry
+            simple = bool(tracker.get_slot("simple"))
+            message = answer_of(entry, near_of(tracker), simple, text)
+            say(dispatcher, message)
+            return [SlotSet("entry_id", entry.id)]
+        # not sure: what the words find in the catalogue, then the closest topics and a person
+        events = ActionSearch().run(dispatcher, tracker, domain)
+        if dispatcher.messages and _is_not_found(dispatcher.messages[-1]):
+            dispatcher.messages.pop()
+        topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]
+        say(dispatcher, Unsure(topics, help_contact()))
+        return events
+
+
+def _is_not_found(message: dict[str, Any]) -> bool:
+    custom = message.get("custom") or {}
+    return custom.get("kind") == "notice" and custom.get("code") == "not_found"
+
+
+class ActionKnowledgeEntry(Action):
+    """One entry, chosen by a button (a topic offered, or the simple menu for seniors)."""
+
+    def name(self) -> str:
+        return "action_knowledge_entry"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        entry = knowledge().get(str(tracker.get_slot("entry_id") or ""))
+        if entry is None:
+            say(dispatcher, Notice("entry_gone"))
+            return []
+        say(dispatcher, answer_of(entry, near_of(tracker), bool(tracker.get_slot("simple"))))
+        return [SlotSet("entry_id", entry.id)]

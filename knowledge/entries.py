@@ -1,0 +1,203 @@
+"""Knowledge entries: one plain-language answer in Slovenian and English, with the ways people
+ask for it, the catalogue topics it leads to and the official source that confirms it. Read from
+YAML and checked whole: a bad entry names its file and field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENTRIES_DIR = Path(__file__).parent / "entries"
+AREAS = ("slovenian", "digital")
+LANGUAGES = ("sl", "en")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+REQUIRED = ("id", "area", "title", "questions", "answer", "topics", "source", "written")
+OPTIONAL = ("next_step",)
+MIN_QUESTIONS = 3
+MAX_ANSWER_CHARS = 1500  # a plain answer fits one Telegram message with room to spare
+
+
+class EntryError(ValueError):
+    """A knowledge entry that cannot be used, with where and which field."""
+
+    def __init__(self, where: str, field: str, problem: str) -> None:
+        super().__init__(f"{where}, field '{field}': {problem}")
+        self.where, self.field, self.problem = where, field, problem
+
+
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    id: str
+    area: str
+    title: dict[str, str]
+    questions: tuple[str, ...]
+    answer: dict[str, str]
+    topics: tuple[str, ...]
+    source_name: str
+    source_url: str
+    written: date
+    next_step: dict[str, str]
+
+    def as_yaml_dict(self) -> dict[str, Any]:
+        """The entry as its YAML file holds it."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "area": self.area,
+            "title": dict(self.title),
+            "questions": list(self.questions),
+            "answer": dict(self.answer),
+        }
+        if self.next_step:
+            data["next_step"] = dict(self.next_step)
+        data["topics"] = list(self.topics)
+        data["source"] = {"name": self.source_name, "url": self.source_url}
+        data["written"] = self.written.isoformat()
+        return data
+
+    def to_yaml(self) -> str:
+        return dump_yaml(self.as_yaml_dict())
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["written"] = self.written.isoformat()
+        data["questions"], data["topics"] = list(self.questions), list(self.topics)
+        return data
+
+
+def _bilingual(where: str, field: str, value: Any, required: bool = True) -> dict[str, str]:
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise EntryError(where, field, "must have a Slovenian (sl) and an English (en) text")
+    extra = set(value) - set(LANGUAGES)
+    if extra:
+        raise EntryError(where, f"{field}.{sorted(extra)[0]}", "only sl and en are kept here")
+    out = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise EntryError(where, f"{field}.{lang}", "is missing or empty")
+        out[lang] = text.strip()
+    return out
+
+
+def parse_entry(data: Any, where: str) -> KnowledgeEntry:
+    """An entry from its YAML mapping; raises EntryError naming the field at fault."""
+    if not isinstance(data, dict):
+        raise EntryError(where, "(entry)", "must be a mapping of fields")
+    unknown = set(data) - set(REQUIRED) - set(OPTIONAL)
+    if unknown:
+        raise EntryError(where, sorted(unknown)[0], "is not a field of an entry")
+    for name in REQUIRED:
+        if data.get(name) in (None, "", [], {}):
+            raise EntryError(where, name, "is missing")
+    entry_id = data["id"]
+    if not isinstance(entry_id, str) or not _ID.match(entry_id):
+        raise EntryError(where, "id", f"{entry_id!r} must be a-z, 0-9 and '-' (2–63 characters)")
+    if data["area"] not in AREAS:
+        raise EntryError(where, "area", f"{data['area']!r} is not one of {', '.join(AREAS)}")
+    questions = data["questions"]
+    if not isinstance(questions, list) or not all(
+        isinstance(q, str) and q.strip() for q in questions
+    ):
+        raise EntryError(where, "questions", "must be a list of non-empty texts")
+    if len(questions) < MIN_QUESTIONS:
+        raise EntryError(where, "questions", f"needs at least {MIN_QUESTIONS} ways of asking")
+    answer = _bilingual(where, "answer", data["answer"])
+    for lang, text in answer.items():
+        if len(text) > MAX_ANSWER_CHARS:
+            raise EntryError(
+                where,
+                f"answer.{lang}",
+                f"is {len(text)} characters; keep it under {MAX_ANSWER_CHARS}",
+            )
+    topics = data["topics"]
+    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
+        raise EntryError(where, "topics", "must be a list of catalogue topics")
+    source = data["source"]
+    if not isinstance(source, dict) or not str(source.get("name") or "").strip():
+        raise EntryError(where, "source.name", "is missing")
+    url = str(source.get("url") or "")
+    if not _URL.match(url):
+        raise EntryError(where, "source.url", f"{url!r} is not a web address")
+    written = data["written"]
+    if isinstance(written, str):
+        try:
+            written = date.fromisoformat(written)
+        except ValueError as error:
+            raise EntryError(where, "written", f"{written!r} is not a date (YYYY-MM-DD)") from error
+    if not isinstance(written, date):
+        raise EntryError(where, "written", "must be a date (YYYY-MM-DD)")
+    return KnowledgeEntry(
+        id=entry_id,
+        area=data["area"],
+        title=_bilingual(where, "title", data["title"]),
+        questions=tuple(q.strip() for q in questions),
+        answer=answer,
+        topics=tuple(t.strip() for t in topics),
+        source_name=str(source["name"]).strip(),
+        source_url=url,
+        written=written,
+        next_step=_bilingual(where, "next_step", data.get("next_step"), required=False),
+    )
+
+
+def parse_yaml(text: str, where: str) -> KnowledgeEntry:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark is not None else "YAML"
+        raise EntryError(where, "(file)", f"is not valid YAML ({line})") from error
+    return parse_entry(data, where)
+
+
+def load_directory(directory: Path = ENTRIES_DIR) -> list[KnowledgeEntry]:
+    """Every entry of a directory, all or nothing: ids unique and equal to the file names."""
+    entries: list[KnowledgeEntry] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        entry = parse_yaml(path.read_text(encoding="utf-8"), path.name)
+        if entry.id != path.stem:
+            raise EntryError(path.name, "id", f"{entry.id!r} differs from the file name")
+        if entry.id in seen:
+            raise EntryError(path.name, "id", f"{entry.id!r} is also in {seen[entry.id]}")
+        seen[entry.id] = path.name
+        entries.append(entry)
+    return entries
+
+
+class _Literal(str):
+    """A text written as a YAML block, line by line."""
+
+
+def _literal(dumper: yaml.SafeDumper, value: _Literal) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Literal, _literal)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """YAML as a person edits it: fields in order, long texts as blocks, č š ž as they are."""
+
+    def blocks(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: blocks(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blocks(v) for v in value]
+        if isinstance(value, str) and "\n" in value:
+            return _Literal(value)
+        return value
+
+    return yaml.dump(blocks(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,112 @@
+"""The knowledge service: entries from the database (seeded from the repository, edited by
+administrators), matched with the project's embedder, reloaded when an entry changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from index.embedders import Embedder
+from index.embedding_cache import EmbeddingCache
+from knowledge.entries import ENTRIES_DIR, EntryError, KnowledgeEntry, load_directory, parse_yaml
+from knowledge.matcher import KnowledgeMatch, KnowledgeMatcher
+from store import knowledge_entries
+from store.db import Database
+from store.models import KnowledgeRecord
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 30.0  # how often another process's edits are looked for
+
+
+class KnowledgeService:
+    def __init__(
+        self,
+        database: Database,
+        embedder: Callable[[], Embedder],
+        cache_dir: Path | None = None,
+        repo_dir: Path = ENTRIES_DIR,
+    ) -> None:
+        self.database = database
+        self._embedder = embedder
+        self.cache_dir = cache_dir
+        self.repo_dir = repo_dir
+        self._matcher: KnowledgeMatcher | None = None
+        self._version: tuple[int, str] | None = None
+        self._checked_at = 0.0
+        self._seeded = False
+        self._lock = threading.Lock()
+
+    # ---- entries -----------------------------------------------------------------------------
+    def seed(self) -> knowledge_entries.SeedReport:
+        """Bring the repository's entries into the database (all or nothing)."""
+        entries = load_directory(self.repo_dir)
+        with self.database.session() as session:
+            report = knowledge_entries.seed(session, entries)
+        for entry_id in report.kept_edited:
+            log.info("knowledge entry %s was edited by an administrator; kept", entry_id)
+        self._seeded = True
+        self._matcher = None
+        return report
+
+    def entries(self) -> list[KnowledgeEntry]:
+        return self.matcher.entries
+
+    def get(self, entry_id: str) -> KnowledgeEntry | None:
+        return next((e for e in self.entries() if e.id == entry_id), None)
+
+    def edit(
+        self, yaml_text: str, admin_id: int | None, where: str = "entry"
+    ) -> tuple[KnowledgeEntry, bool]:
+        """Check and store an administrator's entry; the bot answers with it at once."""
+        entry = parse_yaml(yaml_text, where)
+        with self.database.session() as session:
+            created = knowledge_entries.save_edit(session, entry, admin_id)
+        self._matcher = None
+        return entry, created
+
+    def export(self) -> dict[str, str]:
+        """Every entry as YAML, by id."""
+        return {entry.id: entry.to_yaml() for entry in self.entries()}
+
+    # ---- matching ----------------------------------------------------------------------------
+    def _db_version(self) -> tuple[int, str]:
+        with self.database.session() as session:
+            count, latest = session.execute(
+                select(func.count(), func.max(KnowledgeRecord.updated_at))
+            ).one()
+        return int(count or 0), str(latest)
+
+    @property
+    def matcher(self) -> KnowledgeMatcher:
+        with self._lock:
+            now = time.monotonic()
+            if self._matcher is not None and now - self._checked_at < CHECK_EVERY_S:
+                return self._matcher
+            self._checked_at = now
+            if not self._seeded:
+                try:
+                    self.seed()
+                except EntryError as error:  # the bot still answers with what it has
+                    log.error("knowledge entries in %s not loaded: %s", self.repo_dir, error)
+                    self._seeded = True
+            version = self._db_version()
+            if self._matcher is None or version != self._version:
+                with self.database.session() as session:
+                    entries = knowledge_entries.all_entries(session)
+                embedder = self._embedder()
+                cache = None
+                if self.cache_dir is not None:
+                    cache = EmbeddingCache(
+                        self.cache_dir / embedder.name / "questions.sqlite3", embedder.dim
+                    )
+                self._matcher = KnowledgeMatcher(entries, embedder, cache)
+                self._version = version
+            return self._matcher
+
+    def match(self, text: str) -> KnowledgeMatch:
+        return self.matcher.match(text)

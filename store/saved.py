@@ -1,0 +1,142 @@
+"""Opportunities people saved, and the reminders they get the day before one starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from store import chat_users
+from store.models import ChatUser, Opportunity, SavedOpportunity
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder to send now: to whom, in which language, about which opportunity."""
+
+    telegram_id: int
+    language: str | None
+    opportunity: Opportunity  # with its organisation loaded
+
+
+def _find(session: Session, telegram_id: int, opportunity_id: int) -> SavedOpportunity | None:
+    return session.get(SavedOpportunity, (telegram_id, opportunity_id))
+
+
+def save(
+    session: Session,
+    telegram_id: int,
+    opportunity_id: int,
+    remind_at: datetime | None,
+    language: str | None = None,
+) -> tuple[SavedOpportunity, bool]:
+    """Save an opportunity for a person (noting that they are here, in `language`); the saved
+    row and whether it is new. Saving again keeps the row and, while the reminder has not been
+    sent, sets it to `remind_at` (the organiser may have moved the start)."""
+    chat_users.seen(session, telegram_id, language)
+    existing = _find(session, telegram_id, opportunity_id)
+    if existing is not None:
+        if existing.reminded_at is None:
+            existing.remind_at = remind_at
+        return existing, False
+    saved = SavedOpportunity(
+        telegram_id=telegram_id, opportunity_id=opportunity_id, remind_at=remind_at
+    )
+    try:
+        with session.begin_nested():  # a second press racing the first one
+            session.add(saved)
+    except IntegrityError:
+        existing = _find(session, telegram_id, opportunity_id)
+        if existing is None:
+            raise
+        return existing, False
+    return saved, True
+
+
+def unsave(session: Session, telegram_id: int, opportunity_id: int) -> bool:
+    """Forget a saved opportunity; True when it was saved."""
+    result = session.execute(
+        delete(SavedOpportunity).where(
+            SavedOpportunity.telegram_id == telegram_id,
+            SavedOpportunity.opportunity_id == opportunity_id,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def saved_for(session: Session, telegram_id: int) -> list[SavedOpportunity]:
+    """What a person saved and is still in the catalogue, soonest first, ongoing ones last."""
+    query = (
+        select(SavedOpportunity)
+        .join(SavedOpportunity.opportunity)
+        .where(SavedOpportunity.telegram_id == telegram_id, Opportunity.withdrawn_at.is_(None))
+        .order_by(
+            Opportunity.starts_at.is_(None),
+            Opportunity.starts_at,
+            SavedOpportunity.created_at,
+        )
+        .options(selectinload(SavedOpportunity.opportunity).selectinload(Opportunity.organisation))
+    )
+    return list(session.scalars(query))
+
+
+def saved_ids(session: Session, telegram_id: int) -> set[int]:
+    """The ids of the opportunities a person saved (to show their buttons as saved)."""
+    query = select(SavedOpportunity.opportunity_id).where(
+        SavedOpportunity.telegram_id == telegram_id
+    )
+    return set(session.scalars(query))
+
+
+def due_reminders(session: Session, now: datetime, limit: int = 200) -> list[DueReminder]:
+    """Reminders whose time has come and that were not sent yet: for people who have not
+    blocked the bot, about opportunities still in the catalogue that have not started."""
+    query = (
+        select(SavedOpportunity, ChatUser.language)
+        .join(ChatUser, ChatUser.telegram_id == SavedOpportunity.telegram_id)
+        .join(SavedOpportunity.opportunity)
+        .where(
+            SavedOpportunity.remind_at <= now,
+            SavedOpportunity.reminded_at.is_(None),
+            ChatUser.active.is_(True),
+            Opportunity.withdrawn_at.is_(None),
+            Opportunity.starts_at > now,
+        )
+        .order_by(SavedOpportunity.remind_at)
+        .limit(limit)
+        .options(selectinload(SavedOpportunity.opportunity).selectinload(Opportunity.organisation))
+    )
+    return [
+        DueReminder(saved.telegram_id, language, saved.opportunity)
+        for saved, language in session.execute(query)
+    ]
+
+
+def mark_reminded(session: Session, telegram_id: int, opportunity_id: int, now: datetime) -> bool:
+    """Claim a reminder before sending it; False when it was already sent (or is being sent),
+    so that it goes out once even if two runs overlap."""
+    result = session.execute(
+        update(SavedOpportunity)
+        .where(
+            SavedOpportunity.telegram_id == telegram_id,
+            SavedOpportunity.opportunity_id == opportunity_id,
+            SavedOpportunity.reminded_at.is_(None),
+        )
+        .values(reminded_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def release_reminder(session: Session, telegram_id: int, opportunity_id: int) -> None:
+    """The reminder could not be delivered: it is due again (when the person is reachable)."""
+    session.execute(
+        update(SavedOpportunity)
+        .where(
+            SavedOpportunity.telegram_id == telegram_id,
+            SavedOpportunity.opportunity_id == opportunity_id,
+        )
+        .values(reminded_at=None)
+    )

@@ -1,0 +1,197 @@
+"""The plain-language answers: entries checked whole, questions in any language matched to the
+right entry (or an honest "not sure"), the matching courses nearest first, and administrators
+editing entries without a deploy."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry
+from actions.messages import Answer, Unsure
+from actions.runtime import configure, configure_knowledge, make_tracker, run_action
+from bot.cards import render_all
+from knowledge.entries import AREAS, ENTRIES_DIR, EntryError, load_directory, parse_yaml
+from knowledge.service import KnowledgeService
+
+from .conftest import DEMO
+
+SIMPLE_ENTRY = """\
+id: test-entry
+area: digital
+title: {sl: Preizkus, en: Test}
+questions: ["Kako?", "How?", "Як?"]
+answer:
+  sl: "Prva vrstica.\\nDruga vrstica."
+  en: "First line.\\nSecond line."
+topics: [smartphone]
+source: {name: Test, url: "https://example.org/"}
+written: 2026-12-01
+"""
+
+
+def catalogue_topics() -> set[str]:
+    topics: set[str] = set()
+    for line in DEMO.read_text(encoding="utf-8").splitlines():
+        topics.update(json.loads(line).get("topics") or [])
+    return topics
+
+
+def test_every_entry_is_bilingual_sourced_and_leads_to_catalogue_topics():
+    entries = load_directory()
+    assert len(entries) >= 16
+    assert {e.area for e in entries} == set(AREAS)
+    known = catalogue_topics()
+    for entry in entries:
+        assert set(entry.topics) <= known, entry.id
+        assert entry.source_url.startswith("https://"), entry.id
+        assert entry.written.year >= 2026
+        for lang in ("sl", "en"):
+            lines = [line for line in entry.answer[lang].splitlines() if line.strip()]
+            assert 2 <= len(lines) <= 10, (entry.id, lang)  # short: one idea a line
+    slovenian = " ".join(e.answer["sl"] for e in entries)
+    assert all(letter in slovenian for letter in "čšž")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda t: t.replace('  en: "First line.\\nSecond line."\n', ""), "answer.en"),
+        (lambda t: t.replace("area: digital", "area: cooking"), "area"),
+        (lambda t: t.replace('"https://example.org/"', "example.org"), "source.url"),
+        (lambda t: t + "colour: blue\n", "colour"),
+        (lambda t: t.replace('["Kako?", "How?", "Як?"]', '["Kako?"]'), "questions"),
+        (lambda t: t.replace("2026-12-01", "1. 12. 2026"), "written"),
+        (lambda t: t.replace("title: {", "title: {{"), "(file)"),
+    ],
+)
+def test_a_bad_entry_is_refused_naming_its_field(change, field):
+    assert parse_yaml(SIMPLE_ENTRY, "ok.yaml").id == "test-entry"
+    with pytest.raises(EntryError) as caught:
+        parse_yaml(change(SIMPLE_ENTRY), "bad.yaml")
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"bad.yaml, field '{field}'")
+
+
+def test_an_entry_survives_export_and_import_unchanged():
+    for entry in load_directory():
+        assert parse_yaml(entry.to_yaml(), entry.id) == entry
+
+
+@pytest.fixture(scope="module")
+def kb_cache(tmp_path_factory) -> Path:
+    """One embedding cache for the module: vectors are keyed by text, so sharing is safe."""
+    return tmp_path_factory.mktemp("kb-cache")
+
+
+@pytest.fixture
+def knowledge(database, embedder, kb_cache) -> KnowledgeService:
+    return KnowledgeService(database, lambda: embedder, kb_cache)
+
+
+def test_an_administrators_edit_is_used_at_once_and_kept_over_a_new_repository_version(
+    knowledge,
+):
+    report = knowledge.seed()
+    assert len(report.added) == len(load_directory())
+    scams = knowledge.get("digital-scams")
+    assert scams is not None
+    edited = scams.to_yaml().replace(
+        scams.answer["en"].splitlines()[0], "Never tell anyone a code."
+    )
+    entry, created = knowledge.edit(edited, admin_id=42)
+    assert not created and entry.answer["en"].startswith("Never tell anyone a code.")
+    assert knowledge.get("digital-scams").answer["en"].startswith("Never tell anyone a code.")
+    again = knowledge.seed()  # a deploy with the repository's version
+    assert again.kept_edited == ["digital-scams"]
+    assert knowledge.get("digital-scams").answer["en"].startswith("Never tell anyone a code.")
+
+
+def test_another_process_sees_an_edit(knowledge, database, embedder, kb_cache, monkeypatch):
+    import knowledge.service as service_module
+
+    monkeypatch.setattr(service_module, "CHECK_EVERY_S", 0.0)
+    other = KnowledgeService(database, lambda: embedder, kb_cache)
+    assert other.get("test-entry") is None
+    knowledge.edit(SIMPLE_ENTRY, admin_id=7)
+    assert other.get("test-entry") is not None
+
+
+@pytest.fixture
+def answering(shared_demo_service, embedder, kb_cache):
+    configure(shared_demo_service)
+    service = KnowledgeService(shared_demo_service.database, lambda: embedder, kb_cache)
+    configure_knowledge(service, {"name": "Info točka", "phone": "01 123 45 67"})
+    return service
+
+
+def ask(text: str, **slots):
+    """The last reply: the answer, or the "not sure" after what the words find."""
+    messages, _ = run_action(ActionCourseInfo(), make_tracker("t", slots, text))
+    return messages[-1]
+
+
+def test_a_ukrainian_asking_whether_slovenian_lessons_are_free_gets_the_zip_answer(answering):
+    answer = ask("Скільки годин безкоштовної словенської мови отримує іммігрант?")
+    assert isinstance(answer, Answer)
+    assert answer.entry_id == "slovenian-free-hours"
+    assert answer.source_url.startswith("https://")
+    assert answer.courses, "the answer ends with courses from the live catalogue"
+    assert all(
+        {"slovenian language", "integration", "initial integration", "beginners"}
+        & set(json.loads(line)["topics"])
+        for line in DEMO.read_text().splitlines()
+        if json.loads(line)["id"] in {c.key for c in answer.courses}
+    )
+
+
+def test_a_question_no_entry_answers_gets_an_honest_not_sure_with_topics_and_a_person(answering):
+    unsure = ask("Where can I buy a bus ticket for the night train to Vienna?")
+    assert isinstance(unsure, Unsure)
+    assert len(unsure.topics) == 2
+    assert unsure.contact["phone"] == "01 123 45 67"
+    [rendered] = render_all([unsure], "sl")
+    assert "01 123 45 67" in rendered.html
+    assert all(c.action.startswith("kb:") for row in rendered.choices for c in row)
+
+
+def test_a_senior_in_siska_gets_smartphone_courses_nearest_first(answering):
+    siska = {"near_lat": 46.0699, "near_lon": 14.4938}
+    messages, _ = run_action(
+        ActionKnowledgeEntry(),
+        make_tracker("t", {"entry_id": "digital-smartphone-basics", "simple": True, **siska}),
+    )
+    [answer] = messages
+    assert isinstance(answer, Answer) and answer.simple
+    distances = [c.distance_km for c in answer.courses if c.distance_km is not None]
+    assert distances and distances == sorted(distances)
+    [rendered] = render_all([answer], "sl")
+    assert "Vir:" in rendered.html
+    assert rendered.choices[-1][0].action == "simple:menu"
+
+
+def test_an_entry_that_is_gone_is_said_politely(answering):
+    messages, _ = run_action(ActionKnowledgeEntry(), make_tracker("t", {"entry_id": "nope"}))
+    [rendered] = render_all(messages, "en")
+    assert "no longer here" in rendered.html
+
+
+def test_the_knowledge_commands_import_all_or_nothing(tmp_path: Path):
+    from .test_cli import cli
+
+    good = tmp_path / "good.yaml"
+    good.write_text(SIMPLE_ENTRY, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SIMPLE_ENTRY.replace("area: digital", "area: cooking"), encoding="utf-8")
+    refused = cli(tmp_path, "knowledge", "import", str(good), str(bad))
+    assert refused.returncode == 1
+    assert "bad.yaml, field 'area'" in refused.stderr
+    assert "test-entry" not in cli(tmp_path, "knowledge", "list").stdout
+    done = cli(tmp_path, "knowledge", "import", str(good))
+    assert done.returncode == 0 and "added test-entry" in done.stdout
+    listed = cli(tmp_path, "knowledge", "list").stdout
+    assert "test-entry" in listed and "edited by an administrator" in listed
+    out = tmp_path / "out"
+    assert cli(tmp_path, "knowledge", "export", str(out)).returncode == 0
+    assert (out / "digital-scams.yaml").exists()
+    assert len(list(out.glob("*.yaml"))) == len(list(ENTRIES_DIR.glob("*.yaml"))) + 1

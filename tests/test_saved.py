@@ -1,0 +1,281 @@
+"""Saving opportunities and the reminders before they start: the rule for when to remind, the
+store on SQLite and PostgreSQL, and the actions as the bot calls them."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, select
+
+from actions.messages import Notice, Reminder, SavedList, from_json, to_json
+from actions.runtime import configure, make_tracker, run_action
+from actions.saved_actions import (
+    ActionListSaved,
+    ActionRemoveSaved,
+    ActionSaveOpportunity,
+    reminder_day,
+    reminder_time,
+    reminders_due,
+)
+from store import chat_users
+from store import saved as saved_store
+from store.catalogue_import import apply_records, read_catalogue
+from store.models import ChatUser, Opportunity, SavedOpportunity
+
+from .conftest import NOW
+
+LJ = ZoneInfo("Europe/Ljubljana")
+TEEN, SENIOR = 1001, 1003
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
+    """A moment in Ljubljana in winter 2026."""
+    return datetime(2026, month, day, hour, minute, tzinfo=LJ)
+
+
+# ---- when to remind ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("starts", "saved_at", "reminded_at"),
+    [
+        # starts on Thursday at 16:00, saved on Monday: Wednesday at 9:00
+        (at(3, 16), NOW, at(2, 9)),
+        # starts early in the morning: still 9:00 on the day before
+        (at(3, 7), NOW, at(2, 9)),
+        # starts tomorrow at 10:00, saved today at 8:00 (26 hours ahead): today at 9:00
+        (at(3, 10), at(2, 8), at(2, 9)),
+        # starts within 24 hours: 2 hours before
+        (at(3, 16), at(2, 18), at(3, 14)),
+        # starts within 24 hours, early, and 9:00 the day before is still ahead: that, not 5:00
+        (at(3, 7), at(2, 8), at(2, 9)),
+        # more than a day ahead but 9:00 on the day before has passed: 2 hours before
+        (at(3, 16), at(2, 10), at(3, 14)),
+        # across the change to summer time: 9:00 local on the day before
+        (datetime(2027, 3, 29, 17, tzinfo=LJ), NOW, datetime(2027, 3, 28, 9, tzinfo=LJ)),
+    ],
+)
+def test_a_reminder_comes_the_day_before_at_nine_or_two_hours_before(starts, saved_at, reminded_at):
+    assert reminder_time(starts, saved_at) == reminded_at
+    assert reminder_time(starts, saved_at).tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("starts", "saved_at"),
+    [
+        (None, NOW),  # ongoing: nothing to remind of
+        (at(3, 16), at(3, 15)),  # starts within 2 hours
+        (at(3, 16), at(3, 17)),  # already started
+    ],
+)
+def test_no_reminder_for_what_is_ongoing_started_or_about_to_start(starts, saved_at):
+    assert reminder_time(starts, saved_at) is None
+
+
+def test_the_reminder_says_today_tomorrow_or_later_in_ljubljana_time():
+    assert reminder_day(at(3, 16), at(2, 9)) == "tomorrow"
+    assert reminder_day(at(3, 16), at(3, 14)) == "today"
+    assert reminder_day(at(3, 0, 30), at(2, 23, 45)) == "tomorrow"  # 23:30 UTC on the 2nd
+    assert reminder_day(at(10, 16), at(2, 9)) == "later"
+
+
+# ---- the store, on both databases -------------------------------------------------------------
+def record(key: str, start: str | None, **extra) -> str:
+    return json.dumps(
+        {
+            "id": key,
+            "title": {"sl": f"Naslov {key}", "en": f"Title {key}"},
+            "description": {"sl": "Opis.", "en": "Description."},
+            "kind": "workshop",
+            "start": start,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def catalogue_ids(database) -> dict[str, int]:
+    lines = [
+        record("dated", "2026-12-03T16:00:00+01:00"),
+        record("ongoing", None),
+        record("later", "2026-12-10T16:00:00+01:00"),
+    ]
+    with database.session() as session:
+        apply_records(session, read_catalogue(lines))
+    with database.session() as session:
+        return dict(session.execute(select(Opportunity.external_id, Opportunity.id)).all())
+
+
+def test_an_opportunity_is_saved_once_per_person_and_can_be_removed(database, catalogue_ids):
+    dated, ongoing = catalogue_ids["dated"], catalogue_ids["ongoing"]
+    with database.session() as session:
+        first, new = saved_store.save(session, TEEN, dated, at(2, 9), "sl")
+        assert new and first.remind_at == at(2, 9)
+        _again, new_again = saved_store.save(session, TEEN, dated, at(2, 9), "sl")
+        assert not new_again
+        saved_store.save(session, TEEN, ongoing, None)
+        saved_store.save(session, SENIOR, dated, at(2, 9), "en")
+    with database.session() as session:
+        mine = saved_store.saved_for(session, TEEN)
+        assert [s.opportunity.external_id for s in mine] == ["dated", "ongoing"]  # ongoing last
+        assert session.scalar(select(ChatUser.language).where(ChatUser.telegram_id == TEEN)) == "sl"
+        assert saved_store.saved_ids(session, TEEN) == {dated, ongoing}
+        assert chat_users.stored_about(session, TEEN).saved == 2
+    with database.session() as session:
+        assert saved_store.unsave(session, TEEN, dated) is True
+        assert saved_store.unsave(session, TEEN, dated) is False
+    with database.session() as session:
+        assert saved_store.saved_ids(session, TEEN) == {ongoing}
+        assert saved_store.saved_ids(session, SENIOR) == {dated}  # others keep theirs
+
+
+def test_saving_again_moves_a_reminder_not_yet_sent(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, at(2, 9))
+        saved, new = saved_store.save(session, TEEN, dated, at(4, 9))
+        assert not new and saved.remind_at == at(4, 9)
+        assert saved_store.mark_reminded(session, TEEN, dated, at(4, 9))
+        saved, _ = saved_store.save(session, TEEN, dated, at(5, 9))
+        assert saved.remind_at == at(4, 9)  # sent already: left as it was
+
+
+def test_due_reminders_are_those_whose_time_has_come(database, catalogue_ids):
+    dated, later = catalogue_ids["dated"], catalogue_ids["later"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, at(2, 9), "sl")
+        saved_store.save(session, TEEN, later, at(9, 9), "sl")
+        saved_store.save(session, SENIOR, dated, at(2, 9), "en")
+        saved_store.save(session, TEEN, catalogue_ids["ongoing"], None, "sl")
+    with database.session() as session:
+        assert saved_store.due_reminders(session, at(2, 8, 59)) == []
+        due = saved_store.due_reminders(session, at(2, 9))
+        assert sorted((d.telegram_id, d.opportunity.external_id, d.language) for d in due) == [
+            (TEEN, "dated", "sl"),
+            (SENIOR, "dated", "en"),
+        ]
+        chat_users.blocked(session, SENIOR)  # who blocked the bot gets nothing …
+    with database.session() as session:
+        assert [d.telegram_id for d in saved_store.due_reminders(session, at(2, 9))] == [TEEN]
+        chat_users.seen(session, SENIOR)  # … until they come back
+        assert len(saved_store.due_reminders(session, at(2, 9))) == 2
+        # once it has started, a reminder is no use
+        assert saved_store.due_reminders(session, at(3, 16)) == []
+        session.get(Opportunity, dated).withdrawn_at = at(2, 8)
+    with database.session() as session:
+        assert saved_store.due_reminders(session, at(2, 9)) == []  # withdrawn
+        assert [d.opportunity.id for d in saved_store.due_reminders(session, at(9, 9))] == [later]
+
+
+def test_a_reminder_is_claimed_once_and_released_when_it_was_not_delivered(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, at(2, 9))
+    with database.session() as session:
+        assert saved_store.mark_reminded(session, TEEN, dated, at(2, 9)) is True
+    with database.session() as session:
+        assert saved_store.mark_reminded(session, TEEN, dated, at(2, 9, 1)) is False
+        assert saved_store.due_reminders(session, at(2, 9, 1)) == []
+        assert session.get(SavedOpportunity, (TEEN, dated)).reminded_at == at(2, 9)
+    with database.session() as session:
+        saved_store.release_reminder(session, TEEN, dated)
+    with database.session() as session:
+        assert [d.telegram_id for d in saved_store.due_reminders(session, at(2, 9, 2))] == [TEEN]
+
+
+def test_deleting_a_person_deletes_what_they_saved(database, catalogue_ids):
+    with database.session() as session:
+        saved_store.save(session, TEEN, catalogue_ids["dated"], at(2, 9))
+        saved_store.save(session, SENIOR, catalogue_ids["dated"], at(2, 9))
+        saved_store.save(session, SENIOR, catalogue_ids["later"], at(9, 9))
+    with database.session() as session:
+        assert chat_users.forget(session, TEEN) is True
+        # the database cascades as well: a person deleted by hand takes their saved ones along
+        session.execute(delete(ChatUser).where(ChatUser.telegram_id == SENIOR))
+    with database.session() as session:
+        assert session.scalars(select(SavedOpportunity)).all() == []
+
+
+# ---- the actions ------------------------------------------------------------------------------
+@pytest.fixture
+def service(demo_service):
+    configure(demo_service, clock=lambda: NOW)
+    yield demo_service
+    configure(demo_service)
+
+
+def opportunity_id(service, key: str) -> int:
+    with service.database.session() as session:
+        return session.scalar(select(Opportunity.id).where(Opportunity.external_id == key))
+
+
+def act(action, sender: int, **slots):
+    messages, _events = run_action(action, make_tracker(str(sender), slots))
+    for message in messages:
+        assert from_json(to_json(message)) == message  # the trip through Rasa changes nothing
+    return messages
+
+
+def test_saving_a_dated_course_sets_a_reminder_for_the_day_before(service):
+    course = opportunity_id(service, "lj-0002")  # Slovenian A2, Monday 7 December, 17:00
+    [notice] = act(ActionSaveOpportunity(), TEEN, opportunity_id=course, user_language="en")
+    assert notice == Notice(
+        "saved",
+        {
+            "opportunity_id": course,
+            "title": {"sl": "Tečaj slovenščine A2", "en": "Slovenian course A2"},
+            "new": True,
+            "reminder": "set",
+            "remind_at": "2026-12-06T08:00:00+00:00",  # Sunday, 9:00 in Ljubljana
+            "starts_at": "2026-12-07T16:00:00+00:00",
+        },
+    )
+    [again] = act(ActionSaveOpportunity(), TEEN, opportunity_id=course, user_language="en")
+    assert again.params["new"] is False and again.params["reminder"] == "set"
+    with service.database.session() as session:
+        assert chat_users.stored_about(session, TEEN).language == "en"
+
+
+def test_an_ongoing_club_is_saved_without_a_reminder(service):
+    club = opportunity_id(service, "lj-0013")
+    [notice] = act(ActionSaveOpportunity(), TEEN, opportunity_id=club)
+    assert notice.code == "saved" and notice.params["reminder"] == "ongoing"
+    assert notice.params["remind_at"] is None
+    with service.database.session() as session:
+        assert session.get(SavedOpportunity, (TEEN, club)).remind_at is None
+
+
+def test_saving_what_is_not_in_the_catalogue_says_so(service):
+    assert act(ActionSaveOpportunity(), TEEN, opportunity_id=999_999) == [Notice("gone")]
+    assert act(ActionSaveOpportunity(), TEEN, opportunity_id="x") == [Notice("gone")]
+    assert act(ActionListSaved(), TEEN) == [Notice("none_saved")]
+
+
+def test_the_saved_list_shows_soonest_first_with_the_reminders_to_come(service):
+    club, course = opportunity_id(service, "lj-0013"), opportunity_id(service, "lj-0002")
+    act(ActionSaveOpportunity(), SENIOR, opportunity_id=club)
+    act(ActionSaveOpportunity(), SENIOR, opportunity_id=course)
+    [listing] = act(ActionListSaved(), SENIOR)
+    assert isinstance(listing, SavedList)
+    assert [i.opportunity.key for i in listing.items] == ["lj-0002", "lj-0013"]
+    assert [i.remind_at for i in listing.items] == ["2026-12-06T08:00:00+00:00", None]
+    assert act(ActionRemoveSaved(), SENIOR, opportunity_id=course) == [
+        Notice("unsaved", {"opportunity_id": course})
+    ]
+    assert act(ActionRemoveSaved(), SENIOR, opportunity_id=course) == [
+        Notice("not_saved", {"opportunity_id": course})
+    ]
+    [listing] = act(ActionListSaved(), SENIOR)
+    assert [i.opportunity.key for i in listing.items] == ["lj-0013"]
+
+
+def test_the_reminders_due_name_the_day(service):
+    course = opportunity_id(service, "lj-0002")
+    act(ActionSaveOpportunity(), TEEN, opportunity_id=course, user_language="sl")
+    assert reminders_due(at(6, 8, 59)) == []
+    [due] = reminders_due(at(6, 9))
+    assert (due.telegram_id, due.opportunity_id, due.language) == (TEEN, course, "sl")
+    assert isinstance(due.message, Reminder) and due.message.day == "tomorrow"
+    assert due.message.opportunity.title["sl"] == "Tečaj slovenščine A2"
+    assert from_json(to_json(due.message)) == due.message
+    assert reminders_due(datetime(2026, 12, 7, 16, tzinfo=UTC)) == []  # it has started
+    assert reminders_due(at(6, 9) + timedelta(hours=1))  # still due until sent

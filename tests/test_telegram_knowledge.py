@@ -1,0 +1,145 @@
+"""The plain-language answers in Telegram, against the Bot API double: a senior in the simple
+mode, a migrant asking in Arabic, a topic chosen by button, and an administrator editing an
+entry by sending a YAML file."""
+
+import asyncio
+from contextlib import asynccontextmanager
+
+import pytest
+import yaml
+
+from bot.settings import Settings
+from bot.telegram_bot import build_application
+
+from .botapi_double import BotApiDouble
+
+SENIOR, MIGRANT, ADMIN, STRANGER = 2001, 2002, 2003, 2004
+
+
+@pytest.fixture
+def double():
+    with BotApiDouble() as server:
+        yield server
+
+
+@asynccontextmanager
+async def running(double: BotApiDouble, service, interpreter):
+    settings = Settings(
+        telegram_bot_token=double.token,
+        telegram_base_url=double.base_url,
+        admin_ids=frozenset({ADMIN}),
+        help_contact={"name": "Info točka", "phone": "01 123 45 67"},
+    )
+    app = build_application(settings, service, interpreter)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+def story(double, service, interpreter, scenario) -> None:
+    async def main() -> None:
+        async with running(double, service, interpreter):
+            await scenario()
+
+    asyncio.run(main())
+
+
+def test_a_senior_uses_the_big_buttons_one_step_at_a_time(double, shared_demo_service, interpreter):
+    async def scenario():
+        double.push_message(SENIOR, "/simple", language_code="sl")
+        [menu] = await double.wait_for("sendMessage")
+        rows = menu.params["reply_markup"]["keyboard"]
+        assert all(len(row) == 1 for row in rows)  # one big button a row
+        labels = [row[0]["text"] for row in rows]
+        assert "📱 Pametni telefon" in labels and "🏦 Spletna banka" in labels
+        double.clear()
+        double.push_message(SENIOR, "📱 Pametni telefon", language_code="sl")
+        [answer] = await double.wait_for("sendMessage")
+        text = answer.params["text"]
+        assert text.startswith("<b>Prvi koraki s pametnim telefonom</b>")
+        assert "Vir:" in text
+        buttons = [b for row in answer.params["reply_markup"]["inline_keyboard"] for b in row]
+        assert len([b for b in buttons if b["callback_data"].startswith("det:")]) <= 2
+        back = buttons[-1]
+        assert back["callback_data"] == "simple:menu"
+        double.clear()
+        double.push_callback(SENIOR, back["callback_data"])
+        [again] = await double.wait_for("sendMessage")
+        assert again.params["text"].startswith("Izberite temo.")
+
+    story(double, shared_demo_service, interpreter, scenario)
+
+
+def test_a_migrant_asking_in_arabic_gets_the_answer_in_english_with_its_source(
+    double, shared_demo_service, interpreter
+):
+    async def scenario():
+        double.push_message(
+            MIGRANT,
+            "كم ساعة من دروس اللغة السلوفينية المجانية يحصل عليها المهاجر؟",
+            language_code="ar",
+        )
+        [answer] = await double.wait_for("sendMessage", timeout=60)
+        text = answer.params["text"]
+        assert text.startswith("<i>Your message seems to be in Arabic.")
+        assert "ZIP" in text and "infotujci.si" in text
+
+    story(double, shared_demo_service, interpreter, scenario)
+
+
+def test_a_topic_offered_as_a_button_opens_its_answer(double, shared_demo_service, interpreter):
+    async def scenario():
+        double.push_callback(MIGRANT, "kb:digital-scams")
+        [answer] = await double.wait_for("sendMessage")
+        assert answer.params["text"].startswith("<b>Kako prepoznam prevaro")
+        assert "📚 Vir:" in answer.params["text"]
+        double.clear()
+        double.push_callback(MIGRANT, "kb:no-such-entry")
+        [gone] = await double.wait_for("sendMessage")
+        assert "Tega odgovora ni več" in gone.params["text"]
+
+    story(double, shared_demo_service, interpreter, scenario)
+
+
+def test_an_administrator_edits_an_entry_by_sending_it_back(double, demo_service, interpreter):
+    async def scenario():
+        double.push_message(STRANGER, "/kb", language_code="en")
+        [refused] = await double.wait_for("sendMessage")
+        assert "administrators" in refused.params["text"]
+        double.clear()
+        double.push_message(ADMIN, "/kb digital-scams", language_code="en")
+        [document] = await double.wait_for("sendDocument")
+        assert document.params["chat_id"] == ADMIN
+        original = document.uploads["document"].decode()
+        assert original.startswith("id: digital-scams")
+
+        double.clear()  # a fault: nothing is stored, the field is named
+        broken = original.replace("area: digital", "area: cooking")
+        double.push_document(ADMIN, "digital-scams.yaml", broken.encode(), language_code="en")
+        [refusal] = await double.wait_for("sendMessage")
+        assert refusal.params["text"].startswith("Nothing was saved:")
+        assert "field 'area'" in refusal.params["text"]
+
+        double.clear()  # a good edit is used at once
+        first_line = yaml.safe_load(original)["answer"]["en"].splitlines()[0]
+        edited = original.replace(first_line, "Never give anyone a code from your bank.", 1)
+        double.push_document(ADMIN, "digital-scams.yaml", edited.encode(), language_code="en")
+        [saved] = await double.wait_for("sendMessage")
+        assert saved.params["text"].startswith("Saved entry digital-scams.")
+        double.clear()
+        double.push_callback(ADMIN, "kb:digital-scams", language_code="en")
+        [answer] = await double.wait_for("sendMessage")
+        assert "Never give anyone a code from your bank." in answer.params["text"]
+
+        double.clear()  # a stranger's YAML file is just a file
+        double.push_document(STRANGER, "x.yaml", edited.encode())
+        [other] = await double.wait_for("sendMessage")
+        assert "Saved entry" not in other.params["text"]
+
+    story(double, demo_service, interpreter, scenario)
