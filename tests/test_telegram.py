@@ -37,9 +37,12 @@ INTERPRETER = None
 
 
 @asynccontextmanager
-async def running(double: BotApiDouble, service, clock=None):
-    settings = Settings(telegram_bot_token=double.token, telegram_base_url=double.base_url)
-    app = build_application(settings, service, INTERPRETER, clock)
+async def running(double: BotApiDouble, service, clock=None, interpreter=None, **settings_fields):
+    """The real Application against the double; `settings_fields` add to its Settings."""
+    settings = Settings(
+        telegram_bot_token=double.token, telegram_base_url=double.base_url, **settings_fields
+    )
+    app = build_application(settings, service, interpreter or INTERPRETER, clock)
     await app.initialize()
     await app.post_init(app)
     await app.start()

@@ -3,15 +3,12 @@ mode, a migrant asking in Arabic, a topic chosen by button, and an administrator
 entry by sending a YAML file."""
 
 import asyncio
-from contextlib import asynccontextmanager
 
 import pytest
 import yaml
 
-from bot.settings import Settings
-from bot.telegram_bot import build_application
-
 from .botapi_double import BotApiDouble
+from .test_telegram import running as running_bot
 
 SENIOR, MIGRANT, ADMIN, STRANGER = 2001, 2002, 2003, 2004
 
@@ -22,24 +19,14 @@ def double():
         yield server
 
 
-@asynccontextmanager
-async def running(double: BotApiDouble, service, interpreter):
-    settings = Settings(
-        telegram_bot_token=double.token,
-        telegram_base_url=double.base_url,
+def running(double: BotApiDouble, service, interpreter):
+    return running_bot(
+        double,
+        service,
+        interpreter=interpreter,
         admin_ids=frozenset({ADMIN}),
         help_contact={"name": "Info točka", "phone": "01 123 45 67"},
     )
-    app = build_application(settings, service, interpreter)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 def story(double, service, interpreter, scenario) -> None:
