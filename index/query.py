@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from index.ages import audience_of_ages
 from index.geo import Gazetteer, PlaceMention
 from index.phrases import Phrases
 from index.text import fold, stem, terms, words
@@ -331,7 +332,7 @@ def understand(
         name
         for name, prefixes in AUDIENCE_WORDS.items()
         if _has_prefix(tokens, prefixes) is not None
-    )
+    ) | audience_of_ages(text)
     languages = frozenset(
         code for code, phrases in LANGUAGE_WORDS.items() if phrases.found_in(tokens)
     )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from index.ages import without_ages
 from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
 from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
@@ -29,7 +30,7 @@ LEXICAL_CANDIDATES = 200
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.4
 DENSE_BAND = 0.12  # cosine below the best by more than this counts as unrelated
-AUDIENCE_BOOST = 0.08
+AUDIENCE_BOOST = 0.12
 LANGUAGE_BOOST = 0.08
 ONLINE_BOOST = 0.4
 WHEN_BOOST = 0.5
@@ -130,7 +131,7 @@ class CatalogueSearch:
 
         if not browsing:
             query_vector = self.index.embedder.embed_queries([text])[0]
-            query_terms = {t: 1.0 for t in terms(text)}
+            query_terms = {t: 1.0 for t in terms(without_ages(text))}
             for term, weight in wanted.expansion.items():
                 query_terms.setdefault(term, weight)
             large = self.index.rows > EXACT_UP_TO

@@ -127,3 +127,34 @@ def test_points_are_parsed_and_checked():
     assert parse_point("Šiška") is None
     with pytest.raises(ValueError):
         parse_point("95,14")
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("Kje se lahko naučim programirati? Star sem 15 let.", {"youth"}),
+        ("My mother is 80 and wants to video call her grandchildren", {"seniors"}),
+        ("Where can my son (17) get help?", {"youth"}),
+        ("мені 70 років, хочу навчитися користуватися телефоном", {"seniors"}),
+        ("delavnica za otroke 8-12 let", {"children"}),
+        ("imam 3 otroke in iščem tečaj ob 17h", set()),  # a count and an hour are no ages
+        ("the price is 20 euros", set()),
+    ],
+)
+def test_an_age_in_the_query_names_its_audience(text, audience):
+    from index.ages import audience_of_ages
+
+    assert set(audience_of_ages(text)) == audience
+
+
+def test_a_fifteen_year_old_asking_to_code_gets_the_secondary_school_course_first(
+    shared_demo_service,
+):
+    from index.search import SearchRequest
+
+    from .conftest import NOW
+
+    text = "Kje se lahko naučim programirati? Star sem 15 let."
+    result, _ = shared_demo_service.search(SearchRequest(text=text, limit=5, now=NOW))
+    assert "youth" in result.understood.audience
+    assert "lj-0021" in [hit.key for hit in result.hits]  # Python for secondary school students
