@@ -1,5 +1,5 @@
 """Which language a short message is written in: Slovenian, English, Bosnian/Croatian/Serbian
-("sh"), Albanian, Ukrainian, Russian or Arabic — from its script, its letters and its small
+("sh"), Albanian, Spanish, Ukrainian, Russian or Arabic — from its script, its letters and its small
 words. Short texts are guessed; the guess says how sure it is."""
 
 from __future__ import annotations
@@ -23,11 +23,16 @@ SMALL_WORDS = {
     "sh": set(
         "gdje gde šta sta što sto mogu može moze kurs kursa jezika hoću hocu želim zelim "
         "treba trebam dobar dan zdravo hvala molim besplatno besplatni radionica djecu deca "
-        "ima li u od za i da se na".split()
+        "ima li u od za i da se na preko kod kad dok sa su slovenački slovenacki "
+        "slovenackog slovenačkog pričaju pričamo".split()
     ),
     "sq": set(
         "dhe për per ku një nje të te është eshte mund si kurs gjuhës gjuhes falas dua "
         "mësoj mesoj ka për fëmijë femije në ne me".split()
+    ),
+    "es": set(
+        "dónde donde cómo como qué que puedo quiero aprender clases curso cursos gratis para "
+        "el la los las una hay mi mis es por con esloveno hijo madre tengo".split()
     ),
 }
 UKRAINIAN_WORDS = set(
@@ -35,7 +40,7 @@ UKRAINIAN_WORDS = set(
 )
 RUSSIAN_WORDS = set("где как что можно язык учить бесплатно курсы для детей я хочу".split())
 # Letters that only some of the Latin-script languages use.
-MARKS = {"sh": set("ćđ"), "sq": set("ëç"), "sl": set()}
+MARKS = {"sh": set("ćđ"), "sq": set("ëç"), "es": set("ñ¿¡áéíóú"), "sl": set()}
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ def test_small_talk_that_names_a_topic_is_a_search(interpreter):
         ("Где учить словенский язык бесплатно?", "ru"),
         ("أين أتعلم اللغة السلوفينية", "ar"),
         ("Помоћ око папира", "sh"),
+        ("¿Hay clases gratis de esloveno para inmigrantes?", "es"),
+        ("donde puedo aprender esloveno", "es"),
     ],
 )
 def test_the_language_of_a_message_is_recognised(text, language):

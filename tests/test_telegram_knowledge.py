@@ -130,3 +130,16 @@ def test_an_administrator_edits_an_entry_by_sending_it_back(double, demo_service
         assert "Saved entry" not in other.params["text"]
 
     story(double, demo_service, interpreter, scenario)
+
+
+def test_a_question_in_spanish_is_answered_in_english_saying_so(
+    double, shared_demo_service, interpreter
+):
+    async def scenario():
+        double.push_message(
+            MIGRANT, "¿Dónde puedo aprender esloveno gratis por la tarde?", language_code="es"
+        )
+        first, *_ = await double.wait_for("sendMessage", timeout=60)
+        assert first.params["text"].startswith("<i>Your message seems to be in Spanish.")
+
+    story(double, shared_demo_service, interpreter, scenario)
