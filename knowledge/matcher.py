@@ -39,6 +39,14 @@ class KnowledgeMatch:
     def best(self) -> Match | None:
         return self.ranked[0] if self.ranked else None
 
+    def sure_at(self, score: float, lead: float) -> bool:
+        """Whether the best entry reaches `score` and leads the next by `lead` (a stricter bar
+        than `confident`, for taking a message the interpreter gave to another intent)."""
+        if not self.ranked:
+            return False
+        runner_up = self.ranked[1].score if len(self.ranked) > 1 else -1.0
+        return self.ranked[0].score >= score and self.ranked[0].score - runner_up >= lead
+
 
 class _QueriesAsPassages:
     """Lets the passage cache hold question vectors: questions are embedded as queries."""

@@ -195,3 +195,25 @@ def test_the_knowledge_commands_import_all_or_nothing(tmp_path: Path):
     assert cli(tmp_path, "knowledge", "export", str(out)).returncode == 0
     assert (out / "digital-scams.yaml").exists()
     assert len(list(out.glob("*.yaml"))) == len(list(ENTRIES_DIR.glob("*.yaml"))) + 1
+
+
+def test_a_search_phrased_as_a_question_stays_a_search(answering, interpreter):
+    from actions.messages import ResultList
+    from actions.policy import respond
+
+    replies = respond(interpreter.parse("Rad bi postal prostovoljec. Kje lahko pomagam?"), {}, "t")
+    assert isinstance(replies[0], ResultList)
+    assert not any(isinstance(m, Answer) for m in replies)
+
+
+def test_a_question_the_interpreter_misreads_is_still_answered_when_the_base_is_sure(
+    answering, interpreter
+):
+    from actions.policy import respond
+
+    text = "Kako se naročim k zdravniku specialistu prek spleta? Imam napotnico."
+    parsed = interpreter.parse(text)
+    assert parsed.action_intent != "ask_course_info"  # the interpreter's own reading differs
+    replies = respond(parsed, {}, "t")
+    answers = [m for m in replies if isinstance(m, Answer)]
+    assert answers and answers[0].entry_id == "digital-doctor-appointments", parsed.intent
