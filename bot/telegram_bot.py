@@ -126,9 +126,23 @@ async def reply(
     chat_id = update.effective_chat.id
     saved: frozenset[int] = frozenset()
     if update.effective_user and any(isinstance(m, ResultList | Details) for m in messages):
-        saved = frozenset(await in_store(saved_store.saved_ids, update.effective_user.id))
+        saved = await saved_ids(update, context)
     for rendered in render_all(messages, lang, saved):
         await send(context, chat_id, rendered, lang)
+
+
+SAVED_IDS = "saved_ids"  # user_data: what the person saved, until they save or remove again
+
+
+async def saved_ids(update: Update, context: ContextTypes.DEFAULT_TYPE) -> frozenset[int]:
+    """The opportunities the person saved, read once and kept until they change: a read per
+    result list would queue behind every search on the actions' thread."""
+    cached = context.user_data.get(SAVED_IDS) if context.user_data is not None else None
+    if cached is None:
+        cached = frozenset(await in_store(saved_store.saved_ids, update.effective_user.id))
+        if context.user_data is not None:
+            context.user_data[SAVED_IDS] = cached
+    return cached
 
 
 async def send(
@@ -327,6 +341,7 @@ async def on_save_button(
     action = ActionSaveOpportunity() if save else ActionRemoveSaved()
     slots = {"opportunity_id": opportunity_id, "user_language": lang}
     messages = await call(action, slots, str(update.effective_user.id))
+    context.user_data.pop(SAVED_IDS, None)
     await query.answer(toast(messages[0], lang) if messages else None)
     saved = bool(messages) and isinstance(messages[0], Notice) and messages[0].code == "saved"
     if save and not saved:  # no longer in the catalogue: the toast said so
