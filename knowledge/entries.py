@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 ENTRIES_DIR = Path(__file__).parent / "entries"
+OUTSIDE_FILE = Path(__file__).parent / "outside.yaml"
 AREAS = ("slovenian", "digital")
 LANGUAGES = ("sl", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -171,6 +172,26 @@ def load_directory(directory: Path = ENTRIES_DIR) -> list[KnowledgeEntry]:
         seen[entry.id] = path.name
         entries.append(entry)
     return entries
+
+
+def load_outside(path: Path = OUTSIDE_FILE) -> list[str]:
+    """Questions no entry answers ("none of ours"), to keep the bot from answering them."""
+    if not path.exists():
+        return []
+    return parse_outside(path.read_text(encoding="utf-8"), path.name)
+
+
+def parse_outside(text: str, where: str) -> list[str]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise EntryError(where, "(file)", "is not valid YAML") from error
+    questions = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(questions, list) or not all(
+        isinstance(q, str) and q.strip() for q in questions
+    ):
+        raise EntryError(where, "questions", "must be a list of non-empty texts")
+    return [q.strip() for q in questions]
 
 
 class _Literal(str):

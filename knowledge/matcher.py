@@ -1,8 +1,8 @@
 """Matching a question, in any language, to a knowledge entry with the multilingual embedder.
 An entry is known two ways: by the centre of the ways people ask for it (a question compared
 with questions) and by its answer itself (e5's question-to-passage use, in Slovenian and
-English). The bot answers only when the best entry is close and clearly ahead of the next;
-otherwise it says it is unsure."""
+English). The bot answers only when the best entry is close, clearly ahead of the next, and
+closer than the questions known to be none of its business; otherwise it says it is unsure."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from knowledge.entries import KnowledgeEntry
 ANSWER_WEIGHT = 1.0  # the answer's similarity counts as much as the questions' centre
 CONFIDENT_SCORE = 0.82  # the best entry's score must reach this …
 CONFIDENT_MARGIN = 0.01  # … and lead the next entry by this much (≤ 2% wrong on its own data)
+# A question closer to one "none of ours" (knowledge/outside.yaml) than this much below the best
+# entry's closest way of asking is not answered.
+OUTSIDE_MARGIN = 0.0
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,13 @@ class KnowledgeMatcher:
         embedder: Embedder,
         cache: EmbeddingCache | None = None,
         tick: Callable[[int], None] | None = None,
+        outside: list[str] | tuple[str, ...] = (),
     ) -> None:
         self.entries = entries
         self.embedder = embedder
         dim = int(getattr(embedder, "dim", 0))
         questions = {_hash("q", q): q for e in entries for q in e.questions}
+        questions |= {_hash("q", q): q for q in outside}
         answers = {_hash("p", p): p for e in entries for p in answer_passages(e)}
         asked = self._embed(questions, _QueriesAsPassages(embedder), cache, tick)
         answered = self._embed(answers, embedder, cache, tick)
@@ -96,6 +101,11 @@ class KnowledgeMatcher:
         self._sums = np.zeros((len(entries), dim), np.float32)
         np.add.at(self._sums, self._owners, self._questions)
         self._centres = _normalised(self._sums)
+        self._outside = (
+            np.stack([asked[_hash("q", q)] for q in outside])
+            if outside
+            else np.zeros((0, dim), np.float32)
+        )
         self._answers = (
             np.stack([[answered[_hash("p", p)] for p in answer_passages(e)] for e in entries])
             if entries
@@ -128,7 +138,14 @@ class KnowledgeMatcher:
         answered = (self._answers @ query_vector).max(axis=1)
         return (asked + ANSWER_WEIGHT * answered) / (1.0 + ANSWER_WEIGHT)
 
-    def match_vector(self, query_vector: np.ndarray, exclude: int | None = None) -> KnowledgeMatch:
+    def match_vector(
+        self,
+        query_vector: np.ndarray,
+        exclude: int | None = None,
+        exclude_outside: int | None = None,
+    ) -> KnowledgeMatch:
+        """The closest entries; `exclude` leaves one way of asking out and `exclude_outside`
+        one "none of ours" question (leave-one-out checks)."""
         if not self.entries:
             return KnowledgeMatch([], False)
         scores = self.scores(query_vector, exclude)
@@ -137,7 +154,28 @@ class KnowledgeMatcher:
         best = ranked[0].score
         runner_up = ranked[1].score if len(ranked) > 1 else -1.0
         confident = best >= CONFIDENT_SCORE and best - runner_up >= CONFIDENT_MARGIN
+        if confident and len(self._outside):
+            confident = not self._rather_outside(
+                query_vector, int(order[0]), exclude, exclude_outside
+            )
         return KnowledgeMatch(ranked, confident)
+
+    def _rather_outside(
+        self,
+        query_vector: np.ndarray,
+        entry: int,
+        exclude: int | None,
+        exclude_outside: int | None,
+    ) -> bool:
+        """Whether a "none of ours" question is closer than the entry's closest way of asking."""
+        own = self._questions @ query_vector
+        own[self._owners != entry] = -1.0
+        if exclude is not None:
+            own[exclude] = -1.0
+        others = self._outside @ query_vector
+        if exclude_outside is not None:
+            others[exclude_outside] = -1.0
+        return float(others.max()) > float(own.max()) - OUTSIDE_MARGIN
 
     def match(self, text: str) -> KnowledgeMatch:
         text = " ".join((text or "").split())[:1000]
@@ -151,3 +189,10 @@ class KnowledgeMatcher:
 
     def example_vector(self, row: int) -> np.ndarray:
         return self._questions[row]
+
+    @property
+    def outside_count(self) -> int:
+        return len(self._outside)
+
+    def outside_vector(self, row: int) -> np.ndarray:
+        return self._outside[row]

@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
-from knowledge.entries import ENTRIES_DIR, EntryError, KnowledgeEntry, load_directory, parse_yaml
+from knowledge.entries import (
+    ENTRIES_DIR,
+    OUTSIDE_FILE,
+    EntryError,
+    KnowledgeEntry,
+    load_directory,
+    load_outside,
+    parse_yaml,
+)
 from knowledge.matcher import KnowledgeMatch, KnowledgeMatcher
 from store import knowledge_entries
 from store.db import Database
@@ -30,11 +38,13 @@ class KnowledgeService:
         embedder: Callable[[], Embedder],
         cache_dir: Path | None = None,
         repo_dir: Path = ENTRIES_DIR,
+        outside_file: Path = OUTSIDE_FILE,
     ) -> None:
         self.database = database
         self._embedder = embedder
         self.cache_dir = cache_dir
         self.repo_dir = repo_dir
+        self.outside_file = outside_file
         self._matcher: KnowledgeMatcher | None = None
         self._version: tuple[int, str] | None = None
         self._checked_at = 0.0
@@ -104,7 +114,9 @@ class KnowledgeService:
                     cache = EmbeddingCache(
                         self.cache_dir / embedder.name / "questions.sqlite3", embedder.dim
                     )
-                self._matcher = KnowledgeMatcher(entries, embedder, cache)
+                self._matcher = KnowledgeMatcher(
+                    entries, embedder, cache, outside=load_outside(self.outside_file)
+                )
                 self._version = version
             return self._matcher
 

@@ -217,3 +217,17 @@ def test_a_question_the_interpreter_misreads_is_still_answered_when_the_base_is_
     replies = respond(parsed, {}, "t")
     answers = [m for m in replies if isinstance(m, Answer)]
     assert answers and answers[0].entry_id == "digital-doctor-appointments", parsed.intent
+
+
+def test_a_question_known_to_be_none_of_ours_is_not_answered(embedder):
+    from knowledge.matcher import KnowledgeMatcher
+
+    entries = load_directory()
+    text = "Where can I buy a SIM card for my phone in Ljubljana?"
+    plain = KnowledgeMatcher(entries, embedder).match(text)
+    guarded = KnowledgeMatcher(entries, embedder, outside=[text, "Kje je najbližja lekarna?"])
+    match = guarded.match(text)
+    assert not match.confident
+    assert [m.entry.id for m in match.ranked] == [m.entry.id for m in plain.ranked]
+    own = entries[0].questions[0]  # an entry's own way of asking is not blocked by them
+    assert guarded.match(own).best.entry.id == entries[0].id
