@@ -231,3 +231,15 @@ def test_a_question_known_to_be_none_of_ours_is_not_answered(embedder):
     assert [m.entry.id for m in match.ranked] == [m.entry.id for m in plain.ranked]
     own = entries[0].questions[0]  # an entry's own way of asking is not blocked by them
     assert guarded.match(own).best.entry.id == entries[0].id
+
+
+def test_the_none_of_ours_questions_are_many_languages_and_no_entrys_own():
+    from knowledge.entries import load_outside
+
+    outside = load_outside()
+    assert len(outside) >= 100
+    own = {q.casefold() for e in load_directory() for q in e.questions}
+    assert not own & {q.casefold() for q in outside}
+    scripts = {"cyrillic": "\u0400", "arabic": "\u0600"}
+    for start in scripts.values():
+        assert any(any(start <= c <= chr(ord(start) + 0xFF) for c in q) for q in outside)

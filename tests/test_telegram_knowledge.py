@@ -69,7 +69,7 @@ def test_a_migrant_asking_in_arabic_gets_the_answer_in_english_with_its_source(
     async def scenario():
         double.push_message(
             MIGRANT,
-            "كم ساعة من دروس اللغة السلوفينية المجانية يحصل عليها المهاجر؟",
+            "هل دروس اللغة السلوفينية مجانية للمهاجرين الذين لديهم تصريح إقامة؟",
             language_code="ar",
         )
         [answer] = await double.wait_for("sendMessage", timeout=60)
