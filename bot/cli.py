@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from actions.catalogue_actions import result_list
 from actions.policy import respond
-from actions.runtime import configure, configure_knowledge
+from actions.runtime import configure, configure_knowledge, knowledge
 from bot.cards import render, render_all
 from bot.i18n import gettext_for
 from bot.settings import Settings
@@ -312,6 +312,7 @@ def telegram_command(service: CatalogueService, settings: Settings, webhook: boo
     ensure_catalogue(service)
     service.searcher  # noqa: B018 - load the index before the first message
     application = build_application(settings, service)
+    knowledge().matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)
     if not webhook:
         print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
         application.run_polling()
@@ -340,9 +341,11 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     lang = "sl"
     _ = gettext_for(lang)
     configure(service)
-    configure_knowledge(make_knowledge(settings, service), settings.help_contact)
+    knowledge_base = make_knowledge(settings, service)
+    configure_knowledge(knowledge_base, settings.help_contact)
     interpreter = make_interpreter(settings, service.embedder)
     service.searcher  # noqa: B018 - load the index before the first question
+    knowledge_base.matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)
     interactive = sys.stdin.isatty()
     if interactive:
         print(
