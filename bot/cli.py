@@ -58,7 +58,10 @@ def make_service(settings: Settings, quiet: bool = False) -> CatalogueService:
 def make_knowledge(settings: Settings, service: CatalogueService) -> KnowledgeService:
     """The knowledge base over the catalogue's database and embedder."""
     return KnowledgeService(
-        service.database, lambda: service.embedder, service.index_dir.parent / "knowledge"
+        service.database,
+        lambda: service.embedder,
+        service.index_dir.parent / "knowledge",
+        progress=service.progress,
     )
 
 

@@ -46,7 +46,7 @@ class Progress:
 
 
 @contextmanager
-def _progress(factory: ProgressFactory | None, label: str, total: int):  # type: ignore[no-untyped-def]
+def progress_bar(factory: ProgressFactory | None, label: str, total: int):  # type: ignore[no-untyped-def]
     bar = factory(label, total) if factory else Progress(label, total)
     try:
         yield bar.update
@@ -96,7 +96,7 @@ class CatalogueService:
         if self._search is None:
             with self.database.session() as session:
                 listings = [listing_from(o) for o in active_opportunities(session)]
-            with _progress(self.progress, "embedding", len(listings)) as tick:
+            with progress_bar(self.progress, "embedding", len(listings)) as tick:
                 index, report = CatalogueIndex.open(
                     self.embedder, self._index_path(), listings, tick
                 )
@@ -112,7 +112,7 @@ class CatalogueService:
             return self.last_sync
         with self.database.session() as session:
             listings = [listing_from(o) for o in active_opportunities(session)]
-        with _progress(self.progress, "embedding", len(listings)) as tick:
+        with progress_bar(self.progress, "embedding", len(listings)) as tick:
             report = self.index.sync(listings, tick)
         if report.changed:
             self.index.save()
@@ -124,11 +124,11 @@ class CatalogueService:
         """Import a catalogue file (all or nothing), then bring the index up to date."""
         with path.open("rb") as handle:
             lines = sum(1 for _ in handle)
-        with _progress(self.progress, "checking", lines) as tick:
+        with progress_bar(self.progress, "checking", lines) as tick:
             records = read_catalogue_file(path, tick)
         with (
             self.database.session() as session,
-            _progress(self.progress, "saving", len(records)) as tick,
+            progress_bar(self.progress, "saving", len(records)) as tick,
         ):
             report = apply_records(session, records, prune=prune, tick=tick)
         sync = self.refresh()

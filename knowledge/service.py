@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
+from index.service import ProgressFactory, progress_bar
 from knowledge.entries import (
     ENTRIES_DIR,
     OUTSIDE_FILE,
@@ -39,12 +40,14 @@ class KnowledgeService:
         cache_dir: Path | None = None,
         repo_dir: Path = ENTRIES_DIR,
         outside_file: Path = OUTSIDE_FILE,
+        progress: ProgressFactory | None = None,
     ) -> None:
         self.database = database
         self._embedder = embedder
         self.cache_dir = cache_dir
         self.repo_dir = repo_dir
         self.outside_file = outside_file
+        self.progress = progress
         self._matcher: KnowledgeMatcher | None = None
         self._version: tuple[int, str] | None = None
         self._checked_at = 0.0
@@ -114,9 +117,12 @@ class KnowledgeService:
                     cache = EmbeddingCache(
                         self.cache_dir / embedder.name / "questions.sqlite3", embedder.dim
                     )
-                self._matcher = KnowledgeMatcher(
-                    entries, embedder, cache, outside=load_outside(self.outside_file)
-                )
+                outside = load_outside(self.outside_file)
+                texts = sum(len(e.questions) + 2 for e in entries) + len(outside)
+                with progress_bar(self.progress, "knowledge", texts) as tick:
+                    self._matcher = KnowledgeMatcher(
+                        entries, embedder, cache, tick=tick, outside=outside
+                    )
                 self._version = version
             return self._matcher
 
