@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 RASA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) python3.10)
 RASA_VENV := .venv-rasa
 RASA_MODEL := var/rasa/colbot-nlu.tar.gz
+RASA_DATA := var/rasa/nlu-train.yml
 
 .PHONY: setup run chat test lint bench rasa rasa-model rasa-run rasa-actions \
 	messages-extract messages-update messages-compile clean
@@ -50,8 +51,12 @@ $(RASA_VENV)/.installed:
 
 rasa-model: $(RASA_MODEL)
 
-$(RASA_MODEL): $(RASA_VENV)/.installed nlu/config.yml nlu/domain.yml nlu/data/nlu.yml
-	$(RASA_VENV)/bin/rasa train nlu --quiet --config nlu/config.yml --nlu nlu/data/nlu.yml \
+# nlu.yml with a few ways of asking each knowledge entry, as the embedded interpreter learns it
+$(RASA_DATA): $(STAMP) nlu/data/nlu.yml $(wildcard knowledge/entries/*.yaml)
+	$(PY) -m bot --quiet export-nlu $@
+
+$(RASA_MODEL): $(RASA_VENV)/.installed nlu/config.yml nlu/domain.yml $(RASA_DATA)
+	$(RASA_VENV)/bin/rasa train nlu --quiet --config nlu/config.yml --nlu $(RASA_DATA) \
 		--domain nlu/domain.yml --out var/rasa --fixed-model-name colbot-nlu
 
 rasa-run: rasa-model

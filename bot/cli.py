@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("chat", help="chat in the terminal, one message a line")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("train-nlu", help="train the embedded interpreter from nlu/data/nlu.yml")
+    export = commands.add_parser(
+        "export-nlu", help="write the training data as Rasa trains on it (nlu.yml + knowledge)"
+    )
+    export.add_argument("file", type=Path)
 
     load = commands.add_parser("import", help="load or update the catalogue from a JSON Lines file")
     load.add_argument("file", type=Path)
@@ -128,6 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 replace(settings, nlu_backend="embedded"), make_embedder(settings.embedder)
             )
             print(f"interpreter trained, in {settings.data_dir / 'nlu'}")
+            return 0
+        if command == "export-nlu":
+            from nlu.training_data import training_yaml
+
+            args.file.parent.mkdir(parents=True, exist_ok=True)
+            args.file.write_text(training_yaml(), encoding="utf-8")
+            print(f"training data for Rasa written to {args.file}")
             return 0
         service = make_service(settings, quiet=args.quiet)
         if command == "import":

@@ -17,7 +17,7 @@ from index.geo import Gazetteer
 from index.query import Lexicon, understand
 from nlu.interpretation import Entity, Interpretation
 from nlu.language import detect
-from nlu.training_data import TRAIN_FILE, TrainingData, load
+from nlu.training_data import TRAIN_FILE, TrainingData, knowledge_examples, load_for_training
 
 EPOCHS = 400
 LEARNING_RATE = 0.5
@@ -65,7 +65,9 @@ class IntentModel:
 
 
 def data_hash(path: Path, embedder: Embedder) -> str:
-    return hashlib.sha256(path.read_bytes() + embedder.name.encode()).hexdigest()[:16]
+    """Changes when the training file, the knowledge examples or the embedder change."""
+    extra = "\n".join(knowledge_examples()).encode()
+    return hashlib.sha256(path.read_bytes() + extra + embedder.name.encode()).hexdigest()[:16]
 
 
 def train(vectors: np.ndarray, labels: list[str], digest: str = "") -> IntentModel:
@@ -122,7 +124,7 @@ class EmbeddedInterpreter:
                     return cls(embedder, model, gazetteer, lexicon)
             except (OSError, ValueError, KeyError):
                 pass  # a damaged model is trained again
-        data = load(data_file)
+        data = load_for_training(data_file)
         vectors = embed_examples(embedder, data)
         model = train(vectors, [e.intent for e in data.examples], digest)
         if path is not None:

@@ -1,5 +1,6 @@
 """Rasa NLU training data (YAML, format 3.1) read into examples: the one source of truth for both
-interpreters."""
+interpreters, with a few ways of asking each knowledge entry added to `ask_course_info` (the
+entries hold them; both interpreters learn them, see `training_yaml`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import yaml
 DATA_DIR = Path(__file__).parent / "data"
 TRAIN_FILE = DATA_DIR / "nlu.yml"
 TEST_FILE = DATA_DIR / "test_nlu.yml"
+KNOWLEDGE_INTENT = "ask_course_info"
+KNOWLEDGE_EXAMPLES_PER_ENTRY = 3  # more tips searches into questions (measured in the note)
 # [text](entity), [text](entity:value) and [text]{"entity": "…", "value": "…"}
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\(([^)]+)\)|\{([^}]+)\})")
 
@@ -80,3 +83,35 @@ def load(path: Path = TRAIN_FILE) -> TrainingData:
         elif "lookup" in item:
             out.lookups[str(item["lookup"])] = _lines(item.get("examples", ""))
     return out
+
+
+def knowledge_examples(per_entry: int = KNOWLEDGE_EXAMPLES_PER_ENTRY) -> list[str]:
+    """Ways of asking the knowledge entries, spread over each entry's list (so over its
+    languages): what people ask the knowledge base is `ask_course_info`."""
+    from knowledge.entries import load_directory
+
+    examples = []
+    for entry in load_directory():
+        questions = entry.questions
+        picked = sorted({i * len(questions) // per_entry for i in range(per_entry)})
+        examples += [questions[i] for i in picked if "[" not in questions[i]]
+    return examples
+
+
+def load_for_training(path: Path = TRAIN_FILE) -> TrainingData:
+    """The training data with the knowledge entries' examples added."""
+    data = load(path)
+    data.examples += [Example(text, KNOWLEDGE_INTENT) for text in knowledge_examples()]
+    return data
+
+
+def training_yaml(path: Path = TRAIN_FILE) -> str:
+    """The training file as Rasa trains on it: `path` with the knowledge examples added to its
+    `ask_course_info` block."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    block = next(item for item in data["nlu"] if item.get("intent") == KNOWLEDGE_INTENT)
+    extra = "".join(f"- {text}\n" for text in knowledge_examples())
+    block["examples"] = block.get("examples", "").rstrip("\n") + "\n" + extra
+    from knowledge.entries import dump_yaml
+
+    return dump_yaml(data)  # example blocks stay literal blocks, one example a line

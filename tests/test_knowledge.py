@@ -206,17 +206,17 @@ def test_a_search_phrased_as_a_question_stays_a_search(answering, interpreter):
     assert not any(isinstance(m, Answer) for m in replies)
 
 
-def test_a_question_the_interpreter_misreads_is_still_answered_when_the_base_is_sure(
-    answering, interpreter
-):
+def test_a_question_the_interpreter_misreads_is_still_answered_when_the_base_is_sure(answering):
     from actions.policy import respond
+    from nlu.interpretation import Interpretation
 
-    text = "Kako se naročim k zdravniku specialistu prek spleta? Imam napotnico."
-    parsed = interpreter.parse(text)
-    assert parsed.action_intent != "ask_course_info"  # the interpreter's own reading differs
-    replies = respond(parsed, {}, "t")
+    text = "Dobila sem napotnico za dermatologa. Kako to uredim po spletu?"
+    misread = Interpretation(text, "claim_badge", 0.55, language="sl")  # unsure, and wrong
+    replies = respond(misread, {}, "t")
     answers = [m for m in replies if isinstance(m, Answer)]
-    assert answers and answers[0].entry_id == "digital-doctor-appointments", parsed.intent
+    assert answers and answers[0].entry_id == "digital-doctor-appointments"
+    sure_but_other = Interpretation(text, "claim_badge", 0.95, language="sl")
+    assert not any(isinstance(m, Answer) for m in respond(sure_but_other, {}, "t"))
 
 
 def test_a_question_known_to_be_none_of_ours_is_not_answered(embedder):

@@ -139,3 +139,21 @@ def test_an_unreachable_rasa_server_means_search():
     interpreter = RasaInterpreter("http://127.0.0.1:9", timeout=0.5)
     parsed = interpreter.parse("Где учить словенский язык?")
     assert parsed.action_intent == FALLBACK_INTENT and parsed.language == "ru"
+
+
+def test_rasa_trains_on_what_the_embedded_interpreter_learns(tmp_path):
+    from nlu.training_data import KNOWLEDGE_INTENT, knowledge_examples, load, load_for_training
+
+    from .test_cli import cli
+
+    exported = tmp_path / "nlu-train.yml"
+    done = cli(tmp_path, "export-nlu", str(exported))
+    assert done.returncode == 0, done.stderr
+    rasa, embedded = load(exported), load_for_training()
+    assert sorted((e.text, e.intent) for e in rasa.examples) == sorted(
+        (e.text, e.intent) for e in embedded.examples
+    )
+    assert rasa.synonyms == embedded.synonyms and rasa.lookups == embedded.lookups
+    extra = knowledge_examples()
+    assert len(extra) >= 40  # a few ways of asking every knowledge entry
+    assert {e.intent for e in embedded.examples if e.text in set(extra)} == {KNOWLEDGE_INTENT}
