@@ -52,6 +52,18 @@ def near_of(tracker: Tracker) -> GeoPoint | None:
         return None
 
 
+def search_reply(text: str, near: GeoPoint | None, offset: int = 0) -> Message:
+    """A page of what the words find, or why there is none."""
+    result, found = catalogue().search(
+        SearchRequest(text=text, near=near, limit=PAGE, offset=offset, now=now())
+    )
+    if not found and offset == 0 and not result.notices:
+        return Notice("not_found")
+    if not found and offset > 0:
+        return Notice("no_more")
+    return result_list(result, found, text, near, offset)
+
+
 class ActionSearch(Action):
     """Find opportunities for the query in the `query` slot, near `near_lat`/`near_lon`."""
 
@@ -65,17 +77,8 @@ class ActionSearch(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = tracker.get_slot("query") or tracker.latest_message.get("text") or ""
-        near = near_of(tracker)
         offset = max(0, self.offset(tracker))
-        result, found = catalogue().search(
-            SearchRequest(text=text, near=near, limit=PAGE, offset=offset, now=now())
-        )
-        if not found and offset == 0 and not result.notices:
-            say(dispatcher, Notice("not_found"))
-        elif not found and offset > 0:
-            say(dispatcher, Notice("no_more"))
-        else:
-            say(dispatcher, result_list(result, found, text, near, offset))
+        say(dispatcher, search_reply(text, near_of(tracker), offset))
         return [SlotSet("query", text), SlotSet("search_offset", offset)]
 
 

@@ -10,8 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalogue_actions import ActionSearch, near_of, say
-from actions.messages import Answer, Message, Notice, OpportunityView, Topic, Unsure
+from actions.catalogue_actions import near_of, say, search_reply
+from actions.messages import Answer, Notice, OpportunityView, Topic, Unsure
 from actions.runtime import catalogue, help_contact, knowledge
 from actions.views import view_of
 from index.geo import GeoPoint
@@ -71,25 +71,18 @@ class ActionCourseInfo(Action):
     ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or tracker.get_slot("query") or ""
         match = knowledge().match(text)
-        message: Message
         if match.confident and match.best is not None:
             entry = match.best.entry
             simple = bool(tracker.get_slot("simple"))
-            message = answer_of(entry, near_of(tracker), simple, text)
-            say(dispatcher, message)
+            say(dispatcher, answer_of(entry, near_of(tracker), simple, text))
             return [SlotSet("entry_id", entry.id)]
         # not sure: what the words find in the catalogue, then the closest topics and a person
-        events = ActionSearch().run(dispatcher, tracker, domain)
-        if dispatcher.messages and _is_not_found(dispatcher.messages[-1]):
-            dispatcher.messages.pop()
+        found = search_reply(text, near_of(tracker))
+        if not (isinstance(found, Notice) and found.code == "not_found"):
+            say(dispatcher, found)
         topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]
         say(dispatcher, Unsure(topics, help_contact()))
-        return events
-
-
-def _is_not_found(message: dict[str, Any]) -> bool:
-    custom = message.get("custom") or {}
-    return custom.get("kind") == "notice" and custom.get("code") == "not_found"
+        return [SlotSet("query", text), SlotSet("search_offset", 0)]
 
 
 class ActionKnowledgeEntry(Action):
