@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue_actions import near_of, say, search_reply
 from actions.messages import Answer, Notice, OpportunityView, Topic, Unsure
-from actions.runtime import catalogue, help_contact, knowledge
+from actions.runtime import catalogue, knowledge
 from actions.views import view_of
 from index.geo import GeoPoint
 from index.search import SearchRequest
@@ -81,7 +81,7 @@ class ActionCourseInfo(Action):
         if not (isinstance(found, Notice) and found.code == "not_found"):
             say(dispatcher, found)
         topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]
-        say(dispatcher, Unsure(topics, help_contact()))
+        say(dispatcher, Unsure(topics, knowledge().contact))
         return [SlotSet("query", text), SlotSet("search_offset", 0)]
 
 

@@ -51,30 +51,23 @@ def catalogue() -> CatalogueService:
 
 
 _knowledge: KnowledgeService | None = None
-_contact: dict[str, str] = {}
 
 
-def configure_knowledge(service: KnowledgeService, contact: dict[str, str] | None = None) -> None:
-    """Give the actions the knowledge base, and the people to ask when it is unsure."""
-    global _knowledge, _contact
-    _knowledge, _contact = service, dict(contact or {})
+def configure_knowledge(service: KnowledgeService) -> None:
+    """Give the actions the knowledge base the bot already has."""
+    global _knowledge
+    _knowledge = service
 
 
 def knowledge() -> KnowledgeService:
     """The configured knowledge base, or one made from the environment."""
-    global _knowledge, _contact
+    global _knowledge
     if _knowledge is None:
         from bot.cli import make_knowledge
         from bot.settings import Settings
 
-        settings = Settings.from_environment()
-        _knowledge, _contact = make_knowledge(settings, catalogue()), settings.help_contact
+        _knowledge = make_knowledge(Settings.from_environment(), catalogue())
     return _knowledge
-
-
-def help_contact() -> dict[str, str]:
-    knowledge()
-    return dict(_contact)
 
 
 def make_tracker(

@@ -56,12 +56,13 @@ def make_service(settings: Settings, quiet: bool = False) -> CatalogueService:
 
 
 def make_knowledge(settings: Settings, service: CatalogueService) -> KnowledgeService:
-    """The knowledge base over the catalogue's database and embedder."""
+    """The knowledge base over the catalogue's database and embedder, with the city's contact."""
     return KnowledgeService(
         service.database,
         lambda: service.embedder,
         service.index_dir.parent / "knowledge",
         progress=service.progress,
+        contact=settings.help_contact,
     )
 
 
@@ -356,7 +357,7 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     _ = gettext_for(lang)
     configure(service)
     knowledge_base = make_knowledge(settings, service)
-    configure_knowledge(knowledge_base, settings.help_contact)
+    configure_knowledge(knowledge_base)
     interpreter = make_interpreter(settings, service.embedder)
     service.searcher  # noqa: B018 - load the index before the first question
     knowledge_base.matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)

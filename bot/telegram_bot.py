@@ -550,7 +550,7 @@ def build_application(
 ) -> Application:
     """The bot; `clock` (the wall clock by default) is the time its actions and reminders read."""
     configure(service, clock)
-    configure_knowledge(make_knowledge(settings, service), settings.help_contact)
+    configure_knowledge(make_knowledge(settings, service))
     if interpreter is None:
         interpreter = make_interpreter(settings, service.embedder)
     base = settings.telegram_base_url.rstrip("/")

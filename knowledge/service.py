@@ -41,6 +41,7 @@ class KnowledgeService:
         repo_dir: Path = ENTRIES_DIR,
         outside_file: Path = OUTSIDE_FILE,
         progress: ProgressFactory | None = None,
+        contact: dict[str, str] | None = None,
     ) -> None:
         self.database = database
         self._embedder = embedder
@@ -48,6 +49,7 @@ class KnowledgeService:
         self.repo_dir = repo_dir
         self.outside_file = outside_file
         self.progress = progress
+        self.contact = dict(contact or {})  # whom to ask when unsure: name, phone, email
         self._matcher: KnowledgeMatcher | None = None
         self._version: tuple[int, str] | None = None
         self._checked_at = 0.0

@@ -120,8 +120,13 @@ def test_another_process_sees_an_edit(knowledge, database, embedder, kb_cache, m
 @pytest.fixture
 def answering(shared_demo_service, embedder, kb_cache):
     configure(shared_demo_service)
-    service = KnowledgeService(shared_demo_service.database, lambda: embedder, kb_cache)
-    configure_knowledge(service, {"name": "Info točka", "phone": "01 123 45 67"})
+    service = KnowledgeService(
+        shared_demo_service.database,
+        lambda: embedder,
+        kb_cache,
+        contact={"name": "Info točka", "phone": "01 123 45 67"},
+    )
+    configure_knowledge(service)
     return service
 
 
