@@ -433,12 +433,9 @@ async def send_due_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
             for rendered in render(reminder.message, lang):
                 await send(context, person, rendered, lang)
         except Forbidden:
-            await in_store(chat_users.blocked, person)
+            await person_blocked(context.application.user_data.get(person), person)
             await in_store(saved_store.release_reminder, person, opportunity_id)
-            user_data = context.application.user_data.get(person)
-            if user_data is not None:
-                user_data.pop("seen_at", None)  # their next message reactivates them
-            log.info("a user blocked the bot; marked inactive, their reminder kept")
+            log.info("their reminder is kept for when they come back")
         except BadRequest as error:  # e.g. the chat is gone: sending again would not help
             log.warning("Telegram refused a reminder (%s); not sent again", error.message)
         except (RetryAfter, TimedOut, NetworkError) as error:
@@ -499,14 +496,19 @@ async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop  # nothing else may store them again for this update
 
 
+async def person_blocked(user_data: dict[str, Any] | None, telegram_id: int) -> None:
+    """Telegram says the person blocked the bot: they are inactive until they write again."""
+    await in_store(chat_users.blocked, telegram_id)
+    if user_data is not None:
+        user_data.pop("seen_at", None)  # their next message reactivates them
+    log.info("a user blocked the bot; marked inactive")
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(error, Forbidden) and chat is not None:  # the person blocked the bot
-        await in_store(chat_users.blocked, chat.id)
-        if context.user_data is not None:
-            context.user_data.pop("seen_at", None)  # their next message reactivates them
-        log.info("a user blocked the bot; marked inactive")
+        await person_blocked(context.user_data, chat.id)
         return
     if isinstance(error, RetryAfter | TimedOut | NetworkError):
         log.warning("Telegram did not take a reply (%s) after retries", type(error).__name__)
