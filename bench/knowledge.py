@@ -170,31 +170,18 @@ def readability(entries: list[KnowledgeEntry]) -> dict[str, float]:
 def end_to_end(questions: list[LabelledQuestion], embedder: object) -> dict[str, int]:
     """Each question as a person sends it: the embedded interpreter, the policy, the actions
     over the demo catalogue. Counts of answered right / wrong, unsure, and left to the search."""
-    import tempfile
-
     from actions.messages import Answer, Unsure
     from actions.policy import respond
     from actions.runtime import configure, configure_knowledge
+    from bench.demo import demo_catalogue, trained_interpreter
     from bot.cli import make_knowledge
     from bot.settings import Settings
-    from index.geo import default_gazetteer
-    from index.query import default_lexicon
-    from index.service import CatalogueService
-    from nlu.embedded import EmbeddedInterpreter
-    from store.db import Database
 
     counts: dict[str, int] = defaultdict(int)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        database = Database(f"sqlite:///{folder / 'bench.sqlite3'}")
-        database.migrate()
-        service = CatalogueService(database, folder / "index", embedder)  # type: ignore[arg-type]
-        service.import_file(ROOT / "data" / "demo-catalogue.jsonl")
+    with demo_catalogue(embedder) as (service, folder):  # type: ignore[arg-type]
         configure(service)
         configure_knowledge(make_knowledge(Settings(data_dir=folder), service))
-        interpreter = EmbeddedInterpreter.trained(
-            embedder, folder / "nlu", gazetteer=default_gazetteer(), lexicon=default_lexicon()
-        )
+        interpreter = trained_interpreter(embedder, folder)  # type: ignore[arg-type]
         for question in questions:
             replies = respond(interpreter.parse(question.text), {}, "bench")
             answers = [m for m in replies if isinstance(m, Answer)]
@@ -205,7 +192,6 @@ def end_to_end(questions: list[LabelledQuestion], embedder: object) -> dict[str,
                 counts["unsure"] += 1
             else:
                 counts["search or other"] += 1
-        database.dispose()
     return dict(counts)
 
 

