@@ -15,9 +15,10 @@ import numpy as np
 from index.embedders import Embedder
 from index.geo import Gazetteer
 from index.query import Lexicon, understand
+from knowledge.entries import ENTRIES_DIR
 from nlu.interpretation import Entity, Interpretation
 from nlu.language import detect
-from nlu.training_data import TRAIN_FILE, TrainingData, knowledge_examples, load_for_training
+from nlu.training_data import TRAIN_FILE, TrainingData, load_for_training
 
 EPOCHS = 400
 LEARNING_RATE = 0.5
@@ -65,9 +66,13 @@ class IntentModel:
 
 
 def data_hash(path: Path, embedder: Embedder) -> str:
-    """Changes when the training file, the knowledge examples or the embedder change."""
-    extra = "\n".join(knowledge_examples()).encode()
-    return hashlib.sha256(path.read_bytes() + extra + embedder.name.encode()).hexdigest()[:16]
+    """Changes when the training file, the knowledge entries (whose questions it learns) or the
+    embedder change; the entries' bytes are hashed, not parsed, so a trained start stays fast."""
+    digest = hashlib.sha256(path.read_bytes())
+    for entry in sorted(ENTRIES_DIR.glob("*.yaml")):
+        digest.update(entry.read_bytes())
+    digest.update(embedder.name.encode())
+    return digest.hexdigest()[:16]
 
 
 def train(vectors: np.ndarray, labels: list[str], digest: str = "") -> IntentModel:
