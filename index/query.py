@@ -14,7 +14,7 @@ import yaml
 from index.ages import audience_of_ages
 from index.geo import Gazetteer, PlaceMention
 from index.phrases import Phrases
-from index.text import fold, stem, terms, words
+from index.text import fold, latin, stem, terms, words
 from index.when import Window, window_in
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
@@ -293,11 +293,15 @@ _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و",
 
 
 def query_words(text: str) -> list[str]:
-    """Folded words, and Arabic words also without their clitic prefixes ("للمهاجرين" →
-    "مهاجرين"), so that prefixes of the lexicon and the filters can match them."""
+    """Folded words, Cyrillic words also in Latin letters ("помоћ" → "pomoc"), and Arabic words
+    also without their clitic prefixes ("للمهاجرين" → "مهاجرين"), so that prefixes of the
+    lexicon and the filters can match them."""
     out = []
     for word in words(text):
         out.append(word)
+        in_latin = latin(word)
+        if in_latin:
+            out.append(in_latin)
         if "\u0600" <= word[:1] <= "\u06ff":
             for clitic in _ARABIC_CLITICS:
                 if word.startswith(clitic) and len(word) - len(clitic) >= 3:
@@ -340,6 +344,14 @@ def understand(
     concepts = lexicon.concepts_in(tokens) if lexicon else []
     own = set(terms(text))
     expansion: dict[str, float] = {}
+    folded = words(text)
+    if place is not None:  # the place is for the distance, not for matching words
+        folded = folded[: place.start] + folded[place.end :]
+    for word in folded:  # Cyrillic words as the Latin catalogue would spell them
+        in_latin = latin(word)
+        if in_latin:
+            for term in terms(in_latin):
+                expansion.setdefault(term, EXPANSION_WEIGHT)
     for concept, word in concepts:
         familiar = word is not None and known is not None and known(stem(word))
         weight = KNOWN_EXPANSION_WEIGHT if familiar else EXPANSION_WEIGHT

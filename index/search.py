@@ -34,6 +34,7 @@ AUDIENCE_BOOST = 0.12
 LANGUAGE_BOOST = 0.08
 ONLINE_BOOST = 0.4
 WHEN_BOOST = 0.5
+WHEN_ON_TOPIC = 0.6  # of the best relevance
 GEO_WEIGHT = 0.12
 GEO_SCALE_KM = 3.0
 NOT_NEAR_KM = 25.0  # online items and items without a place rank as if this far away
@@ -130,8 +131,8 @@ class CatalogueSearch:
             return SearchResult([], 0, wanted, near, place, notices)
 
         if not browsing:
-            query_vector = self.index.embedder.embed_queries([text])[0]
-            query_terms = {t: 1.0 for t in terms(without_ages(text))}
+            query_vector = self._query_vector(text, wanted)
+            query_terms = {t: 1.0 for t in self._topic_terms(text, understood)}
             for term, weight in wanted.expansion.items():
                 query_terms.setdefault(term, weight)
             large = self.index.rows > EXACT_UP_TO
@@ -149,6 +150,7 @@ class CatalogueSearch:
             relevance = np.full(len(candidates), 1.0, dtype=np.float64)
 
         relevance = relevance + self._boosts(candidates, wanted, request, now)
+        relevance = self._in_window_first(candidates, relevance, wanted)
         best = float(relevance.max()) if len(relevance) else 0.0
         keep = relevance >= max(MIN_RELEVANCE, RELATIVE_CUTOFF * best)
         candidates, relevance = candidates[keep], relevance[keep]
@@ -179,14 +181,18 @@ class CatalogueSearch:
         return SearchResult(hits, len(candidates), wanted, near, place, notices)
 
     # ---- pieces ---------------------------------------------------------------------------
+    def _query_vector(self, text: str, wanted: Understanding) -> np.ndarray:
+        return self.index.embedder.embed_queries([text])[0]
+
     @staticmethod
     def _topic_terms(text: str, understood: Understanding) -> list[str]:
-        """The query's words less the place it names: empty for "v Šiški" alone."""
+        """The query's words less the place it names (the distance ranks by the place) and
+        less the ages (they name the audience): empty for "v Šiški" alone."""
         if understood.place is None:
-            return terms(text)
+            return terms(without_ages(text))
         tokens = words(text)
         rest = tokens[: understood.place.start] + tokens[understood.place.end :]
-        return [t for t in terms(" ".join(rest)) if t not in PREPOSITIONS]
+        return [t for t in terms(without_ages(" ".join(rest))) if t not in PREPOSITIONS]
 
     def _current(self, now: datetime) -> np.ndarray:
         """Rows alive and not over at `now` (kept for the minute, until the index changes)."""
@@ -261,8 +267,16 @@ class CatalogueSearch:
             boost += LANGUAGE_BOOST * ((cols["languages"][rows] & bits) != 0)
         if wanted.online and not request.online:
             boost += ONLINE_BOOST * cols["online"][rows]
-        if wanted.window is not None:  # dated items in the window before the ongoing ones
-            with np.errstate(invalid="ignore"):
-                dated = cols["starts"][rows] <= wanted.window.ends.timestamp()
-            boost += WHEN_BOOST * dated
         return boost
+
+    def _in_window_first(
+        self, rows: np.ndarray, relevance: np.ndarray, wanted: Understanding
+    ) -> np.ndarray:
+        """Dated items in the asked-for window before the ongoing ones, among those on topic:
+        "this week" must not put an unrelated event of the week above a fitting weekly club."""
+        if wanted.window is None or not len(rows):
+            return relevance
+        with np.errstate(invalid="ignore"):
+            dated = self.index.columns["starts"][rows] <= wanted.window.ends.timestamp()
+        on_topic = relevance >= WHEN_ON_TOPIC * float(relevance.max())
+        return relevance + WHEN_BOOST * (dated & on_topic)

@@ -42,6 +42,24 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Cyrillic to Latin as Serbian writes it (then folded), with the Russian and Ukrainian letters:
+# "помоћ око папира" → "pomoc oko papira", which the Latin catalogue and lexicon know.
+_CYRILLIC = str.maketrans(
+    {
+        **dict(zip("абвгдезиклмнопрстуфхцчшјћђ", "abvgdeziklmnoprstufhccsjcd", strict=True)),
+        **{"ж": "z", "љ": "lj", "њ": "nj", "џ": "dz", "щ": "sc", "ю": "ju", "я": "ja"},
+        **{"ы": "y", "э": "e", "і": "i", "ї": "ji", "є": "je", "ґ": "g", "ь": "", "ъ": ""},
+    }
+)
+
+
+def latin(word: str) -> str | None:
+    """A folded Cyrillic word in Latin letters; None for a word with no Cyrillic in it."""
+    if not any("\u0400" <= c <= "\u04ff" for c in word):
+        return None
+    return word.translate(_CYRILLIC)
+
+
 def words(text: str) -> list[str]:
     """Folded words with hyphenated compounds kept: 'E-uprava' → ['e-uprava']."""
     return _TOKEN.findall(fold(text))

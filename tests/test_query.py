@@ -121,6 +121,13 @@ def test_other_languages_bring_catalogue_words_into_the_lexical_query():
     assert "sloven" in understood.expansion
 
 
+def test_serbian_cyrillic_meets_the_latin_catalogue_but_the_place_stays_a_place():
+    understood = read("помоћ око папира у Љубљани")
+    assert {"pomoc", "papir"} <= set(understood.expansion)
+    assert understood.place is not None and understood.place.place.name == "Ljubljana"
+    assert not any(term.startswith("ljublj") for term in understood.expansion)
+
+
 def test_points_are_parsed_and_checked():
     assert parse_point("46.06,14.51").lat == 46.06
     assert parse_point("46.06 14.51").lon == 14.51

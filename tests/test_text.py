@@ -1,6 +1,6 @@
 """Folding and stemming: how typed words meet catalogue words."""
 
-from index.text import fold, stem, terms
+from index.text import fold, latin, stem, terms
 
 
 def test_folding_removes_case_and_diacritics():
@@ -28,3 +28,10 @@ def test_rare_exact_words_are_kept():
 
 def test_stop_words_are_dropped():
     assert terms("kje je tečaj za mene") == ["tecaj", "mene"]
+
+
+def test_cyrillic_words_are_also_read_in_latin_letters():
+    assert latin("помоћ") == "pomoc"
+    assert latin("љубљани") == "ljubljani"
+    assert latin("программа") == "programma"
+    assert latin("pomoč") is None
