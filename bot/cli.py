@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from actions.catalogue_actions import result_list
 from actions.policy import respond
-from actions.runtime import configure, configure_knowledge, knowledge
+from actions.runtime import configure, configure_knowledge
 from bot.cards import render, render_all
 from bot.i18n import gettext_for
 from bot.settings import Settings
@@ -326,8 +326,7 @@ def telegram_command(service: CatalogueService, settings: Settings, webhook: boo
 
     ensure_catalogue(service)
     service.searcher  # noqa: B018 - load the index before the first message
-    application = build_application(settings, service)
-    knowledge().matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)
+    application = build_application(settings, service)  # the knowledge base loads here too
     if not webhook:
         print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
         application.run_polling()

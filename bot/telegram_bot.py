@@ -552,7 +552,9 @@ def build_application(
 ) -> Application:
     """The bot; `clock` (the wall clock by default) is the time its actions and reminders read."""
     configure(service, clock)
-    configure_knowledge(make_knowledge(settings, service))
+    knowledge_base = make_knowledge(settings, service)
+    knowledge_base.matcher  # noqa: B018 - embedded now (then cached on disk), not at a question
+    configure_knowledge(knowledge_base)
     if interpreter is None:
         interpreter = make_interpreter(settings, service.embedder)
     base = settings.telegram_base_url.rstrip("/")
