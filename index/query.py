@@ -14,7 +14,7 @@ import yaml
 from index.ages import audience_of_ages
 from index.geo import Gazetteer, PlaceMention
 from index.phrases import Phrases
-from index.text import fold, latin, stem, terms, words
+from index.text import fold, serbian_latin, stem, terms, words
 from index.when import Window, window_in
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
@@ -293,15 +293,11 @@ _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و",
 
 
 def query_words(text: str) -> list[str]:
-    """Folded words, Cyrillic words also in Latin letters ("помоћ" → "pomoc"), and Arabic words
-    also without their clitic prefixes ("للمهاجرين" → "مهاجرين"), so that prefixes of the
-    lexicon and the filters can match them."""
+    """Folded words, and Arabic words also without their clitic prefixes ("للمهاجرين" →
+    "مهاجرين"), so that prefixes of the lexicon and the filters can match them."""
     out = []
     for word in words(text):
         out.append(word)
-        in_latin = latin(word)
-        if in_latin:
-            out.append(in_latin)
         if "\u0600" <= word[:1] <= "\u06ff":
             for clitic in _ARABIC_CLITICS:
                 if word.startswith(clitic) and len(word) - len(clitic) >= 3:
@@ -320,6 +316,8 @@ def understand(
     """Read a query. `known` tells whether the catalogue itself uses a (stemmed) word: such
     words match directly, so their concepts add their other words more lightly."""
     tokens = query_words(text)
+    in_latin = serbian_latin(text)
+    latin_words = words(in_latin) if in_latin else []  # word for word with words(text)
     place = gazetteer.find(text) if gazetteer else None
 
     free_at = _has_prefix(tokens, FREE_WORDS)
@@ -335,23 +333,22 @@ def understand(
     audience = frozenset(
         name
         for name, prefixes in AUDIENCE_WORDS.items()
-        if _has_prefix(tokens, prefixes) is not None
+        if _has_prefix(tokens + latin_words, prefixes) is not None
     ) | audience_of_ages(text)
     languages = frozenset(
         code for code, phrases in LANGUAGE_WORDS.items() if phrases.found_in(tokens)
     )
 
     concepts = lexicon.concepts_in(tokens) if lexicon else []
+    if lexicon and latin_words:
+        named = {concept.name for concept, _ in concepts}
+        concepts += [(c, w) for c, w in lexicon.concepts_in(latin_words) if c.name not in named]
     own = set(terms(text))
     expansion: dict[str, float] = {}
-    folded = words(text)
     if place is not None:  # the place is for the distance, not for matching words
-        folded = folded[: place.start] + folded[place.end :]
-    for word in folded:  # Cyrillic words as the Latin catalogue would spell them
-        in_latin = latin(word)
-        if in_latin:
-            for term in terms(in_latin):
-                expansion.setdefault(term, EXPANSION_WEIGHT)
+        latin_words = latin_words[: place.start] + latin_words[place.end :]
+    for term in terms(" ".join(latin_words)):  # Serbian words as the catalogue spells them
+        expansion.setdefault(term, EXPANSION_WEIGHT)
     for concept, word in concepts:
         familiar = word is not None and known is not None and known(stem(word))
         weight = KNOWN_EXPANSION_WEIGHT if familiar else EXPANSION_WEIGHT

@@ -42,22 +42,25 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-# Cyrillic to Latin as Serbian writes it (then folded), with the Russian and Ukrainian letters:
-# "помоћ око папира" → "pomoc oko papira", which the Latin catalogue and lexicon know.
-_CYRILLIC = str.maketrans(
+# Serbian Cyrillic to Latin (then folded): "помоћ око папира" → "pomoc oko papira", which the
+# Latin catalogue and the B/C/S words of the lexicon know. Only for Serbian: Ukrainian "робота"
+# (work) in Latin letters would be a robot.
+_SERBIAN_ONLY = frozenset("ђјљњћџ")
+_RUSSIAN_OR_UKRAINIAN_ONLY = frozenset("ыэёъьйщіїєґ")
+_SERBIAN_CYRILLIC = str.maketrans(
     {
         **dict(zip("абвгдезиклмнопрстуфхцчшјћђ", "abvgdeziklmnoprstufhccsjcd", strict=True)),
-        **{"ж": "z", "љ": "lj", "њ": "nj", "џ": "dz", "щ": "sc", "ю": "ju", "я": "ja"},
-        **{"ы": "y", "э": "e", "і": "i", "ї": "ji", "є": "je", "ґ": "g", "ь": "", "ъ": ""},
+        **{"ж": "z", "љ": "lj", "њ": "nj", "џ": "dz"},
     }
 )
 
 
-def latin(word: str) -> str | None:
-    """A folded Cyrillic word in Latin letters; None for a word with no Cyrillic in it."""
-    if not any("\u0400" <= c <= "\u04ff" for c in word):
+def serbian_latin(text: str) -> str | None:
+    """The text in folded Latin letters when it is Serbian Cyrillic, else None."""
+    letters = set(text.casefold())
+    if not letters & _SERBIAN_ONLY or letters & _RUSSIAN_OR_UKRAINIAN_ONLY:
         return None
-    return word.translate(_CYRILLIC)
+    return " ".join(words(text)).translate(_SERBIAN_CYRILLIC)
 
 
 def words(text: str) -> list[str]:

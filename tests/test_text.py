@@ -1,6 +1,6 @@
 """Folding and stemming: how typed words meet catalogue words."""
 
-from index.text import fold, latin, stem, terms
+from index.text import fold, serbian_latin, stem, terms
 
 
 def test_folding_removes_case_and_diacritics():
@@ -30,8 +30,9 @@ def test_stop_words_are_dropped():
     assert terms("kje je tečaj za mene") == ["tecaj", "mene"]
 
 
-def test_cyrillic_words_are_also_read_in_latin_letters():
-    assert latin("помоћ") == "pomoc"
-    assert latin("љубљани") == "ljubljani"
-    assert latin("программа") == "programma"
-    assert latin("pomoč") is None
+def test_serbian_cyrillic_is_also_read_in_latin_letters_but_not_ukrainian_or_russian():
+    assert serbian_latin("Помоћ око папира у Љубљани") == "pomoc oko papira u ljubljani"
+    assert serbian_latin("шта има за децу, џудо?") == "sta ima za decu dzudo"
+    assert serbian_latin("шукаю роботу") is None  # Ukrainian "work", not a robot
+    assert serbian_latin("помощь с документами") is None
+    assert serbian_latin("pomoč") is None
