@@ -1,5 +1,6 @@
 """Reading queries: places, filters and times in the languages people write to colbot in."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -7,6 +8,9 @@ import pytest
 
 from index.geo import default_gazetteer, parse_point
 from index.query import default_lexicon, understand
+from index.text import terms
+
+from .conftest import DEMO
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Ljubljana"))  # a Monday
 
@@ -126,6 +130,30 @@ def test_serbian_cyrillic_meets_the_latin_catalogue_but_the_place_stays_a_place(
     assert {"pomoc", "papir"} <= set(understood.expansion)
     assert understood.place is not None and understood.place.place.name == "Ljubljana"
     assert not any(term.startswith("ljublj") for term in understood.expansion)
+
+
+def test_every_topic_of_the_catalogue_is_a_word_some_concept_brings():
+    """A topic no concept names is found from other languages by the embedding alone."""
+    brought = {t for c in default_lexicon().concepts for phrase in c.expand for t in terms(phrase)}
+    topics = {
+        topic
+        for line in DEMO.read_text(encoding="utf-8").splitlines()
+        for topic in json.loads(line)["topics"]
+    }
+    assert [t for t in sorted(topics) if not set(terms(t)) <= brought] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("ما هي الأنشطة للمهاجرين", "events_activities"),
+        ("тренинг за виљушкар", "warehouse_logistics"),
+        ("medgeneracijsko učenje", "intergenerational"),
+        ("кинув школу, що робити", "dropouts"),
+    ],
+)
+def test_catalogue_topics_are_understood_in_other_languages(text, concept):
+    assert concept in read(text).concepts
 
 
 def test_points_are_parsed_and_checked():
