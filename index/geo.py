@@ -66,6 +66,13 @@ class PlaceMention:
     end: int
 
 
+def without_place(folded_words: list[str], mention: PlaceMention | None) -> list[str]:
+    """The words of a query less those that name its place (the distance ranks by it)."""
+    if mention is None:
+        return folded_words
+    return folded_words[: mention.start] + folded_words[mention.end :]
+
+
 def distances_km(point: GeoPoint, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Haversine distances from `point` to arrays of coordinates (NaN stays NaN)."""
     lat1, lon1 = np.radians(point.lat), np.radians(point.lon)

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from index.ages import audience_of_ages
-from index.geo import Gazetteer, PlaceMention
+from index.geo import Gazetteer, PlaceMention, without_place
 from index.phrases import Phrases
 from index.text import fold, serbian_latin, stem, terms, words
 from index.when import Window, window_in
@@ -345,9 +345,7 @@ def understand(
         concepts += [(c, w) for c, w in lexicon.concepts_in(latin_words) if c.name not in named]
     own = set(terms(text))
     expansion: dict[str, float] = {}
-    if place is not None:  # the place is for the distance, not for matching words
-        latin_words = latin_words[: place.start] + latin_words[place.end :]
-    for term in terms(" ".join(latin_words)):  # Serbian words as the catalogue spells them
+    for term in terms(" ".join(without_place(latin_words, place))):  # Serbian, as catalogued
         expansion.setdefault(term, EXPANSION_WEIGHT)
     for concept, word in concepts:
         familiar = word is not None and known is not None and known(stem(word))

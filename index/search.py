@@ -13,7 +13,7 @@ import numpy as np
 from index.ages import without_ages
 from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
-from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
+from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km, without_place
 from index.query import Lexicon, Understanding, understand
 from index.text import terms, words
 from index.when import this_week
@@ -119,7 +119,8 @@ class CatalogueSearch:
             window=this_week(now) if request.this_week else understood.window,
         )
         has_words = bool(_HAS_WORD.search(text))
-        browsing = near is not None and not self._topic_terms(text, understood)
+        topic_terms = self._topic_terms(text, understood)
+        browsing = near is not None and not topic_terms
         if not has_words and near is None:
             notices.append("empty_query" if not text else "no_words")
             return SearchResult([], 0, wanted, near, place, notices)
@@ -132,7 +133,7 @@ class CatalogueSearch:
 
         if not browsing:
             query_vector = self.index.embedder.embed_queries([text])[0]
-            query_terms = {t: 1.0 for t in self._topic_terms(text, understood)}
+            query_terms = dict.fromkeys(topic_terms, 1.0)
             for term, weight in wanted.expansion.items():
                 query_terms.setdefault(term, weight)
             large = self.index.rows > EXACT_UP_TO
@@ -187,9 +188,8 @@ class CatalogueSearch:
         less the ages (they name the audience): empty for "v Šiški" alone."""
         if understood.place is None:
             return terms(without_ages(text))
-        tokens = words(text)
-        rest = tokens[: understood.place.start] + tokens[understood.place.end :]
-        return [t for t in terms(without_ages(" ".join(rest))) if t not in PREPOSITIONS]
+        rest = " ".join(without_place(words(text), understood.place))
+        return [t for t in terms(without_ages(rest)) if t not in PREPOSITIONS]
 
     def _current(self, now: datetime) -> np.ndarray:
         """Rows alive and not over at `now` (kept for the minute, until the index changes)."""
