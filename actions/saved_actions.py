@@ -5,7 +5,7 @@ what they saved, remove one; and the reminders that are due. The person is the t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,24 +18,7 @@ from actions.views import view_of
 from index.when import LJUBLJANA
 from store import saved as saved_store
 from store.models import SavedOpportunity
-
-REMIND_AT = time(9, 0)  # on the day before, in Ljubljana …
-SHORTLY_BEFORE = timedelta(hours=2)  # … or this long before, for what starts within a day
-
-
-def reminder_time(starts_at: datetime | None, moment: datetime) -> datetime | None:
-    """When to remind someone who saves, at `moment`, an opportunity starting at `starts_at`:
-    at 9:00 on the day before, or 2 hours before when that has passed (it starts within a day);
-    None for what is ongoing (no start), has started or starts within 2 hours. Something at
-    7:00 tomorrow, saved this morning, is reminded of at 9:00 today, not at 5:00."""
-    if starts_at is None or starts_at <= moment:
-        return None
-    start_day = starts_at.astimezone(LJUBLJANA).date()
-    day_before = datetime.combine(start_day - timedelta(days=1), REMIND_AT, LJUBLJANA)
-    if day_before > moment:
-        return day_before.astimezone(UTC)
-    shortly_before = starts_at - SHORTLY_BEFORE
-    return shortly_before.astimezone(UTC) if shortly_before > moment else None
+from store.saved import reminder_time
 
 
 def reminder_day(starts_at: datetime, moment: datetime) -> str:

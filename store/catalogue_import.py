@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from store import saved
 from store.models import Opportunity, Organisation, utcnow
 from store.records import OpportunityRecord, RecordError, parse_line
 
@@ -92,12 +94,16 @@ def apply_records(
     records: list[OpportunityRecord],
     prune: bool = False,
     tick: Tick | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Upsert `records` by id in the session's transaction; with `prune` withdraw the rest."""
+    """Upsert `records` by id in the session's transaction; with `prune` withdraw the rest.
+    Reminders not sent yet about an opportunity whose start moved follow it, reckoned from
+    `now` (the import time): in the same transaction, so they move only if the import holds."""
     report = ImportReport()
     existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
-    now = utcnow()
+    now = now or utcnow()
+    moved: dict[int, datetime | None] = {}
     for record in records:
         if tick:
             tick(1)
@@ -115,6 +121,8 @@ def apply_records(
             report.created.append(record.external_id)
         else:
             report.updated.append(record.external_id)
+            if opportunity.starts_at != record.starts_at:
+                moved[opportunity.id] = record.starts_at
         _fill(opportunity, record, _organisation(session, organisations, record.organisation))
         opportunity.withdrawn_at = None
         opportunity.updated_at = now
@@ -125,6 +133,7 @@ def apply_records(
                 opportunity.withdrawn_at = now
                 report.withdrawn.append(external_id)
     session.flush()
+    saved.reschedule_reminders(session, moved, now)
     return report
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +13,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from store import chat_users
 from store.models import ChatUser, Opportunity, SavedOpportunity
+
+LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+REMIND_AT = time(9, 0)  # on the day before, in Ljubljana …
+SHORTLY_BEFORE = timedelta(hours=2)  # … or this long before, for what starts within a day
+
+
+def reminder_time(starts_at: datetime | None, moment: datetime) -> datetime | None:
+    """When to remind someone who saves, at `moment`, an opportunity starting at `starts_at`:
+    at 9:00 on the day before, or 2 hours before when that has passed (it starts within a day);
+    None for what is ongoing (no start), has started or starts within 2 hours. Something at
+    7:00 tomorrow, saved this morning, is reminded of at 9:00 today, not at 5:00."""
+    if starts_at is None or starts_at <= moment:
+        return None
+    start_day = starts_at.astimezone(LJUBLJANA).date()
+    day_before = datetime.combine(start_day - timedelta(days=1), REMIND_AT, LJUBLJANA)
+    if day_before > moment:
+        return day_before.astimezone(UTC)
+    shortly_before = starts_at - SHORTLY_BEFORE
+    return shortly_before.astimezone(UTC) if shortly_before > moment else None
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,26 @@ def save(
             raise
         return existing, False
     return saved, True
+
+
+def reschedule_reminders(
+    session: Session, new_starts: Mapping[int, datetime | None], moment: datetime
+) -> int:
+    """The organiser moved the start of these opportunities (id → new start, None when it is
+    now ongoing): their reminders not sent yet follow, by the rule of `reminder_time` as if
+    saved at `moment`; reminders already sent stay as they were. How many were rescheduled."""
+    rescheduled = 0
+    for opportunity_id, starts_at in new_starts.items():
+        result = session.execute(
+            update(SavedOpportunity)
+            .where(
+                SavedOpportunity.opportunity_id == opportunity_id,
+                SavedOpportunity.reminded_at.is_(None),
+            )
+            .values(remind_at=reminder_time(starts_at, moment))
+        )
+        rescheduled += result.rowcount
+    return rescheduled
 
 
 def unsave(session: Session, telegram_id: int, opportunity_id: int) -> bool:

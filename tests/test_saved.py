@@ -23,7 +23,7 @@ from store import saved as saved_store
 from store.catalogue_import import apply_records, read_catalogue
 from store.models import ChatUser, Opportunity, SavedOpportunity
 
-from .conftest import NOW
+from .conftest import DEMO, NOW
 
 LJ = ZoneInfo("Europe/Ljubljana")
 TEEN, SENIOR = 1001, 1003
@@ -195,6 +195,133 @@ def test_deleting_a_person_deletes_what_they_saved(database, catalogue_ids):
         assert session.scalars(select(SavedOpportunity)).all() == []
 
 
+# ---- the organiser re-imports the catalogue --------------------------------------------------
+DATED_START = "2026-12-03T16:00:00+01:00"  # the "dated" workshop of `catalogue_ids`
+
+
+def reimport(database, *lines: str, now: datetime, prune: bool = False):
+    """The organiser imports a new version of the catalogue at `now`."""
+    with database.session() as session:
+        return apply_records(session, read_catalogue(lines), prune=prune, now=now)
+
+
+def reminder_of(database, telegram_id: int, opportunity_id: int) -> SavedOpportunity:
+    with database.session() as session:
+        return session.get(SavedOpportunity, (telegram_id, opportunity_id))
+
+
+def test_a_workshop_moved_a_week_later_is_reminded_of_the_day_before_the_new_date(
+    database, catalogue_ids
+):
+    dated, later = catalogue_ids["dated"], catalogue_ids["later"]
+    with database.session() as session:  # a learner saves the workshop on Thursday 3 December
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW), "sl")
+        saved_store.save(session, TEEN, later, reminder_time(at(10, 16), NOW), "sl")
+    assert reminder_of(database, TEEN, dated).remind_at == at(2, 9)
+
+    report = reimport(
+        database, record("dated", "2026-12-10T16:00:00+01:00"), now=at(25, 10, month=11)
+    )
+
+    assert report.updated == ["dated"]
+    assert reminder_of(database, TEEN, dated).remind_at == at(9, 9)  # the day before, at 9:00
+    assert reminder_of(database, TEEN, later).remind_at == at(9, 9)  # not moved: as it was
+    with database.session() as session:
+        assert saved_store.due_reminders(session, at(2, 9)) == []  # not on the old day
+        due = saved_store.due_reminders(session, at(9, 9))
+        assert sorted(d.opportunity.external_id for d in due) == ["dated", "later"]
+
+
+def test_a_change_that_keeps_the_start_leaves_a_late_reminder_alone(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
+    # 9:00 has passed and the reminder is still on its way when the organiser fixes the title
+    title = {"sl": "Nov naslov", "en": "New title"}
+    assert reimport(database, record("dated", DATED_START, title=title), now=at(2, 10)).updated
+    assert reminder_of(database, TEEN, dated).remind_at == at(2, 9)  # not 14:00 on the day
+    with database.session() as session:
+        assert [d.telegram_id for d in saved_store.due_reminders(session, at(2, 10))] == [TEEN]
+
+
+@pytest.mark.parametrize(
+    ("new_start", "reminded_at"),
+    [
+        ("2026-12-02T18:00:00+01:00", at(2, 16)),  # tonight: 2 hours before
+        ("2026-12-03T10:00:00+01:00", at(3, 8)),  # 9:00 today has passed: 2 hours before
+        ("2026-12-02T11:30:00+01:00", None),  # within 2 hours: too late to remind
+        ("2026-12-01T16:00:00+01:00", None),  # moved into the past
+    ],
+)
+def test_a_start_moved_close_to_the_import_is_reminded_of_as_if_saved_then(
+    database, catalogue_ids, new_start, reminded_at
+):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
+    reimport(database, record("dated", new_start), now=at(2, 10))
+    assert reminder_of(database, TEEN, dated).remind_at == reminded_at
+
+
+def test_a_workshop_that_becomes_ongoing_has_no_reminder(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, SENIOR, dated, reminder_time(at(3, 16), NOW), "en")
+    reimport(database, record("dated", None), now=at(25, 10, month=11))
+    assert reminder_of(database, SENIOR, dated).remind_at is None
+    with database.session() as session:
+        assert saved_store.due_reminders(session, at(2, 9)) == []
+        assert [s.opportunity_id for s in saved_store.saved_for(session, SENIOR)] == [dated]
+
+
+def test_a_reminder_already_sent_stays_sent_when_the_start_moves(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
+        saved_store.mark_reminded(session, TEEN, dated, at(2, 9))  # the teen was reminded …
+        saved_store.save(session, SENIOR, dated, reminder_time(at(3, 16), at(2, 12)))
+    assert reminder_of(database, SENIOR, dated).remind_at == at(3, 14)  # … the senior not yet
+    reimport(database, record("dated", "2026-12-10T16:00:00+01:00"), now=at(2, 13))
+    teen, senior = reminder_of(database, TEEN, dated), reminder_of(database, SENIOR, dated)
+    assert (teen.remind_at, teen.reminded_at) == (at(2, 9), at(2, 9))
+    assert (senior.remind_at, senior.reminded_at) == (at(9, 9), None)
+    with database.session() as session:
+        assert [d.telegram_id for d in saved_store.due_reminders(session, at(9, 9))] == [SENIOR]
+
+
+def test_no_reminder_for_a_withdrawn_workshop_until_it_comes_back(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
+    others = [record("ongoing", None), record("later", "2026-12-10T16:00:00+01:00")]
+    report = reimport(database, *others, now=at(25, 10, month=11), prune=True)
+    assert report.withdrawn == ["dated"]
+    with database.session() as session:
+        assert saved_store.due_reminders(session, at(2, 9)) == []
+        assert saved_store.saved_for(session, TEEN) == []
+    # it comes back a week later: the reminder follows the new date
+    reimport(
+        database, record("dated", "2026-12-10T16:00:00+01:00"), *others, now=at(27, 10, month=11)
+    )
+    with database.session() as session:
+        assert saved_store.due_reminders(session, at(2, 9)) == []
+        assert [d.opportunity.id for d in saved_store.due_reminders(session, at(9, 9))] == [dated]
+
+
+def test_an_import_that_fails_moves_no_reminder(database, catalogue_ids):
+    dated = catalogue_ids["dated"]
+    with database.session() as session:
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
+    moved = read_catalogue([record("dated", "2026-12-10T16:00:00+01:00")])
+    with pytest.raises(RuntimeError), database.session() as session:
+        apply_records(session, moved, now=at(25, 10, month=11))
+        assert session.get(SavedOpportunity, (TEEN, dated)).remind_at == at(9, 9)
+        raise RuntimeError("the import is interrupted before it commits")
+    assert reminder_of(database, TEEN, dated).remind_at == at(2, 9)
+    with database.session() as session:
+        assert session.get(Opportunity, dated).starts_at == at(3, 16)
+
+
 # ---- the actions ------------------------------------------------------------------------------
 @pytest.fixture
 def service(demo_service):
@@ -279,3 +406,17 @@ def test_the_reminders_due_name_the_day(service):
     assert from_json(to_json(due.message)) == due.message
     assert reminders_due(datetime(2026, 12, 7, 16, tzinfo=UTC)) == []  # it has started
     assert reminders_due(at(6, 9) + timedelta(hours=1))  # still due until sent
+
+
+def test_the_saved_list_shows_the_new_reminder_after_the_course_moves(service):
+    course = opportunity_id(service, "lj-0002")  # Monday 7 December, 17:00
+    act(ActionSaveOpportunity(), SENIOR, opportunity_id=course, user_language="en")
+    line = next(x for x in DEMO.read_text(encoding="utf-8").splitlines() if '"lj-0002"' in x)
+    moved = json.loads(line) | {"start": "2026-12-14T17:00:00+01:00"}  # a week later
+    with service.database.session() as session:
+        apply_records(session, read_catalogue([json.dumps(moved)]), now=NOW)
+    [listing] = act(ActionListSaved(), SENIOR)
+    assert [i.remind_at for i in listing.items] == ["2026-12-13T08:00:00+00:00"]  # Sunday 9:00
+    assert reminders_due(at(6, 9)) == []
+    [due] = reminders_due(at(13, 9))
+    assert (due.telegram_id, due.opportunity_id, due.message.day) == (SENIOR, course, "tomorrow")
