@@ -13,8 +13,8 @@ from telegram.ext import ContextTypes
 
 from actions.knowledge_actions import ActionKnowledgeEntry
 from actions.runtime import knowledge
-from bot.i18n import gettext_for
-from knowledge.entries import EntryError
+from bot.i18n import gettext_for, ngettext_for
+from knowledge.entries import WHOLE_ENTRY, WHOLE_FILE, EntryError
 
 MAX_ENTRY_BYTES = 64 * 1024
 
@@ -105,6 +105,22 @@ async def on_knowledge_callback(
 
 
 # ---- administrators ------------------------------------------------------------------------
+def entry_problem(error: EntryError, lang: str) -> str:
+    """Why an entry was refused, in the administrator's language: the file, the field, the fault."""
+    translate, translate_plural = gettext_for(lang), ngettext_for(lang)
+    if isinstance(error.message, tuple):
+        problem = translate_plural(*error.message, error.params["n"])
+    else:
+        problem = translate(error.message)
+    problem = problem.format(**error.params)
+    if error.field in (WHOLE_FILE, WHOLE_ENTRY):
+        return f"{error.where}: {problem}"
+    _ = translate
+    return _("{where}, field '{field}': {problem}").format(
+        where=error.where, field=error.field, problem=problem
+    )
+
+
 async def on_kb(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/kb lists the entries; /kb ID sends one as a YAML file to edit and send back."""
     from bot.telegram_bot import user_language
@@ -141,7 +157,8 @@ async def on_entry_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not is_admin(update, context):
         await on_other(update, context)
         return
-    _ = gettext_for(user_language(update, context))
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
     document = update.effective_message.document
     if document.file_size and document.file_size > MAX_ENTRY_BYTES:
         await update.effective_message.reply_text(_("That file is too large for an entry."))
@@ -159,8 +176,9 @@ async def on_entry_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             lambda: knowledge().edit(text, update.effective_user.id, document.file_name or "entry"),
         )
     except EntryError as error:
+        problem = entry_problem(error, lang)
         await update.effective_message.reply_text(
-            _("Nothing was saved: {problem}").format(problem=str(error))
+            _("Nothing was saved: {problem}").format(problem=problem)
         )
         return
     said = _("Added entry {id}.") if created else _("Saved entry {id}.")

@@ -24,12 +24,32 @@ MIN_QUESTIONS = 3
 MAX_ANSWER_CHARS = 1500  # a plain answer fits one Telegram message with room to spare
 
 
-class EntryError(ValueError):
-    """A knowledge entry that cannot be used, with where and which field."""
+WHOLE_FILE, WHOLE_ENTRY = "(file)", "(entry)"  # the "field" of a fault that is no one field's
 
-    def __init__(self, where: str, field: str, problem: str) -> None:
-        super().__init__(f"{where}, field '{field}': {problem}")
-        self.where, self.field, self.problem = where, field, problem
+
+def N_(message: str) -> str:
+    """Marks a problem for the catalogues (babel.cfg); the bot translates it when it shows it."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a problem with a number, {n}, whose words follow the number (four forms in sl)."""
+    return singular, plural
+
+
+class EntryError(ValueError):
+    """A knowledge entry that cannot be used: where, which field, and the problem as a message id
+    of the catalogues with its parameters, so that each front says it in its reader's language.
+    str() is the English text, for logs and the command line."""
+
+    def __init__(
+        self, where: str, field: str, message: str | tuple[str, str], **params: object
+    ) -> None:
+        self.where, self.field, self.message, self.params = where, field, message, params
+        if isinstance(message, tuple):
+            message = message[0] if params["n"] == 1 else message[1]
+        self.problem = message.format(**params)
+        super().__init__(f"{where}, field '{field}': {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -75,15 +95,15 @@ def _bilingual(where: str, field: str, value: Any, required: bool = True) -> dic
     if value is None and not required:
         return {}
     if not isinstance(value, dict):
-        raise EntryError(where, field, "must have a Slovenian (sl) and an English (en) text")
+        raise EntryError(where, field, N_("must have a Slovenian (sl) and an English (en) text"))
     extra = set(value) - set(LANGUAGES)
     if extra:
-        raise EntryError(where, f"{field}.{sorted(extra)[0]}", "only sl and en are kept here")
+        raise EntryError(where, f"{field}.{sorted(extra)[0]}", N_("only sl and en are kept here"))
     out = {}
     for lang in LANGUAGES:
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
-            raise EntryError(where, f"{field}.{lang}", "is missing or empty")
+            raise EntryError(where, f"{field}.{lang}", N_("is missing or empty"))
         out[lang] = text.strip()
     return out
 
@@ -91,50 +111,76 @@ def _bilingual(where: str, field: str, value: Any, required: bool = True) -> dic
 def parse_entry(data: Any, where: str) -> KnowledgeEntry:
     """An entry from its YAML mapping; raises EntryError naming the field at fault."""
     if not isinstance(data, dict):
-        raise EntryError(where, "(entry)", "must be a mapping of fields")
+        raise EntryError(where, WHOLE_ENTRY, N_("must be a mapping of fields"))
     unknown = set(data) - set(REQUIRED) - set(OPTIONAL)
     if unknown:
-        raise EntryError(where, sorted(unknown)[0], "is not a field of an entry")
+        raise EntryError(where, sorted(unknown)[0], N_("is not a field of an entry"))
     for name in REQUIRED:
         if data.get(name) in (None, "", [], {}):
-            raise EntryError(where, name, "is missing")
+            raise EntryError(where, name, N_("is missing"))
     entry_id = data["id"]
     if not isinstance(entry_id, str) or not _ID.match(entry_id):
-        raise EntryError(where, "id", f"{entry_id!r} must be a-z, 0-9 and '-' (2–63 characters)")
+        raise EntryError(
+            where,
+            "id",
+            N_("{value} must be a-z, 0-9 and '-' (2–63 characters)"),
+            value=repr(entry_id),
+        )
     if data["area"] not in AREAS:
-        raise EntryError(where, "area", f"{data['area']!r} is not one of {', '.join(AREAS)}")
+        raise EntryError(
+            where,
+            "area",
+            N_("{value} is not one of {choices}"),
+            value=repr(data["area"]),
+            choices=", ".join(AREAS),
+        )
     questions = data["questions"]
     if not isinstance(questions, list) or not all(
         isinstance(q, str) and q.strip() for q in questions
     ):
-        raise EntryError(where, "questions", "must be a list of non-empty texts")
+        raise EntryError(where, "questions", N_("must be a list of non-empty texts"))
     if len(questions) < MIN_QUESTIONS:
-        raise EntryError(where, "questions", f"needs at least {MIN_QUESTIONS} ways of asking")
+        raise EntryError(
+            where,
+            "questions",
+            Nn_("needs at least {n} way of asking", "needs at least {n} ways of asking"),
+            n=MIN_QUESTIONS,
+        )
     answer = _bilingual(where, "answer", data["answer"])
     for lang, text in answer.items():
         if len(text) > MAX_ANSWER_CHARS:
             raise EntryError(
                 where,
                 f"answer.{lang}",
-                f"is {len(text)} characters; keep it under {MAX_ANSWER_CHARS}",
+                Nn_(
+                    "is {n} character long; keep it to {limit} or fewer",
+                    "is {n} characters long; keep it to {limit} or fewer",
+                ),
+                n=len(text),
+                limit=MAX_ANSWER_CHARS,
             )
     topics = data["topics"]
     if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
-        raise EntryError(where, "topics", "must be a list of catalogue topics")
+        raise EntryError(where, "topics", N_("must be a list of catalogue topics"))
     source = data["source"]
     if not isinstance(source, dict) or not str(source.get("name") or "").strip():
-        raise EntryError(where, "source.name", "is missing")
+        raise EntryError(where, "source.name", N_("is missing"))
     url = str(source.get("url") or "")
     if not _URL.match(url):
-        raise EntryError(where, "source.url", f"{url!r} is not a web address")
+        raise EntryError(where, "source.url", N_("{value} is not a web address"), value=repr(url))
     written = data["written"]
     if isinstance(written, str):
         try:
             written = date.fromisoformat(written)
         except ValueError as error:
-            raise EntryError(where, "written", f"{written!r} is not a date (YYYY-MM-DD)") from error
+            raise EntryError(
+                where,
+                "written",
+                N_("{value} is not a date (YYYY-MM-DD)"),
+                value=repr(written),
+            ) from error
     if not isinstance(written, date):
-        raise EntryError(where, "written", "must be a date (YYYY-MM-DD)")
+        raise EntryError(where, "written", N_("must be a date (YYYY-MM-DD)"))
     return KnowledgeEntry(
         id=entry_id,
         area=data["area"],
@@ -154,8 +200,11 @@ def parse_yaml(text: str, where: str) -> KnowledgeEntry:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise EntryError(where, "(file)", f"is not valid YAML ({line})") from error
+        if mark is None:
+            raise EntryError(where, WHOLE_FILE, N_("is not valid YAML")) from error
+        raise EntryError(
+            where, WHOLE_FILE, N_("is not valid YAML (line {line})"), line=mark.line + 1
+        ) from error
     return parse_entry(data, where)
 
 
@@ -166,9 +215,17 @@ def load_directory(directory: Path = ENTRIES_DIR) -> list[KnowledgeEntry]:
     for path in sorted(directory.glob("*.yaml")):
         entry = parse_yaml(path.read_text(encoding="utf-8"), path.name)
         if entry.id != path.stem:
-            raise EntryError(path.name, "id", f"{entry.id!r} differs from the file name")
+            raise EntryError(
+                path.name, "id", N_("{value} differs from the file name"), value=repr(entry.id)
+            )
         if entry.id in seen:
-            raise EntryError(path.name, "id", f"{entry.id!r} is also in {seen[entry.id]}")
+            raise EntryError(
+                path.name,
+                "id",
+                N_("{value} is also in {other}"),
+                value=repr(entry.id),
+                other=seen[entry.id],
+            )
         seen[entry.id] = path.name
         entries.append(entry)
     return entries
@@ -185,12 +242,12 @@ def parse_outside(text: str, where: str) -> list[str]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise EntryError(where, "(file)", "is not valid YAML") from error
+        raise EntryError(where, WHOLE_FILE, N_("is not valid YAML")) from error
     questions = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(questions, list) or not all(
         isinstance(q, str) and q.strip() for q in questions
     ):
-        raise EntryError(where, "questions", "must be a list of non-empty texts")
+        raise EntryError(where, "questions", N_("must be a list of non-empty texts"))
     return [q.strip() for q in questions]
 
 

@@ -11,7 +11,16 @@ from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry
 from actions.messages import Answer, Unsure
 from actions.runtime import configure, configure_knowledge, make_tracker, run_action
 from bot.cards import render_all
-from knowledge.entries import AREAS, ENTRIES_DIR, EntryError, load_directory, parse_yaml
+from bot.telegram_knowledge import entry_problem
+from knowledge.entries import (
+    AREAS,
+    ENTRIES_DIR,
+    MAX_ANSWER_CHARS,
+    EntryError,
+    Nn_,
+    load_directory,
+    parse_yaml,
+)
 from knowledge.service import KnowledgeService
 
 from .conftest import DEMO
@@ -71,6 +80,66 @@ def test_a_bad_entry_is_refused_naming_its_field(change, field):
         parse_yaml(change(SIMPLE_ENTRY), "bad.yaml")
     assert caught.value.field == field
     assert str(caught.value).startswith(f"bad.yaml, field '{field}'")
+
+
+@pytest.mark.parametrize(
+    ("change", "slovenian", "english"),
+    [
+        (
+            lambda t: t.replace("area: digital", "area: cooking"),
+            "bad.yaml, polje »area«: 'cooking' ni med dovoljenimi vrednostmi (slovenian, digital)",
+            "bad.yaml, field 'area': 'cooking' is not one of slovenian, digital",
+        ),
+        (
+            lambda t: t.replace('["Kako?", "How?", "Як?"]', '["Kako?"]'),
+            "bad.yaml, polje »questions«: mora imeti vsaj 3 različna vprašanja",
+            "bad.yaml, field 'questions': needs at least 3 ways of asking",
+        ),
+        (
+            lambda t: t.replace("2026-12-01", "1. 12. 2026"),
+            "bad.yaml, polje »written«: '1. 12. 2026' ni veljaven datum (LLLL-MM-DD)",
+            "bad.yaml, field 'written': '1. 12. 2026' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            lambda t: t.replace('  en: "First line.\\nSecond line."\n', ""),
+            "bad.yaml, polje »answer.en«: manjka ali je prazno",
+            "bad.yaml, field 'answer.en': is missing or empty",
+        ),
+        (
+            lambda t: t.replace("Prva vrstica.", "a" * MAX_ANSWER_CHARS),
+            "bad.yaml, polje »answer.sl«: ima 1515 znakov; skrajšajte ga na največ 1500",
+            "bad.yaml, field 'answer.sl': is 1515 characters long; keep it to 1500 or fewer",
+        ),
+        (
+            lambda t: t.replace("title: {", "title: {{"),
+            "bad.yaml: ni veljaven zapis YAML (napaka v vrstici 4)",
+            "bad.yaml: is not valid YAML (line 4)",
+        ),
+    ],
+)
+def test_a_bad_entry_is_explained_to_the_administrator_in_slovenian_and_in_english(
+    change, slovenian, english
+):
+    with pytest.raises(EntryError) as caught:
+        parse_yaml(change(SIMPLE_ENTRY), "bad.yaml")
+    assert entry_problem(caught.value, "sl") == slovenian
+    assert entry_problem(caught.value, "en") == english
+    assert str(caught.value).startswith(f"bad.yaml, field '{caught.value.field}': ")
+    assert str(caught.value).endswith(english.split(": ", 1)[1])  # logs read the English
+
+
+def test_a_number_in_a_problem_takes_each_of_the_four_slovenian_forms():
+    asking = Nn_("needs at least {n} way of asking", "needs at least {n} ways of asking")
+    said = [
+        entry_problem(EntryError("x.yaml", "questions", asking, n=n), "sl") for n in (1, 2, 3, 5)
+    ]
+    assert [text.split(": ", 1)[1] for text in said] == [
+        "mora imeti vsaj 1 različno vprašanje",
+        "mora imeti vsaj 2 različni vprašanji",
+        "mora imeti vsaj 3 različna vprašanja",
+        "mora imeti vsaj 5 različnih vprašanj",
+    ]
+    assert str(EntryError("x.yaml", "questions", asking, n=1)).endswith("at least 1 way of asking")
 
 
 def test_an_entry_survives_export_and_import_unchanged():

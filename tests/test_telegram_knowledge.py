@@ -110,8 +110,17 @@ def test_an_administrator_edits_an_entry_by_sending_it_back(double, demo_service
         broken = original.replace("area: digital", "area: cooking")
         double.push_document(ADMIN, "digital-scams.yaml", broken.encode(), language_code="en")
         [refusal] = await double.wait_for("sendMessage")
-        assert refusal.params["text"].startswith("Nothing was saved:")
-        assert "field 'area'" in refusal.params["text"]
+        assert refusal.params["text"] == (
+            "Nothing was saved: digital-scams.yaml, field 'area': "
+            "'cooking' is not one of slovenian, digital"
+        )
+        double.clear()  # an administrator who writes Slovenian reads the fault in Slovenian
+        double.push_document(ADMIN, "digital-scams.yaml", broken.encode(), language_code="sl")
+        [zavrnitev] = await double.wait_for("sendMessage")
+        assert zavrnitev.params["text"] == (
+            "Nič ni bilo shranjeno: digital-scams.yaml, polje »area«: "
+            "'cooking' ni med dovoljenimi vrednostmi (slovenian, digital)"
+        )
 
         double.clear()  # a good edit is used at once
         first_line = yaml.safe_load(original)["answer"]["en"].splitlines()[0]

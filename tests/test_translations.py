@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot.i18n import format_km, format_price, ngettext_for
@@ -16,9 +17,17 @@ def catalogue(lang: str):
 
 
 def source_messages() -> set[str]:
+    """Every message the code marks, with the keywords babel.cfg adds (N_ and Nn_ in knowledge/)."""
+    with (ROOT / "babel.cfg").open() as handle:
+        _methods, options = parse_mapping_cfg(handle)
+    keywords = dict(DEFAULT_KEYWORDS)
+    for section in options.values():
+        keywords.update(section.get("keywords", {}))
     found = set()
-    for folder in ("bot", "actions", "nlu", "index"):
-        for _file, _line, message, _comments, _context in extract_from_dir(ROOT / folder):
+    for folder in ("bot", "actions", "nlu", "index", "knowledge"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, keywords=keywords
+        ):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
