@@ -26,6 +26,7 @@ from index.service import CatalogueService
 from knowledge.entries import EntryError
 from knowledge.service import KnowledgeService
 from nlu.factory import make_interpreter
+from nlu.language import reply_language
 from store.catalogue_import import CatalogueError
 from store.db import Database
 
@@ -352,7 +353,7 @@ def telegram_command(service: CatalogueService, settings: Settings, webhook: boo
 def chat_command(service: CatalogueService, settings: Settings) -> int:
     """Until the Telegram front exists: an interactive search prompt over the same pipeline."""
     ensure_catalogue(service)
-    lang = "sl"
+    lang = "sl"  # until a message is surely in English
     _ = gettext_for(lang)
     configure(service)
     knowledge_base = make_knowledge(settings, service)
@@ -370,6 +371,7 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
         text = raw.strip()
         if text in ("/quit", "/exit"):
             break
+        lang = reply_language(text, lang)
         messages = respond(interpreter.parse(text), {}, "terminal")
         print("\n\n".join(terminal_text(r, lang) for r in render_all(messages, lang)))
         print(ANSWER_END)

@@ -89,3 +89,10 @@ def detect(text: str) -> Guess:
     if top == 0:
         return Guess("sl", False)
     return Guess(best, top >= 2 and top >= second + 1)
+
+
+def reply_language(text: str, current: str) -> str:
+    """The language to answer a message in where the person has not chosen one (the terminal
+    chat): Slovenian or English when the message is surely in it, otherwise as before."""
+    guess = detect(text)
+    return guess.language if guess.sure and guess.language in ("sl", "en") else current

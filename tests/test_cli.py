@@ -118,3 +118,16 @@ def test_the_first_start_loads_the_demo_catalogue_and_answers_line_by_line(
     assert "Traceback" not in done.stderr
     again = cli(tmp_path, "chat", stdin="e-uprava\n")
     assert "first start" not in again.stderr and "e-Uprava" in again.stdout
+
+
+def test_the_terminal_chat_answers_in_english_what_is_surely_english(data_dir: Path):
+    done = cli(
+        data_dir,
+        "chat",
+        stdin="where can i learn slovenian for free\n🙂\nkje se lahko naučim programirati\n",
+    )
+    assert done.returncode == 0, done.stderr
+    answers = done.stdout.split(ANSWER_END)
+    assert "opportunities found" in answers[0] and "Slovenian" in answers[0]
+    assert "I can only read words" in answers[1]  # unsure: stays in English
+    assert "zadet" in answers[2] and "opportunit" not in answers[2]
