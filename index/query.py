@@ -3,7 +3,7 @@ audience, language of instruction) and the domain words of other languages it co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -14,7 +14,7 @@ import yaml
 from index.ages import audience_of_ages
 from index.geo import Gazetteer, PlaceMention, without_place
 from index.phrases import Phrases
-from index.text import fold, serbian_latin, stem, terms, words
+from index.text import STOPWORDS, fold, serbian_latin, stem, terms, words
 from index.when import Window, window_in
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
@@ -146,6 +146,22 @@ AUDIENCE_WORDS = {
         "родител",
     ),
 }
+# Whole folded words that ask rather than name a topic ("what", "which", "is there"), beyond the
+# stop words: with a time and nothing else, a query asks what is on.
+QUESTION_WORDS = frozenset(
+    """
+    what's whats which anything something everything there's interesting fun new on going
+    tega tem temu these
+    katere katera katero katerih kaksne kaksni kaksen kaj ima imate imamo zanimivega novega
+    sta sto koje koji koja kakve kakvi ima li ove ovog ovaj ovu ovoj ova
+    шта што које који има ли
+    що які яки якии є чи цього цьому
+    что какие какои какая есть этои эту это на
+    ما ماذا هي هو أي اي هناك يوجد هذا هذه
+    cfare cka ka ke ndonje kete
+    """.split()
+)
+_ALL_AUDIENCE = tuple(p for prefixes in AUDIENCE_WORDS.values() for p in prefixes)
 _LANGUAGE_WORDS = {
     "en": (
         ("v", "anglescini"),
@@ -174,6 +190,7 @@ class Concept:
     expand: tuple[str, ...]
     surface: tuple[str, ...]  # word beginnings (or phrases of them) in any language
     exact: tuple[str, ...] = ()  # short or risky words that count only whole ("cv", "ai", "a1")
+    generic: bool = False  # a time, a filter, an audience or a question, not a topic
 
 
 class Lexicon:
@@ -211,25 +228,21 @@ class Lexicon:
                     expand=tuple(str(x) for x in item.get("expand") or ()),
                     surface=tuple(str(x) for x in item.get("surface") or ()),
                     exact=tuple(str(x) for x in item.get("exact") or ()),
+                    generic=bool(item.get("generic", False)),
                 )
                 for item in data["concepts"]
             ]
         )
 
-    def concepts_in(self, folded_words: list[str]) -> list[tuple[Concept, str | None]]:
-        """Concepts found, each with the one word that named it (None for a phrase)."""
-        found: list[tuple[Concept, str | None]] = []
-
-        def add(concept: Concept, word: str | None) -> None:
-            if all(c is not concept for c, _ in found):
-                found.append((concept, word))
-
-        for word in folded_words:
+    def _matches(self, folded_words: list[str]) -> Iterator[tuple[Concept, int, int, bool]]:
+        """Every concept named in the words: (concept, first word, how many words, by a word
+        alone). A word names at most one concept by prefix, the longest surface."""
+        for i, word in enumerate(folded_words):
             if word in self._exact:
-                add(self._exact[word], word)
+                yield self._exact[word], i, 1, True
             for surface, concept in self._prefixes.get(word[:2], ()):
                 if word.startswith(surface):
-                    add(concept, word)
+                    yield concept, i, 1, True
                     break
         for i, word in enumerate(folded_words):
             for parts, concept in self._phrases.get(word[:2], ()):
@@ -237,8 +250,25 @@ class Lexicon:
                 if i + n <= len(folded_words) and all(
                     folded_words[i + j].startswith(parts[j]) for j in range(n)
                 ):
-                    add(concept, None)
+                    yield concept, i, n, False
+
+    def concepts_in(self, folded_words: list[str]) -> list[tuple[Concept, str | None]]:
+        """Concepts found, each with the one word that named it (None for a phrase)."""
+        found: list[tuple[Concept, str | None]] = []
+        for concept, at, _, alone in self._matches(folded_words):
+            if all(c is not concept for c, _ in found):
+                found.append((concept, folded_words[at] if alone else None))
         return found
+
+    def generic_positions(self, folded_words: list[str]) -> set[int]:
+        """The positions of the words that name only a time, a filter, an audience or ask a
+        question ("what", "this week", "for seniors", "free"), not a topic."""
+        return {
+            at + k
+            for concept, at, n, _ in self._matches(folded_words)
+            if concept.generic
+            for k in range(n)
+        }
 
 
 @lru_cache(maxsize=1)
@@ -258,6 +288,7 @@ class Understanding:
     languages: frozenset[str] = frozenset()
     concepts: tuple[str, ...] = ()
     expansion: dict[str, float] = field(default_factory=dict)
+    topical: bool = True  # names something to learn or do, beyond a time, filters and audience
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -292,18 +323,53 @@ KNOWN_EXPANSION_WEIGHT = 0.3
 _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل")
 
 
+def without_clitic(word: str) -> str | None:
+    """An Arabic word without its clitic prefix ("للمهاجرين" → "مهاجرين"), else None."""
+    if "\u0600" <= word[:1] <= "\u06ff":
+        for clitic in _ARABIC_CLITICS:
+            if word.startswith(clitic) and len(word) - len(clitic) >= 3:
+                return word[len(clitic) :]
+    return None
+
+
 def query_words(text: str) -> list[str]:
-    """Folded words, and Arabic words also without their clitic prefixes ("للمهاجرين" →
-    "مهاجرين"), so that prefixes of the lexicon and the filters can match them."""
+    """Folded words, and Arabic words also without their clitic prefixes, so that prefixes of
+    the lexicon and the filters can match them."""
     out = []
     for word in words(text):
         out.append(word)
-        if "\u0600" <= word[:1] <= "\u06ff":
-            for clitic in _ARABIC_CLITICS:
-                if word.startswith(clitic) and len(word) - len(clitic) >= 3:
-                    out.append(word[len(clitic) :])
-                    break
+        bare = without_clitic(word)
+        if bare is not None:
+            out.append(bare)
     return out
+
+
+def is_topical(
+    text: str,
+    place: PlaceMention | None,
+    lexicon: Lexicon,
+    known: Callable[[str], bool] | None,
+) -> bool:
+    """Whether a query names something to learn or do. It does not when every word is a stop
+    or question word, part of the place, or names a generic concept (a time, a filter, an
+    audience): "Kaj se ta teden dogaja za mlade v Ljubljani?". A word that is none of these
+    counts as a topic when the catalogue or the lexicon knows it, or when it is a longer word
+    nobody knows (a topic in a language the lexicon lacks is ranked by meaning, not listed)."""
+    plain = words(text)
+    bare = [without_clitic(w) or w for w in plain]
+    aside = lexicon.generic_positions(plain) | lexicon.generic_positions(bare)
+    if place is not None:
+        aside |= set(range(place.start, place.end))
+    for i, word in enumerate(plain):
+        if i in aside or word in STOPWORDS or word in QUESTION_WORDS or word.isdigit():
+            continue
+        if bare[i] in QUESTION_WORDS or _has_prefix([word, bare[i]], _ALL_AUDIENCE) is not None:
+            continue
+        if lexicon.concepts_in([word]) or lexicon.concepts_in([bare[i]]):
+            return True  # a concept, and not a generic one
+        if (known is not None and known(stem(word))) or len(word) >= 4:
+            return True
+    return False
 
 
 def understand(
@@ -354,6 +420,7 @@ def understand(
             for term in terms(phrase):
                 if term not in own:
                     expansion[term] = max(expansion.get(term, 0.0), weight)
+    topical = is_topical(text, place, lexicon, known) if lexicon else True
     return Understanding(
         place=place,
         free=free,
@@ -363,4 +430,5 @@ def understand(
         languages=languages,
         concepts=tuple(c.name for c, _ in concepts),
         expansion=expansion,
+        topical=topical,
     )

@@ -39,7 +39,12 @@ GEO_WEIGHT = 0.12
 GEO_SCALE_KM = 3.0
 NOT_NEAR_KM = 25.0  # online items and items without a place rank as if this far away
 MIN_RELEVANCE = 0.2
-RELATIVE_CUTOFF = 0.4  # and at least half as relevant as the best: "N found" means N worth seeing
+# "N found" means N worth seeing: items at least WORTH_SEEING as relevant as the best. The first
+# page is filled up to FIRST_PAGE items from those at least RELATIVE_CUTOFF as relevant, so a
+# narrow query still shows its near misses (an English club for "English for seniors").
+WORTH_SEEING = 0.6
+RELATIVE_CUTOFF = 0.4
+FIRST_PAGE = 5
 
 
 @dataclass(frozen=True)
@@ -152,9 +157,7 @@ class CatalogueSearch:
 
         relevance = relevance + self._boosts(candidates, wanted, request, now)
         relevance = self._in_window_first(candidates, relevance, wanted)
-        best = float(relevance.max()) if len(relevance) else 0.0
-        keep = relevance >= max(MIN_RELEVANCE, RELATIVE_CUTOFF * best)
-        candidates, relevance = candidates[keep], relevance[keep]
+        candidates, relevance = self._worth_seeing(candidates, relevance)
 
         score = relevance.copy()
         distance = np.full(len(candidates), np.nan)
@@ -242,6 +245,25 @@ class CatalogueSearch:
         return candidates
 
     @staticmethod
+    def _worth_seeing(
+        candidates: np.ndarray, relevance: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The items that count as found: those worth seeing, and enough of the near misses to
+        fill the first page (the most relevant of them)."""
+        if not len(relevance):
+            return candidates, relevance
+        best = float(relevance.max())
+        strong = relevance >= max(MIN_RELEVANCE, WORTH_SEEING * best)
+        near_miss = np.flatnonzero(
+            ~strong & (relevance >= max(MIN_RELEVANCE, RELATIVE_CUTOFF * best))
+        )
+        room = FIRST_PAGE - int(strong.sum())
+        if room > 0 and len(near_miss):
+            fill = near_miss[np.argsort(-relevance[near_miss], kind="stable")[:room]]
+            strong[fill] = True
+        return candidates[strong], relevance[strong]
+
+    @staticmethod
     def _relevance(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         if len(dense) == 0:
             return np.zeros(0)
@@ -270,10 +292,19 @@ class CatalogueSearch:
         self, rows: np.ndarray, relevance: np.ndarray, wanted: Understanding
     ) -> np.ndarray:
         """Dated items in the asked-for window before the ongoing ones, among those on topic:
-        "this week" must not put an unrelated event of the week above a fitting weekly club."""
+        "this week" must not put an unrelated event of the week above a fitting weekly club.
+        A query with a time and no topic ("what's on this week?") asks for what is on: every
+        dated item of the window comes first, those for the audience it names."""
         if wanted.window is None or not len(rows):
             return relevance
+        cols = self.index.columns
         with np.errstate(invalid="ignore"):
-            dated = self.index.columns["starts"][rows] <= wanted.window.ends.timestamp()
-        on_topic = relevance >= WHEN_ON_TOPIC * float(relevance.max())
+            dated = cols["starts"][rows] <= wanted.window.ends.timestamp()
+        if wanted.topical:
+            on_topic = relevance >= WHEN_ON_TOPIC * float(relevance.max())
+        elif wanted.audience:
+            bits = sum(AUDIENCE_BITS[a] for a in wanted.audience | {"everyone"})
+            on_topic = (cols["audience"][rows] & bits) != 0
+        else:
+            on_topic = np.ones(len(rows), dtype=bool)
         return relevance + WHEN_BOOST * (dated & on_topic)

@@ -87,6 +87,7 @@ def test_online_as_a_wish_but_not_as_a_topic(text, online):
         ("delavnice v decembru", "month-12", "2026-12-01", "2026-12-31"),
         ("курсы в январе", "month-1", "2027-01-01", "2027-01-31"),
         ("أنشطة هذا الأسبوع", "this_week", "2026-11-23", "2026-11-29"),
+        ("Що відбувається цього тижня?", "this_week", "2026-11-23", "2026-11-29"),
     ],
 )
 def test_times_become_windows_of_days(text, window, first, last):
@@ -95,6 +96,25 @@ def test_times_become_windows_of_days(text, window, first, last):
     assert (
         understood.starts.date().isoformat() == first and understood.ends.date().isoformat() == last
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "topical"),
+    [
+        ("Kaj se ta teden dogaja za mlade v Ljubljani?", False),
+        ("what's on this weekend?", False),
+        ("free events this week", False),
+        ("Что происходит на этой неделе?", False),
+        ("ما هي الأنشطة للمهاجرين هذا الأسبوع؟", False),
+        ("šta ima ovaj vikend za djecu", False),
+        ("robotics this week", True),
+        ("tečaj slovenščine ta teden", True),
+        ("Katere delavnice za starejše so ta teden?", True),  # workshops: a kind, asked for
+        ("гурткі шахів цього тижня", True),  # words nobody knows are a topic, not a question
+    ],
+)
+def test_a_time_with_no_topic_asks_what_is_on(text, topical):
+    assert read(text).topical is topical
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from index.geo import GeoPoint
-from index.search import SearchRequest
+from index.search import CatalogueSearch, SearchRequest
 from store.models import Opportunity
 
 from .conftest import NOW
@@ -100,6 +101,42 @@ def test_this_week_brings_this_weeks_events_first(find):
     ongoing = [i for i, o in enumerate(found) if o.starts_at is None]
     assert "lj-0024" in keys(found)[:3]
     assert dated and (not ongoing or min(dated) < min(ongoing))
+
+
+def test_what_is_on_this_week_lists_the_weeks_dated_items_first(find, shared_demo_service):
+    result, found = find("what's on this week?", limit=20)
+    assert not result.understood.topical
+    dated = [o for o in found if o.starts_at is not None]
+    first = found[: len(dated)]
+    assert len(dated) >= 3 and all(o.starts_at is not None for o in first)
+    assert result.total < len(found) + 20  # not the whole catalogue "found"
+
+
+def test_what_is_on_this_week_for_young_people_puts_their_events_first(find):
+    result, found = find("Kaj se ta teden dogaja za mlade?", limit=20)
+    assert not result.understood.topical and result.understood.audience == {"youth"}
+    first = found[0]
+    assert first.starts_at is not None and {"youth", "everyone"} & set(first.audience)
+    seniors_only = [i for i, o in enumerate(found) if set(o.audience) == {"seniors"}]
+    youth_dated = [
+        i for i, o in enumerate(found) if o.starts_at is not None and "youth" in o.audience
+    ]
+    assert youth_dated and all(i > max(youth_dated) for i in seniors_only)
+
+
+def test_a_query_counts_only_what_is_worth_seeing(find):
+    result, found = find("помоћ око папира", limit=50)
+    assert found[0].external_id == "lj-0010"
+    assert 5 <= result.total <= 15  # of 75: the papers help, not everything a migrant might use
+
+
+def test_a_narrow_query_fills_its_first_page_with_the_nearest_misses():
+    rows = np.arange(8)
+    relevance = np.array([1.0, 0.3, 0.45, 0.7, 0.5, 0.1, 0.42, 0.44])
+    kept, kept_relevance = CatalogueSearch._worth_seeing(rows, relevance)
+    # 1.0 and 0.7 are worth seeing; 0.5, 0.45 and 0.44 fill the page; 0.42, 0.3, 0.1 do not
+    assert sorted(kept.tolist()) == [0, 2, 3, 4, 7]
+    assert kept_relevance.min() == pytest.approx(0.44)
 
 
 def test_a_month_named_keeps_what_happens_in_it(find):
