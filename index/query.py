@@ -191,6 +191,7 @@ class Concept:
     surface: tuple[str, ...]  # word beginnings (or phrases of them) in any language
     exact: tuple[str, ...] = ()  # short or risky words that count only whole ("cv", "ai", "a1")
     generic: bool = False  # a time, a filter, an audience or a question, not a topic
+    filter: bool = False  # read as a filter (free, this week, near): no words for the ranking
 
 
 class Lexicon:
@@ -228,7 +229,8 @@ class Lexicon:
                     expand=tuple(str(x) for x in item.get("expand") or ()),
                     surface=tuple(str(x) for x in item.get("surface") or ()),
                     exact=tuple(str(x) for x in item.get("exact") or ()),
-                    generic=bool(item.get("generic", False)),
+                    generic=bool(item.get("generic", False) or item.get("filter", False)),
+                    filter=bool(item.get("filter", False)),
                 )
                 for item in data["concepts"]
             ]
@@ -260,13 +262,13 @@ class Lexicon:
                 found.append((concept, folded_words[at] if alone else None))
         return found
 
-    def generic_positions(self, folded_words: list[str]) -> set[int]:
-        """The positions of the words that name only a time, a filter, an audience or ask a
-        question ("what", "this week", "for seniors", "free"), not a topic."""
+    def generic_positions(self, folded_words: list[str], filters_only: bool = False) -> set[int]:
+        """The positions of the words that name only a time, a filter or an audience ("this
+        week", "for seniors", "free"), not a topic; or only those read as filters."""
         return {
             at + k
             for concept, at, n, _ in self._matches(folded_words)
-            if concept.generic
+            if (concept.filter if filters_only else concept.generic)
             for k in range(n)
         }
 
@@ -289,6 +291,8 @@ class Understanding:
     concepts: tuple[str, ...] = ()
     expansion: dict[str, float] = field(default_factory=dict)
     topical: bool = True  # names something to learn or do, beyond a time, filters and audience
+    aside: frozenset[int] = frozenset()  # positions of words(text) that are no topic: the place,
+    # the filters
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -414,6 +418,8 @@ def understand(
     for term in terms(" ".join(without_place(latin_words, place))):  # Serbian, as catalogued
         expansion.setdefault(term, EXPANSION_WEIGHT)
     for concept, word in concepts:
+        if concept.filter:
+            continue
         familiar = word is not None and known is not None and known(stem(word))
         weight = KNOWN_EXPANSION_WEIGHT if familiar else EXPANSION_WEIGHT
         for phrase in concept.expand:
@@ -421,6 +427,9 @@ def understand(
                 if term not in own:
                     expansion[term] = max(expansion.get(term, 0.0), weight)
     topical = is_topical(text, place, lexicon, known) if lexicon else True
+    aside = set(range(place.start, place.end)) if place else set()
+    if lexicon:
+        aside |= lexicon.generic_positions(words(text), filters_only=True)
     return Understanding(
         place=place,
         free=free,
@@ -431,4 +440,5 @@ def understand(
         concepts=tuple(c.name for c, _ in concepts),
         expansion=expansion,
         topical=topical,
+        aside=frozenset(aside),
     )

@@ -13,7 +13,7 @@ import numpy as np
 from index.ages import without_ages
 from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
-from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km, without_place
+from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
 from index.query import Lexicon, Understanding, understand
 from index.text import terms, words
 from index.when import this_week
@@ -187,11 +187,12 @@ class CatalogueSearch:
     # ---- pieces ---------------------------------------------------------------------------
     @staticmethod
     def _topic_terms(text: str, understood: Understanding) -> list[str]:
-        """The query's words less the place it names (the distance ranks by the place) and
-        less the ages (they name the audience): empty for "v Šiški" alone."""
-        if understood.place is None:
+        """The query's words less the place it names (the distance ranks by it), the words
+        read as filters ("free", "this week": the filters do their work) and the ages (they
+        name the audience): empty for "v Šiški" alone."""
+        if not understood.aside:
             return terms(without_ages(text))
-        rest = " ".join(without_place(words(text), understood.place))
+        rest = " ".join(w for i, w in enumerate(words(text)) if i not in understood.aside)
         return [t for t in terms(without_ages(rest)) if t not in PREPOSITIONS]
 
     def _current(self, now: datetime) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 
 from index.geo import default_gazetteer, parse_point
 from index.query import default_lexicon, understand
-from index.text import terms
+from index.text import terms, words
 
 from .conftest import DEMO
 
@@ -115,6 +115,19 @@ def test_times_become_windows_of_days(text, window, first, last):
 )
 def test_a_time_with_no_topic_asks_what_is_on(text, topical):
     assert read(text).topical is topical
+
+
+def test_words_read_as_filters_leave_the_ranking_to_the_filter():
+    understood = read("brezplačna delavnica programiranja ta teden v Šiški")
+    assert understood.free and understood.window is not None and understood.place is not None
+    kept = [
+        w
+        for i, w in enumerate(words("brezplačna delavnica programiranja ta teden v Šiški"))
+        if i not in understood.aside
+    ]
+    assert kept == ["delavnica", "programiranja", "ta", "v"]
+    assert not {"brezpl", "free", "teden", "week"} & set(understood.expansion)
+    assert "progra" in understood.expansion or "coding" in understood.expansion
 
 
 @pytest.mark.parametrize(
