@@ -15,7 +15,7 @@ from index.ages import audience_of_ages
 from index.geo import Gazetteer, PlaceMention, without_place
 from index.phrases import Phrases
 from index.text import STOPWORDS, fold, serbian_latin, stem, terms, words
-from index.when import Window, window_in
+from index.when import Window, month_of, window_in
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 
@@ -355,8 +355,8 @@ def is_topical(
     known: Callable[[str], bool] | None,
 ) -> bool:
     """Whether a query names something to learn or do. It does not when every word is a stop
-    or question word, part of the place, or names a generic concept (a time, a filter, an
-    audience): "Kaj se ta teden dogaja za mlade v Ljubljani?". A word that is none of these
+    or question word, a month, part of the place, or names a generic concept (a time, a filter,
+    an audience, a kind of activity): "Kaj se ta teden dogaja za mlade v Ljubljani?". A word that is none of these
     counts as a topic when the catalogue or the lexicon knows it, or when it is a longer word
     nobody knows (a topic in a language the lexicon lacks is ranked by meaning, not listed)."""
     plain = words(text)
@@ -368,6 +368,8 @@ def is_topical(
         if i in aside or word in STOPWORDS or word in QUESTION_WORDS or word.isdigit():
             continue
         if bare[i] in QUESTION_WORDS or _has_prefix([word, bare[i]], _ALL_AUDIENCE) is not None:
+            continue
+        if month_of(word):
             continue
         if lexicon.concepts_in([word]) or lexicon.concepts_in([bare[i]]):
             return True  # a concept, and not a generic one

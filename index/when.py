@@ -107,6 +107,14 @@ def _day(d: date, end: bool = False) -> datetime:
     return datetime.combine(d, time.max if end else time.min, tzinfo=LJUBLJANA)
 
 
+def month_of(token: str) -> int | None:
+    """The month a folded word names ("decembra", "январе"), if any."""
+    return MONTH_EXACT.get(token) or next(
+        (m for m, prefixes in MONTHS.items() if len(token) > 3 and token.startswith(prefixes)),
+        None,
+    )
+
+
 def window_in(tokens: list[str], now: datetime) -> Window | None:
     """The time window a query's folded words name, if any."""
     today = now.astimezone(LJUBLJANA).date()
@@ -122,10 +130,7 @@ def window_in(tokens: list[str], now: datetime) -> Window | None:
     if TODAY.found_in(tokens):
         return Window("today", _day(today), _day(today, end=True))
     for token in tokens:
-        month = MONTH_EXACT.get(token) or next(
-            (m for m, prefixes in MONTHS.items() if len(token) > 3 and token.startswith(prefixes)),
-            None,
-        )
+        month = month_of(token)
         if month:
             year = today.year if month >= today.month else today.year + 1
             first = date(year, month, 1)

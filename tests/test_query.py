@@ -109,7 +109,9 @@ def test_times_become_windows_of_days(text, window, first, last):
         ("šta ima ovaj vikend za djecu", False),
         ("robotics this week", True),
         ("tečaj slovenščine ta teden", True),
-        ("Katere delavnice za starejše so ta teden?", True),  # workshops: a kind, asked for
+        ("Katere delavnice za starejše so ta teden?", False),  # a kind of activity, no topic
+        ("workshops for seniors in December", False),
+        ("delavnice za starejše o spletnih prevarah v decembru", True),
         ("гурткі шахів цього тижня", True),  # words nobody knows are a topic, not a question
     ],
 )
