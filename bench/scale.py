@@ -43,7 +43,7 @@ class _Record:
 
 
 def demo_listings() -> list[Listing]:
-    return [listing_from(_Record(r)) for r in read_catalogue_file(DEMO)]
+    return [listing_from(_Record(r), default_lexicon()) for r in read_catalogue_file(DEMO)]
 
 
 def synthetic(

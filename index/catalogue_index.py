@@ -69,7 +69,12 @@ class CatalogueIndex:
     # ---- changes ----------------------------------------------------------------------------
     @staticmethod
     def _fields(listing: Listing) -> dict[str, str]:
-        return {"title": listing.title, "tags": listing.tags, "body": listing.body}
+        return {
+            "title": listing.title,
+            "tags": listing.tags,
+            "related": listing.related,
+            "body": listing.body,
+        }
 
     def _append(self, listing: Listing, vector: np.ndarray) -> None:
         row = self.vectors.add(vector.reshape(1, -1)).start

@@ -13,7 +13,9 @@ from index.text import terms
 
 K1 = 1.2
 B = 0.75
-FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
+# the words the lexicon relates to an item's topics count as much as its description: derived,
+# so below the organiser's own tags
+FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "related": 1.0, "body": 1.0}
 
 
 class LexicalIndex:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.query import Lexicon
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,7 @@ class Listing:
     title: str
     body: str = ""
     tags: str = ""
+    related: str = ""  # the lexicon's Slovenian and English words for its topics: matched only
     audience: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     online: bool = False
@@ -38,8 +42,10 @@ def _join(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def listing_from(opportunity: Any) -> Listing:
-    """A Listing of an Opportunity (duck-typed: any object with the same attributes)."""
+def listing_from(opportunity: Any, lexicon: Lexicon | None = None) -> Listing:
+    """A Listing of an Opportunity (duck-typed: any object with the same attributes); with a
+    lexicon, its topics also bring their words in both languages ("intergenerational" brings
+    "medgeneracijsko"), so that a Slovenian query finds an item tagged in English."""
     organisation = opportunity.organisation.name if opportunity.organisation else None
     titles = " / ".join(t for t in (opportunity.title_sl, opportunity.title_en) if t)
     return Listing(
@@ -52,6 +58,7 @@ def listing_from(opportunity: Any) -> Listing:
             ", ".join(opportunity.audience),
             organisation,
         ),
+        related=lexicon.related_words(opportunity.topics) if lexicon else "",
         audience=frozenset(opportunity.audience),
         languages=frozenset(opportunity.languages),
         online=bool(opportunity.online),

@@ -3,7 +3,7 @@ audience, language of instruction) and the domain words of other languages it co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -261,6 +261,13 @@ class Lexicon:
             if all(c is not concept for c, _ in found):
                 found.append((concept, folded_words[at] if alone else None))
         return found
+
+    def related_words(self, topics: Iterable[str]) -> str:
+        """The Slovenian and English words of the concepts that catalogue topics name, generic
+        ones (kinds, audiences, times) left out: what the organiser's tags mean in words."""
+        found = self.concepts_in([w for topic in topics for w in words(topic)])
+        phrases = (p for concept, _ in found if not concept.generic for p in concept.expand)
+        return ", ".join(dict.fromkeys(phrases))
 
     def generic_positions(self, folded_words: list[str], filters_only: bool = False) -> set[int]:
         """The positions of the words that name only a time, a filter or an audience ("this

@@ -95,7 +95,9 @@ class CatalogueService:
     def searcher(self) -> CatalogueSearch:
         if self._search is None:
             with self.database.session() as session:
-                listings = [listing_from(o) for o in active_opportunities(session)]
+                listings = [
+                    listing_from(o, default_lexicon()) for o in active_opportunities(session)
+                ]
             with progress_bar(self.progress, "embedding", len(listings)) as tick:
                 index, report = CatalogueIndex.open(
                     self.embedder, self._index_path(), listings, tick
@@ -111,7 +113,7 @@ class CatalogueService:
             assert self.last_sync is not None
             return self.last_sync
         with self.database.session() as session:
-            listings = [listing_from(o) for o in active_opportunities(session)]
+            listings = [listing_from(o, default_lexicon()) for o in active_opportunities(session)]
         with progress_bar(self.progress, "embedding", len(listings)) as tick:
             report = self.index.sync(listings, tick)
         if report.changed:

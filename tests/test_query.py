@@ -119,6 +119,12 @@ def test_a_time_with_no_topic_asks_what_is_on(text, topical):
     assert read(text).topical is topical
 
 
+def test_topics_bring_their_words_in_both_languages_but_not_the_generic_ones():
+    related = default_lexicon().related_words(["intergenerational", "youth", "workshop"])
+    assert "medgeneracijsko" in related and "intergenerational" in related
+    assert "mladi" not in related and "delavnica" not in related
+
+
 def test_words_read_as_filters_leave_the_ranking_to_the_filter():
     understood = read("brezplačna delavnica programiranja ta teden v Šiški")
     assert understood.free and understood.window is not None and understood.place is not None

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from index.geo import GeoPoint
 from index.search import CatalogueSearch, SearchRequest
+from index.text import terms
 from store.models import Opportunity
 
 from .conftest import NOW
@@ -137,6 +138,15 @@ def test_a_narrow_query_fills_its_first_page_with_the_nearest_misses():
     # 1.0 and 0.7 are worth seeing; 0.5, 0.45 and 0.44 fill the page; 0.42, 0.3, 0.1 do not
     assert sorted(kept.tolist()) == [0, 2, 3, 4, 7]
     assert kept_relevance.min() == pytest.approx(0.44)
+
+
+def test_a_slovenian_word_matches_what_its_organiser_tagged_in_english(shared_demo_service):
+    # "Vprašaj mladega" never says "medgeneracijsko"; its topic "intergenerational" means it
+    index = shared_demo_service.searcher.index
+    row = index.row_of["lj-0032"]
+    assert "medgeneracij" not in index.listings[row].passage.lower()
+    scores, _ = index.lexical.scores(dict.fromkeys(terms("medgeneracijsko"), 1.0), index.rows)
+    assert scores[row] > 0
 
 
 def test_a_month_named_keeps_what_happens_in_it(find):
