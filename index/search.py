@@ -295,7 +295,8 @@ class CatalogueSearch:
         """Dated items in the asked-for window before the ongoing ones, among those on topic:
         "this week" must not put an unrelated event of the week above a fitting weekly club.
         A query with a time and no topic ("what's on this week?") asks for what is on: every
-        dated item of the window comes first, those for the audience it names."""
+        dated item of the window comes first, those for the audience it names, the most
+        relevant first (in the order they happen measured worse: nDCG@5 0.933 → 0.928)."""
         if wanted.window is None or not len(rows):
             return relevance
         cols = self.index.columns
