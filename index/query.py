@@ -190,7 +190,7 @@ class Concept:
     expand: tuple[str, ...]
     surface: tuple[str, ...]  # word beginnings (or phrases of them) in any language
     exact: tuple[str, ...] = ()  # short or risky words that count only whole ("cv", "ai", "a1")
-    generic: bool = False  # a time, a filter, an audience or a question, not a topic
+    generic: bool = False  # a time, a filter, an audience or a kind of activity, not a topic
     filter: bool = False  # read as a filter (free, this week, near): no words for the ranking
 
 
@@ -298,8 +298,7 @@ class Understanding:
     concepts: tuple[str, ...] = ()
     expansion: dict[str, float] = field(default_factory=dict)
     topical: bool = True  # names something to learn or do, beyond a time, filters and audience
-    aside: frozenset[int] = frozenset()  # positions of words(text) that are no topic: the place,
-    # the filters
+    aside: frozenset[int] = frozenset()  # positions in words(text) of the place and the filters
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -363,9 +362,9 @@ def is_topical(
 ) -> bool:
     """Whether a query names something to learn or do. It does not when every word is a stop
     or question word, a month, part of the place, or names a generic concept (a time, a filter,
-    an audience, a kind of activity): "Kaj se ta teden dogaja za mlade v Ljubljani?". A word that is none of these
-    counts as a topic when the catalogue or the lexicon knows it, or when it is a longer word
-    nobody knows (a topic in a language the lexicon lacks is ranked by meaning, not listed)."""
+    an audience, a kind of activity): "Kaj se ta teden dogaja za mlade v Ljubljani?". Any other
+    word counts as a topic: one a concept names, one the catalogue knows, or any of four letters
+    or more (a topic in a language the lexicon lacks is ranked by meaning, not listed)."""
     plain = words(text)
     bare = [without_clitic(w) or w for w in plain]
     aside = lexicon.generic_positions(plain) | lexicon.generic_positions(bare)
