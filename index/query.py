@@ -367,7 +367,9 @@ def is_topical(
     or more (a topic in a language the lexicon lacks is ranked by meaning, not listed)."""
     plain = words(text)
     bare = [without_clitic(w) or w for w in plain]
-    aside = lexicon.generic_positions(plain) | lexicon.generic_positions(bare)
+    aside = lexicon.generic_positions(plain)
+    if bare != plain:  # Arabic
+        aside |= lexicon.generic_positions(bare)
     if place is not None:
         aside |= set(range(place.start, place.end))
     for i, word in enumerate(plain):
@@ -377,7 +379,7 @@ def is_topical(
             continue
         if month_of(word):
             continue
-        if lexicon.concepts_in([word]) or lexicon.concepts_in([bare[i]]):
+        if lexicon.concepts_in([word]) or (bare[i] != word and lexicon.concepts_in([bare[i]])):
             return True  # a concept, and not a generic one
         if (known is not None and known(stem(word))) or len(word) >= 4:
             return True
