@@ -149,6 +149,7 @@ def test_words_that_only_look_like_months_are_not_times(text):
     ("text", "audience"),
     [
         ("tečaj za starejše", "seniors"),
+        ("Що відбувається цього тижня для дітей?", "children"),
         ("za upokojence", "seniors"),
         ("activities for teens", "youth"),
         ("برنامج للمهاجرين", "migrants"),
