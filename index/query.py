@@ -16,6 +16,7 @@ from index.geo import Gazetteer, PlaceMention, without_place
 from index.phrases import Phrases
 from index.text import STOPWORDS, fold, serbian_latin, stem, terms, words
 from index.when import Window, month_of, window_in
+from nlu.language import detect
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 
@@ -193,6 +194,8 @@ class Concept:
     exact: tuple[str, ...] = ()  # short or risky words that count only whole ("cv", "ai", "a1")
     generic: bool = False  # a time, a filter, an audience or a kind of activity, not a topic
     filter: bool = False  # read as a filter (free, this week, near): no words for the ranking
+    audience: bool = False  # names a catalogued audience: beside a topic, no words for the ranking
+    kind: bool = False  # names a kind of activity: beside a topic, its words weigh less
 
 
 class Lexicon:
@@ -232,6 +235,8 @@ class Lexicon:
                     exact=tuple(str(x) for x in item.get("exact") or ()),
                     generic=bool(item.get("generic", False) or item.get("filter", False)),
                     filter=bool(item.get("filter", False)),
+                    audience=bool(item.get("audience", False)),
+                    kind=bool(item.get("kind", False)),
                 )
                 for item in data["concepts"]
             ]
@@ -270,13 +275,32 @@ class Lexicon:
         phrases = (p for concept, _ in found if not concept.generic for p in concept.expand)
         return ", ".join(dict.fromkeys(phrases))
 
-    def generic_positions(self, folded_words: list[str], filters_only: bool = False) -> set[int]:
+    def generic_positions(self, folded_words: list[str]) -> set[int]:
         """The positions of the words that name only a time, a filter or an audience ("this
-        week", "for seniors", "free"), not a topic; or only those read as filters."""
+        week", "for seniors", "free"), not a topic."""
         return {
             at + k
             for concept, at, n, _ in self._matches(folded_words)
-            if (concept.filter if filters_only else concept.generic)
+            if concept.generic
+            for k in range(n)
+        }
+
+    def kind_positions(self, folded_words: list[str]) -> set[int]:
+        """The positions of the words that name a kind of activity ("tečaj", "workshop")."""
+        return {
+            at + k
+            for concept, at, n, _ in self._matches(folded_words)
+            if concept.kind
+            for k in range(n)
+        }
+
+    def aside_positions(self, folded_words: list[str], audiences: bool) -> set[int]:
+        """The positions of the words read as filters, and with `audiences` of those naming
+        an audience: words the ranking leaves to the filters and the audience boost."""
+        return {
+            at + k
+            for concept, at, n, _ in self._matches(folded_words)
+            if concept.filter or (audiences and concept.audience)
             for k in range(n)
         }
 
@@ -299,7 +323,12 @@ class Understanding:
     concepts: tuple[str, ...] = ()
     expansion: dict[str, float] = field(default_factory=dict)
     topical: bool = True  # names something to learn or do, beyond a time, filters and audience
-    aside: frozenset[int] = frozenset()  # positions in words(text) of the place and the filters
+    kinds: frozenset[int] = (
+        frozenset()
+    )  # positions of words naming a kind of activity, beside a topic
+    written_in: frozenset[str] = frozenset()  # the asker's language, when surely not sl or en
+    aside: frozenset[int] = frozenset()  # positions in words(text) of the place, the filters and
+    # (beside a topic) the audience
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -327,6 +356,8 @@ def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
     return None
 
 
+# Language codes a detected language is catalogued under (items say "sr", "hr" or "bs").
+SPOKEN = {"sh": ("sr", "hr", "bs")}
 EXPANSION_WEIGHT = 0.7
 KNOWN_EXPANSION_WEIGHT = 0.3
 
@@ -428,8 +459,9 @@ def understand(
     expansion: dict[str, float] = {}
     for term in terms(" ".join(without_place(latin_words, place))):  # Serbian, as catalogued
         expansion.setdefault(term, EXPANSION_WEIGHT)
+    topical = is_topical(text, place, lexicon, known) if lexicon else True
     for concept, word in concepts:
-        if concept.filter:
+        if concept.filter or (topical and concept.audience):
             continue
         familiar = word is not None and known is not None and known(stem(word))
         weight = KNOWN_EXPANSION_WEIGHT if familiar else EXPANSION_WEIGHT
@@ -437,11 +469,19 @@ def understand(
             for term in terms(phrase):
                 if term not in own:
                     expansion[term] = max(expansion.get(term, 0.0), weight)
-    topical = is_topical(text, place, lexicon, known) if lexicon else True
     aside = set(range(place.start, place.end)) if place else set()
     if lexicon:
-        aside |= lexicon.generic_positions(words(text), filters_only=True)
+        aside |= lexicon.aside_positions(words(text), audiences=topical)
+    guess = detect(text)
+    written_in = (
+        frozenset(SPOKEN.get(guess.language, (guess.language,)))
+        if guess.sure and guess.language not in ("sl", "en")
+        else frozenset()
+    )
+    kinds = lexicon.kind_positions(words(text)) - aside if lexicon and topical else set()
     return Understanding(
+        kinds=frozenset(kinds),
+        written_in=written_in,
         place=place,
         free=free,
         online=online,

@@ -32,6 +32,10 @@ LEXICAL_WEIGHT = 0.35
 DENSE_BAND = 0.12  # cosine below the best by more than this counts as unrelated
 AUDIENCE_BOOST = 0.12
 LANGUAGE_BOOST = 0.08
+KIND_WEIGHT = (
+    0.3  # a word naming a kind of activity ("tečaj"), beside a topic, in the lexical query
+)
+ASKER_BOOST = 0.04  # taught or explained in the language the query is written in
 ONLINE_BOOST = 0.4
 WHEN_BOOST = 0.5
 WHEN_ON_TOPIC = 0.6  # of the best relevance
@@ -139,6 +143,9 @@ class CatalogueSearch:
         if not browsing:
             query_vector = self.index.embedder.embed_queries([text])[0]
             query_terms = dict.fromkeys(topic_terms, 1.0)
+            for term in self._kind_terms(text, understood):
+                if term in query_terms:
+                    query_terms[term] = KIND_WEIGHT
             for term, weight in wanted.expansion.items():
                 query_terms.setdefault(term, weight)
             large = self.index.rows > EXACT_UP_TO
@@ -194,6 +201,12 @@ class CatalogueSearch:
             return terms(without_ages(text))
         rest = " ".join(w for i, w in enumerate(words(text)) if i not in understood.aside)
         return [t for t in terms(without_ages(rest)) if t not in PREPOSITIONS]
+
+    @staticmethod
+    def _kind_terms(text: str, understood: Understanding) -> set[str]:
+        if not understood.kinds:
+            return set()
+        return set(terms(" ".join(w for i, w in enumerate(words(text)) if i in understood.kinds)))
 
     def _current(self, now: datetime) -> np.ndarray:
         """Rows alive and not over at `now` (kept for the minute, until the index changes)."""
@@ -281,10 +294,16 @@ class CatalogueSearch:
         boost = np.zeros(len(rows))
         if wanted.audience and not request.audience:
             bits = sum(AUDIENCE_BITS[a] for a in wanted.audience)
-            boost += AUDIENCE_BOOST * ((cols["audience"][rows] & bits) != 0)
+            if "children" in wanted.audience:  # for children is for their families too
+                bits |= AUDIENCE_BITS["families"]
+            theirs = cols["audience"][rows] & ~_BROAD
+            boost += AUDIENCE_BOOST * _share(theirs & bits, theirs)
         if wanted.languages and not request.languages:
             bits = sum(cols.language_bits.get(code, 0) for code in wanted.languages)
             boost += LANGUAGE_BOOST * ((cols["languages"][rows] & bits) != 0)
+        if wanted.written_in and not request.languages and not wanted.languages:
+            bits = sum(cols.language_bits.get(code, 0) for code in wanted.written_in)
+            boost += ASKER_BOOST * ((cols["languages"][rows] & bits) != 0)
         if wanted.online and not request.online:
             boost += ONLINE_BOOST * cols["online"][rows]
         return boost
@@ -310,3 +329,15 @@ class CatalogueSearch:
         else:
             on_topic = np.ones(len(rows), dtype=bool)
         return relevance + WHEN_BOOST * (dated & on_topic)
+
+
+_BROAD = AUDIENCE_BITS["adults"] | AUDIENCE_BITS["everyone"]
+_POPCOUNT = np.array([bin(i).count("1") for i in range(1 << len(AUDIENCE_BITS))], dtype=np.float64)
+
+
+def _share(matched: np.ndarray, audience: np.ndarray) -> np.ndarray:
+    """How much of each item's audience the query names: 1 for an item for seniors alone asked
+    for seniors, a half for one for seniors and youth, 0 for none (`audience` without "adults"
+    and "everyone": said of most items, they tell little)."""
+    total = _POPCOUNT[audience]
+    return np.divide(_POPCOUNT[matched], total, out=np.zeros(len(total)), where=total > 0)

@@ -138,6 +138,46 @@ def test_words_read_as_filters_leave_the_ranking_to_the_filter():
     assert "progra" in understood.expansion or "coding" in understood.expansion
 
 
+def test_beside_a_topic_the_audience_is_left_to_the_audience_boost():
+    understood = read("Tečaj angleščine za upokojence")
+    assert understood.audience == {"seniors"} and understood.topical
+    kept = [
+        w
+        for i, w in enumerate(words("Tečaj angleščine za upokojence"))
+        if i not in understood.aside
+    ]
+    assert "upokojence" not in kept and "angle" + "scine" in kept
+    assert not {"senior", "starej"} & set(understood.expansion)
+
+
+def test_beside_a_topic_a_kind_of_activity_is_marked_to_weigh_less():
+    assert read("Tečaj angleščine za upokojence").kinds == {0}
+    assert read("coding club for my 10 year old").kinds == {1}
+    assert read("katere delavnice so ta teden?").kinds == set()  # no topic: what is on
+
+
+def test_an_audience_alone_is_the_topic():
+    understood = read("kaj je za mlade?")
+    assert understood.audience == {"youth"} and not understood.topical
+    assert "mlade" not in {
+        w for i, w in enumerate(words("kaj je za mlade?")) if i in understood.aside
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "written_in"),
+    [
+        ("برنامج الاندماج للمهاجرين الجدد", {"ar"}),
+        ("Де можна безкоштовно вивчати словенську мову?", {"uk"}),
+        ("gdje mogu naći besplatni kurs slovenačkog jezika", {"sr", "hr", "bs"}),
+        ("brezplačen tečaj slovenščine", set()),
+        ("free Slovenian course", set()),
+    ],
+)
+def test_the_language_of_the_asker_is_read_when_it_is_sure(text, written_in):
+    assert read(text).written_in == written_in
+
+
 @pytest.mark.parametrize(
     "text", ["volunteering for students", "s grudnim djetetom", "tečaj slovenščine"]
 )

@@ -57,6 +57,24 @@ def test_rare_exact_words_count(find):
     assert keys(find("tečaj slovenščine A2")[1])[0] == "lj-0002"
 
 
+def test_the_topic_comes_before_the_audience(find):
+    found = keys(find("rad bi pomagal otrokom pri domaci nalogi prostovoljno")[1])
+    assert set(found[:2]) == {"lj-0047", "lj-0046"}  # volunteering, not events for children
+    found = keys(find("računalniški tečaj za starejše")[1])
+    assert found[0] == "lj-0031" and "lj-0050" not in found[:5]  # not English for seniors
+
+
+def test_an_item_for_the_audience_alone_comes_before_one_for_everybody(find):
+    found = keys(find("pametni telefon za starejse")[1])
+    assert found.index("lj-0023") < found.index("lj-0054")  # for seniors; for all ages
+
+
+def test_a_programme_in_the_askers_language_comes_first_among_equals(find):
+    found = keys(find("برنامج الاندماج للمهاجرين الجدد")[1])
+    assert found[0] == "lj-0008"  # initial integration, with Arabic help
+    assert "lj-0009" in found[:5]
+
+
 def test_with_a_point_the_nearest_relevant_course_comes_first(find):
     result, found = find("tečaj slovenščine", near=FUZINE)
     assert "lj-0007" in keys(found)[:3]  # the course in Fužine itself
