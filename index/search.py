@@ -1,5 +1,6 @@
-"""Hybrid, nearby search over the catalogue index: dense similarity fused with fielded BM25,
-filters from the query or the caller, past events hidden, and distance blended into the rank."""
+"""Hybrid, nearby search over the catalogue index: dense similarity, refined by relevance feedback,
+fused with fielded BM25; filters from the query or the caller, past events hidden, and distance
+blended into the rank."""
 
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ LEXICAL_WEIGHT = 0.35
 DENSE_BAND = 0.12  # cosine below the best by more than this counts as unrelated
 AUDIENCE_BOOST = 0.12
 LANGUAGE_BOOST = 0.08
+# Relevance feedback (Rocchio): a topical query's vector is moved towards the mean of its
+# FEEDBACK_FROM best matches, weighted FEEDBACK_WEIGHT against the query, and scored again, so
+# the siblings of the best matches (a conversation club beside the courses) rise above items
+# that only share a word with the query. Evaluation set: recall@5 0.938 -> 0.950, nDCG@5
+# 0.944 -> 0.951, better in both halves; 3 to 5 matches and weights 0.5 to 1.5 all gain.
+FEEDBACK_FROM = 3
+FEEDBACK_WEIGHT = 1.0
 KIND_WEIGHT = (
     0.3  # a word naming a kind of activity ("tečaj"), beside a topic, in the lexical query
 )
@@ -45,9 +53,11 @@ NOT_NEAR_KM = 25.0  # online items and items without a place rank as if this far
 MIN_RELEVANCE = 0.2
 # "N found" means N worth seeing: items at least WORTH_SEEING as relevant as the best. The first
 # page is filled up to FIRST_PAGE items from those at least RELATIVE_CUTOFF as relevant, so a
-# narrow query still shows its near misses (an English club for "English for seniors").
-WORTH_SEEING = 0.6
-RELATIVE_CUTOFF = 0.4
+# narrow query still shows its near misses (an English club for "English for seniors"). With the
+# relevance feedback below, 0.55 and 0.3 keep the evaluation set's median count at 5 while 96.5 %
+# of its labelled items are counted and only 2 of 155 first pages hold fewer than five.
+WORTH_SEEING = 0.55
+RELATIVE_CUTOFF = 0.3
 FIRST_PAGE = 5
 
 
@@ -158,6 +168,10 @@ class CatalogueSearch:
             if common:
                 lexical_part = lexical_part + self.index.lexical.scores_for(common, candidates)
             relevance = self._relevance(dense, lexical_part)
+            if understood.topical and len(candidates) > FEEDBACK_FROM:
+                refined = self._refined(query_vector, candidates, relevance)
+                dense = self.index.vectors.similarities(refined, candidates)
+                relevance = self._relevance(dense, lexical_part)
         else:  # a place or a point alone: everything near it, nearest first
             candidates = np.flatnonzero(mask)
             relevance = np.full(len(candidates), 1.0, dtype=np.float64)
@@ -276,6 +290,15 @@ class CatalogueSearch:
             fill = near_miss[np.argsort(-relevance[near_miss], kind="stable")[:room]]
             strong[fill] = True
         return candidates[strong], relevance[strong]
+
+    def _refined(
+        self, query: np.ndarray, candidates: np.ndarray, relevance: np.ndarray
+    ) -> np.ndarray:
+        """The query vector moved towards its best matches (unit length)."""
+        best = np.argpartition(-relevance, FEEDBACK_FROM)[:FEEDBACK_FROM]
+        centroid = self.index.vectors.matrix[candidates[best]].mean(axis=0)
+        refined = query + FEEDBACK_WEIGHT * centroid
+        return (refined / np.linalg.norm(refined)).astype(np.float32)
 
     @staticmethod
     def _relevance(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
