@@ -198,6 +198,9 @@ class Concept:
     kind: bool = False  # names a kind of activity: beside a topic, its words weigh less
 
 
+RECENT_QUERIES = 4096  # word lists whose concepts the lexicon keeps (a cleared dictionary)
+
+
 class Lexicon:
     """Concepts with their words in many languages; a query word that starts with a surface
     form (or equals an exact one) brings the concept's Slovenian and English words into the
@@ -208,6 +211,7 @@ class Lexicon:
         self._prefixes: dict[str, list[tuple[str, Concept]]] = {}
         self._exact: dict[str, Concept] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}
+        self._recent: dict[tuple[str, ...], tuple[tuple[Concept, int, int, bool], ...]] = {}
         for concept in concepts:
             for surface in concept.surface:
                 parts = tuple(words(surface))
@@ -242,9 +246,19 @@ class Lexicon:
             ]
         )
 
-    def _matches(self, folded_words: list[str]) -> Iterator[tuple[Concept, int, int, bool]]:
+    def _matches(self, folded_words: list[str]) -> tuple[tuple[Concept, int, int, bool], ...]:
         """Every concept named in the words: (concept, first word, how many words, by a word
-        alone). A word names at most one concept by prefix, the longest surface."""
+        alone). A word names at most one concept by prefix, the longest surface. Kept for the
+        last queries: reading one asks this several times."""
+        key = tuple(folded_words)
+        found = self._recent.get(key)
+        if found is None:
+            if len(self._recent) >= RECENT_QUERIES:
+                self._recent.clear()
+            found = self._recent[key] = tuple(self._find(folded_words))
+        return found
+
+    def _find(self, folded_words: list[str]) -> Iterator[tuple[Concept, int, int, bool]]:
         for i, word in enumerate(folded_words):
             if word in self._exact:
                 yield self._exact[word], i, 1, True

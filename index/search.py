@@ -15,7 +15,7 @@ from index.ages import without_ages
 from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
 from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
-from index.query import Lexicon, Understanding, understand
+from index.query import KNOWN_EXPANSION_WEIGHT, Lexicon, Understanding, understand
 from index.text import terms, words
 from index.when import this_week
 
@@ -165,6 +165,9 @@ class CatalogueSearch:
             candidates = self._candidates(query_vector, lexical, mask)
             dense = self.index.vectors.similarities(query_vector, candidates)
             lexical_part = lexical[candidates]
+            # common words that only repeat a concept the query's own words already match (at
+            # KNOWN_EXPANSION_WEIGHT) decide too little to be worth scoring
+            common = {t: w for t, w in common.items() if w > KNOWN_EXPANSION_WEIGHT}
             if common:
                 lexical_part = lexical_part + self.index.lexical.scores_for(common, candidates)
             relevance = self._relevance(dense, lexical_part)
@@ -258,9 +261,8 @@ class CatalogueSearch:
         return mask
 
     def _candidates(self, query: np.ndarray, lexical: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        allowed = np.flatnonzero(mask)
-        if self.index.rows <= EXACT_UP_TO or len(allowed) <= EXACT_UP_TO:
-            return allowed
+        if self.index.rows <= EXACT_UP_TO or np.count_nonzero(mask) <= EXACT_UP_TO:
+            return np.flatnonzero(mask)
         rows, _ = self.index.vectors.nearest(query, ANN_CANDIDATES)
         dense_rows = rows[mask[rows]]
         matched = np.flatnonzero((lexical > 0) & mask)
@@ -269,7 +271,7 @@ class CatalogueSearch:
             matched = matched[top]
         candidates = np.union1d(dense_rows, matched)
         if len(candidates) < 20:  # a strict filter emptied the approximate list: score exactly
-            return allowed
+            return np.flatnonzero(mask)
         return candidates
 
     @staticmethod

@@ -63,9 +63,19 @@ def serbian_latin(text: str) -> str | None:
     return " ".join(words(text)).translate(_SERBIAN_CYRILLIC)
 
 
+SHORT_TEXT = 200  # queries and phrases: their words and terms are kept, read many times a query
+
+
 def words(text: str) -> list[str]:
     """Folded words with hyphenated compounds kept: 'E-uprava' → ['e-uprava']."""
+    if len(text) <= SHORT_TEXT:
+        return list(_short_words(text))
     return _TOKEN.findall(fold(text))
+
+
+@lru_cache(maxsize=20_000)
+def _short_words(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(fold(text)))
 
 
 @lru_cache(maxsize=200_000)
@@ -86,6 +96,17 @@ def terms(text: str) -> list[str]:
     'e-uprava' gives 'e-uprava', 'euprav' and 'uprava'; stop words are dropped, but short
     words with digits ('a2', 'b1') are kept: exact rare words must count.
     """
+    if len(text) <= SHORT_TEXT:
+        return list(_short_terms(text))
+    return _terms(text)
+
+
+@lru_cache(maxsize=20_000)
+def _short_terms(text: str) -> tuple[str, ...]:
+    return tuple(_terms(text))
+
+
+def _terms(text: str) -> list[str]:
     out: list[str] = []
     for word in words(text):
         if "-" in word or "'" in word or "’" in word:
