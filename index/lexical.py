@@ -104,7 +104,7 @@ class LexicalIndex:
         deferred: dict[str, float] = {}
         if not self.alive:
             return np.zeros(size, dtype=np.float64), deferred
-        all_rows, all_parts = [], []
+        out = np.zeros(size, dtype=np.float64)
         for term, weight in query.items():
             postings = self._postings(term)
             if postings is None or not self.df.get(term):
@@ -113,14 +113,11 @@ class LexicalIndex:
                 deferred[term] = weight
                 continue
             rows, tf = postings
-            all_rows.append(rows)
-            all_parts.append(self._contribution(term, weight, rows, tf))
-        if not all_rows:
-            return np.zeros(size, dtype=np.float64), deferred
-        weights = np.concatenate(all_parts)
-        return np.bincount(np.concatenate(all_rows), weights=weights, minlength=size)[
-            :size
-        ], deferred
+            if rows[-1] >= size:  # postings are in row order
+                end = int(np.searchsorted(rows, size))
+                rows, tf = rows[:end], tf[:end]
+            out[rows] += self._contribution(term, weight, rows, tf)  # a term's rows are unique
+        return out, deferred
 
     def scores_for(self, query: dict[str, float], rows: np.ndarray) -> np.ndarray:
         """BM25 of the given rows only (postings are sorted by row: a binary search each)."""
