@@ -235,6 +235,13 @@ def resolve_near(value: str | None) -> tuple[GeoPoint | None, str | None]:
 
 
 def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
+    if service.count() == 0:
+        print(
+            "search: the catalogue is empty; import one with `python -m bot import FILE.jsonl` "
+            f"(the demo: {DEMO_CATALOGUE.relative_to(DEMO_CATALOGUE.parent.parent)}; "
+            "`make run` loads it on the first start)",
+            file=sys.stderr,
+        )
     if args.jsonl:
         return search_jsonl(service, sys.stdin, sys.stdout)
     if args.text is None:

@@ -120,6 +120,13 @@ def test_the_first_start_loads_the_demo_catalogue_and_answers_line_by_line(
     assert "first start" not in again.stderr and "e-Uprava" in again.stdout
 
 
+def test_searching_an_empty_catalogue_says_how_to_fill_it(tmp_path: Path):
+    done = cli(tmp_path, "search", "robotika")
+    assert done.returncode == 0, done.stderr
+    assert "the catalogue is empty" in done.stderr and "python -m bot import" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_terminal_chat_answers_in_english_what_is_surely_english(data_dir: Path):
     done = cli(
         data_dir,
