@@ -163,7 +163,8 @@ class CatalogueSearch:
                 query_terms, n, COMMON_TERM_SHARE if large else 1.0
             )
             candidates = self._candidates(query_vector, lexical, mask)
-            dense = self.index.vectors.similarities(query_vector, candidates)
+            candidate_vectors = self.index.vectors.rows(candidates)
+            dense = candidate_vectors @ query_vector
             lexical_part = lexical[candidates]
             # common words that only repeat a concept the query's own words already match (at
             # KNOWN_EXPANSION_WEIGHT) decide too little to be worth scoring
@@ -172,8 +173,8 @@ class CatalogueSearch:
                 lexical_part = lexical_part + self.index.lexical.scores_for(common, candidates)
             relevance = self._relevance(dense, lexical_part)
             if understood.topical and len(candidates) > FEEDBACK_FROM:
-                refined = self._refined(query_vector, candidates, relevance)
-                dense = self.index.vectors.similarities(refined, candidates)
+                refined = self._refined(query_vector, candidate_vectors, relevance)
+                dense = candidate_vectors @ refined
                 relevance = self._relevance(dense, lexical_part)
         else:  # a place or a point alone: everything near it, nearest first
             candidates = np.flatnonzero(mask)
@@ -293,12 +294,11 @@ class CatalogueSearch:
             strong[fill] = True
         return candidates[strong], relevance[strong]
 
-    def _refined(
-        self, query: np.ndarray, candidates: np.ndarray, relevance: np.ndarray
-    ) -> np.ndarray:
+    @staticmethod
+    def _refined(query: np.ndarray, vectors: np.ndarray, relevance: np.ndarray) -> np.ndarray:
         """The query vector moved towards its best matches (unit length)."""
         best = np.argpartition(-relevance, FEEDBACK_FROM)[:FEEDBACK_FROM]
-        centroid = self.index.vectors.matrix[candidates[best]].mean(axis=0)
+        centroid = vectors[best].mean(axis=0)
         refined = query + FEEDBACK_WEIGHT * centroid
         return (refined / np.linalg.norm(refined)).astype(np.float32)
 

@@ -49,6 +49,12 @@ class VectorIndex:
         self.count = needed
         return range(start, needed)
 
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of the given rows (the whole matrix, uncopied, when they are all rows)."""
+        if len(rows) == self.count and (self.count == 0 or rows[-1] == self.count - 1):
+            return self.matrix  # rows are sorted and unique: all of them, in order
+        return self._matrix[rows]
+
     def similarities(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Exact cosine of the query with the given rows (all rows when None)."""
         matrix = self.matrix if rows is None else self._matrix[rows]
