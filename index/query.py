@@ -289,32 +289,13 @@ class Lexicon:
         phrases = (p for concept, _ in found if not concept.generic for p in concept.expand)
         return ", ".join(dict.fromkeys(phrases))
 
-    def generic_positions(self, folded_words: list[str]) -> set[int]:
-        """The positions of the words that name only a time, a filter or an audience ("this
-        week", "for seniors", "free"), not a topic."""
+    def positions(self, folded_words: list[str], which: Callable[[Concept], bool]) -> set[int]:
+        """The positions of the words that name a concept `which` picks: generic ones (a time,
+        a filter, an audience: not a topic), filters, kinds of activity…"""
         return {
             at + k
             for concept, at, n, _ in self._matches(folded_words)
-            if concept.generic
-            for k in range(n)
-        }
-
-    def kind_positions(self, folded_words: list[str]) -> set[int]:
-        """The positions of the words that name a kind of activity ("tečaj", "workshop")."""
-        return {
-            at + k
-            for concept, at, n, _ in self._matches(folded_words)
-            if concept.kind
-            for k in range(n)
-        }
-
-    def aside_positions(self, folded_words: list[str], audiences: bool) -> set[int]:
-        """The positions of the words read as filters, and with `audiences` of those naming
-        an audience: words the ranking leaves to the filters and the audience boost."""
-        return {
-            at + k
-            for concept, at, n, _ in self._matches(folded_words)
-            if concept.filter or (audiences and concept.audience)
+            if which(concept)
             for k in range(n)
         }
 
@@ -337,9 +318,8 @@ class Understanding:
     concepts: tuple[str, ...] = ()
     expansion: dict[str, float] = field(default_factory=dict)
     topical: bool = True  # names something to learn or do, beyond a time, filters and audience
-    kinds: frozenset[int] = (
-        frozenset()
-    )  # positions of words naming a kind of activity, beside a topic
+    # positions in words(text) of the words naming a kind of activity, beside a topic
+    kinds: frozenset[int] = frozenset()
     written_in: frozenset[str] = frozenset()  # the asker's language, when surely not sl or en
     aside: frozenset[int] = frozenset()  # positions in words(text) of the place, the filters and
     # (beside a topic) the audience
@@ -400,6 +380,14 @@ def query_words(text: str) -> list[str]:
     return out
 
 
+def _generic(concept: Concept) -> bool:
+    return concept.generic
+
+
+def _kind(concept: Concept) -> bool:
+    return concept.kind
+
+
 def is_topical(
     text: str,
     place: PlaceMention | None,
@@ -413,9 +401,9 @@ def is_topical(
     or more (a topic in a language the lexicon lacks is ranked by meaning, not listed)."""
     plain = words(text)
     bare = [without_clitic(w) or w for w in plain]
-    aside = lexicon.generic_positions(plain)
+    aside = lexicon.positions(plain, _generic)
     if bare != plain:  # Arabic
-        aside |= lexicon.generic_positions(bare)
+        aside |= lexicon.positions(bare, _generic)
     if place is not None:
         aside |= set(range(place.start, place.end))
     for i, word in enumerate(plain):
@@ -485,14 +473,15 @@ def understand(
                     expansion[term] = max(expansion.get(term, 0.0), weight)
     aside = set(range(place.start, place.end)) if place else set()
     if lexicon:
-        aside |= lexicon.aside_positions(words(text), audiences=topical)
+        # beside a topic, the audience is left to the audience boost
+        aside |= lexicon.positions(words(text), lambda c: c.filter or (topical and c.audience))
     guess = detect(text)
     written_in = (
         frozenset(SPOKEN.get(guess.language, (guess.language,)))
         if guess.sure and guess.language not in ("sl", "en")
         else frozenset()
     )
-    kinds = lexicon.kind_positions(words(text)) - aside if lexicon and topical else set()
+    kinds = lexicon.positions(words(text), _kind) - aside if lexicon and topical else set()
     return Understanding(
         kinds=frozenset(kinds),
         written_in=written_in,

@@ -40,9 +40,8 @@ LANGUAGE_BOOST = 0.08
 # 0.944 -> 0.951, better in both halves; 3 to 5 matches and weights 0.5 to 1.5 all gain.
 FEEDBACK_FROM = 3
 FEEDBACK_WEIGHT = 1.0
-KIND_WEIGHT = (
-    0.3  # a word naming a kind of activity ("tečaj"), beside a topic, in the lexical query
-)
+# a word naming a kind of activity ("tečaj"), beside a topic, in the lexical query
+KIND_WEIGHT = 0.3
 ASKER_BOOST = 0.04  # taught or explained in the language the query is written in
 ONLINE_BOOST = 0.4
 WHEN_BOOST = 0.5
@@ -166,8 +165,8 @@ class CatalogueSearch:
             candidate_vectors = self.index.vectors.rows(candidates)
             dense = candidate_vectors @ query_vector
             lexical_part = lexical[candidates]
-            # common words that only repeat a concept the query's own words already match (at
-            # KNOWN_EXPANSION_WEIGHT) decide too little to be worth scoring
+            # common words at a light weight (a concept's other words where the query's own
+            # already match, kind words beside a topic) decide too little to be worth scoring
             common = {t: w for t, w in common.items() if w > KNOWN_EXPANSION_WEIGHT}
             if common:
                 lexical_part = lexical_part + self.index.lexical.scores_for(common, candidates)
