@@ -14,7 +14,8 @@ SMALL_WORDS = {
     "sl": set(
         "je in za na kje kaj se lahko bi rad rada sem si so ali tudi zelo kako kdaj kateri "
         "tečaj tecaj jaz me mi nas vas bo ste lahko zanima imate iščem iscem prosim hvala "
-        "pozdravljeni živjo zivjo dober dan danes jutri ta teden za mlade starejše upokojence".split()
+        "pozdravljeni živjo zivjo dober dan danes jutri ta teden za mlade starejše upokojence "
+        "v brezplačen brezplačno brezplačna brezplačni tečaji tečaje".split()
     ),
     "en": set(
         "the and for where can i to is what how are you a an of in on near me my any free "

@@ -6,7 +6,7 @@ import pytest
 
 from nlu.embedded import EmbeddedInterpreter, embed_examples
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
-from nlu.language import detect
+from nlu.language import Guess, detect
 from nlu.training_data import TEST_FILE, load, parse_example
 
 INTENTS = {
@@ -116,6 +116,13 @@ def test_small_talk_that_names_a_topic_is_a_search(interpreter):
 )
 def test_the_language_of_a_message_is_recognised(text, language):
     assert detect(text).language == language
+
+
+@pytest.mark.parametrize(
+    "text", ["brezplačen tečaj slovenščine v Mostah", "brezplačno v knjižnici"]
+)
+def test_a_plainly_slovenian_message_is_surely_slovenian(text):
+    assert detect(text) == Guess("sl", True)
 
 
 def test_the_rasa_domain_matches_the_data_and_the_actions():
