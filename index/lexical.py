@@ -27,6 +27,7 @@ class LexicalIndex:
         self.df: Counter[str] = Counter()
         self._lengths = np.zeros(64, dtype=np.float32)
         self._total_length = 0.0
+        self._norms: np.ndarray | None = None  # BM25's length norm per row, until a change
         self.alive = 0
         self.size = 0
 
@@ -53,6 +54,7 @@ class LexicalIndex:
         length = float(sum(counts.values()))
         self._lengths[row] = length
         self._total_length += length
+        self._norms = None
         self.alive += 1
         self.size = max(self.size, row + 1)
 
@@ -63,6 +65,7 @@ class LexicalIndex:
             if self.df[term] <= 0:
                 del self.df[term]
         self._total_length -= float(self._lengths[row])
+        self._norms = None
         self.alive -= 1
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -88,9 +91,10 @@ class LexicalIndex:
     def _contribution(
         self, term: str, weight: float, rows: np.ndarray, tf: np.ndarray
     ) -> np.ndarray:
-        average = max(self._total_length / self.alive, 1.0)
-        norm = K1 * (1.0 - B + B * self._lengths[rows] / average)
-        return (weight * self.idf(term)) * tf * (K1 + 1.0) / (tf + norm)
+        if self._norms is None:
+            average = max(self._total_length / self.alive, 1.0)
+            self._norms = K1 * (1.0 - B + B * self._lengths / average)
+        return (weight * self.idf(term)) * tf * (K1 + 1.0) / (tf + self._norms[rows])
 
     def scores(
         self, query: dict[str, float], size: int, common_share: float = 1.0

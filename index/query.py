@@ -258,6 +258,10 @@ class Lexicon:
             found = self._recent[key] = tuple(self._find(folded_words))
         return found
 
+    def forget_queries(self) -> None:
+        """Forget the concepts of the last queries (a benchmark measures unseen queries)."""
+        self._recent.clear()
+
     def _find(self, folded_words: list[str]) -> Iterator[tuple[Concept, int, int, bool]]:
         for i, word in enumerate(folded_words):
             if word in self._exact:

@@ -106,6 +106,13 @@ def _short_terms(text: str) -> tuple[str, ...]:
     return tuple(_terms(text))
 
 
+def forget_texts() -> None:
+    """Forget the words and terms of the short texts seen so far (not the stems of words): a
+    benchmark measures queries as if never asked before."""
+    _short_words.cache_clear()
+    _short_terms.cache_clear()
+
+
 def _terms(text: str) -> list[str]:
     out: list[str] = []
     for word in words(text):

@@ -131,3 +131,34 @@ def test_a_large_index_switches_to_hnsw_and_survives_a_save(tmp_path: Path, embe
     index.save()
     loaded = CatalogueIndex(embedder, tmp_path)
     assert loaded._restore(items) and loaded.vectors.hnsw and len(loaded) == n
+
+
+def test_bm25_follows_every_change_as_a_fresh_index_would():
+    """Length norms are kept between queries: adding or removing an item must still give the
+    scores an index built from scratch gives."""
+    from index.lexical import LexicalIndex
+
+    fields = [
+        {"title": "Tečaj slovenščine", "body": "za začetnike"},
+        {"title": "Robotski krožek", "body": "roboti " * 30},
+        {"title": "Slovenščina za tujce", "body": "pogovorni tečaj v knjižnici"},
+    ]
+    query = {"sloven": 1.0, "tecaj": 1.0}
+    grown = LexicalIndex()
+    grown.add(0, fields[0])
+    grown.scores(query, 3)  # norms computed for one item
+    grown.add(1, fields[1])
+    grown.add(2, fields[2])
+    fresh = LexicalIndex()
+    for row, f in enumerate(fields):
+        fresh.add(row, f)
+    assert np.allclose(grown.scores(query, 3)[0], fresh.scores(query, 3)[0])
+    assert grown.scores(query, 3)[0][0] > 0
+
+    grown.remove(1, fields[1])  # the long item goes: the average length falls
+    shrunk = LexicalIndex()
+    shrunk.add(0, fields[0])
+    shrunk.add(2, fields[2])
+    after = grown.scores(query, 3)[0]
+    assert np.allclose(after, shrunk.scores(query, 3)[0])
+    assert not np.allclose(after[[0, 2]], fresh.scores(query, 3)[0][[0, 2]])
