@@ -24,6 +24,8 @@ class LexicalIndex:
         self._rows: dict[str, array] = defaultdict(lambda: array("i"))
         self._tfs: dict[str, array] = defaultdict(lambda: array("f"))
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # a common word's frequencies row by row (0 where absent), for scoring candidates
+        self._dense: dict[str, np.ndarray] = {}
         self.df: Counter[str] = Counter()
         self._lengths = np.zeros(64, dtype=np.float32)
         self._total_length = 0.0
@@ -46,6 +48,7 @@ class LexicalIndex:
             self._rows[term].append(row)
             self._tfs[term].append(tf)
             self._arrays.pop(term, None)
+            self._dense.pop(term, None)
             self.df[term] += 1
         if row >= len(self._lengths):
             grown = np.zeros(max(row + 1, 2 * len(self._lengths)), dtype=np.float32)
@@ -124,18 +127,25 @@ class LexicalIndex:
         return out, deferred
 
     def scores_for(self, query: dict[str, float], rows: np.ndarray) -> np.ndarray:
-        """BM25 of the given rows only (postings are sorted by row: a binary search each)."""
+        """BM25 of the given rows only. Meant for common words: each is looked up in its
+        frequencies laid out row by row (4 bytes a row, made at the first ask and again when
+        the index has grown), one read a candidate instead of a binary search."""
         out = np.zeros(len(rows), dtype=np.float64)
         for term, weight in query.items():
-            postings = self._postings(term)
-            if postings is None or not self.df.get(term):
+            if not self.df.get(term):
                 continue
-            posting_rows, tf = postings
-            at = np.searchsorted(posting_rows, rows)
-            at[at >= len(posting_rows)] = 0
-            hit = posting_rows[at] == rows
-            if hit.any():
-                out[hit] += self._contribution(term, weight, rows[hit], tf[at[hit]])
+            dense = self._dense.get(term)
+            if dense is None or len(dense) < self.size:
+                postings = self._postings(term)
+                if postings is None:
+                    continue
+                dense = np.zeros(self.size, dtype=np.float32)
+                dense[postings[0]] = postings[1]
+                self._dense[term] = dense
+            tf = dense[rows]
+            hit = np.flatnonzero(tf)
+            if len(hit):
+                out[hit] += self._contribution(term, weight, rows[hit], tf[hit])
         return out
 
     def vocabulary(self) -> list[str]:

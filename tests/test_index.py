@@ -162,3 +162,22 @@ def test_bm25_follows_every_change_as_a_fresh_index_would():
     after = grown.scores(query, 3)[0]
     assert np.allclose(after, shrunk.scores(query, 3)[0])
     assert not np.allclose(after[[0, 2]], fresh.scores(query, 3)[0][[0, 2]])
+
+
+def test_scoring_candidates_only_agrees_with_scoring_all_rows_as_the_index_grows():
+    from index.lexical import LexicalIndex
+    from index.text import terms
+
+    lexical = LexicalIndex()
+    texts = ["tečaj slovenščine", "tečaj angleščine", "robotika za mlade", "tečaj kolesarjenja"]
+    for row, text in enumerate(texts):
+        lexical.add(row, {"title": text})
+    query = {terms("tečaj")[0]: 1.0, terms("robotika")[0]: 0.5}
+    rows = np.array([0, 2, 3])
+    assert np.allclose(lexical.scores_for(query, rows), lexical.scores(query, 4)[0][rows])
+    lexical.add(4, {"title": "tečaj robotike"})  # a new row, with both words
+    lexical.add(5, {"title": "plesna delavnica"})  # a new row, with neither
+    rows = np.array([1, 4, 5])
+    every = lexical.scores(query, 6)[0]
+    assert np.allclose(lexical.scores_for(query, rows), every[rows])
+    assert every[4] > every[1] > 0 and every[5] == 0
