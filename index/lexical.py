@@ -110,8 +110,8 @@ class LexicalIndex:
         """
         deferred: dict[str, float] = {}
         if not self.alive:
-            return np.zeros(size, dtype=np.float64), deferred
-        out = np.zeros(size, dtype=np.float64)
+            return np.zeros(size, dtype=np.float32), deferred
+        out = np.zeros(size, dtype=np.float32)
         for term, weight in query.items():
             postings = self._postings(term)
             if postings is None or not self.df.get(term):
