@@ -226,6 +226,12 @@ class Lexicon:
                     self._exact.setdefault(part, concept)
         for bucket in self._prefixes.values():
             bucket.sort(key=lambda pair: -len(pair[0]))
+        # each bucket's surfaces (and phrases' first words) in one tuple: most words start
+        # with none of them, which one C call tells
+        self._starts = {k: tuple(s for s, _ in bucket) for k, bucket in self._prefixes.items()}
+        self._phrase_starts = {
+            k: tuple(parts[0] for parts, _ in bucket) for k, bucket in self._phrases.items()
+        }
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
@@ -266,12 +272,16 @@ class Lexicon:
         for i, word in enumerate(folded_words):
             if word in self._exact:
                 yield self._exact[word], i, 1, True
-            for surface, concept in self._prefixes.get(word[:2], ()):
+            if not word.startswith(self._starts.get(word[:2], ())):
+                continue
+            for surface, concept in self._prefixes[word[:2]]:
                 if word.startswith(surface):
                     yield concept, i, 1, True
                     break
         for i, word in enumerate(folded_words):
-            for parts, concept in self._phrases.get(word[:2], ()):
+            if not word.startswith(self._phrase_starts.get(word[:2], ())):
+                continue
+            for parts, concept in self._phrases[word[:2]]:
                 n = len(parts)
                 if i + n <= len(folded_words) and all(
                     folded_words[i + j].startswith(parts[j]) for j in range(n)

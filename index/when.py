@@ -107,12 +107,15 @@ def _day(d: date, end: bool = False) -> datetime:
     return datetime.combine(d, time.max if end else time.min, tzinfo=LJUBLJANA)
 
 
+_ANY_MONTH = tuple(prefix for prefixes in MONTHS.values() for prefix in prefixes)
+
+
 def month_of(token: str) -> int | None:
     """The month a folded word names ("decembra", "январе"), if any."""
-    return MONTH_EXACT.get(token) or next(
-        (m for m, prefixes in MONTHS.items() if len(token) > 3 and token.startswith(prefixes)),
-        None,
-    )
+    exact = MONTH_EXACT.get(token)
+    if exact or len(token) <= 3 or not token.startswith(_ANY_MONTH):  # most words: one C call
+        return exact
+    return next((m for m, prefixes in MONTHS.items() if token.startswith(prefixes)), None)
 
 
 def window_in(tokens: list[str], now: datetime) -> Window | None:

@@ -44,6 +44,20 @@ RUSSIAN_WORDS = set("где как что можно язык учить бес�
 MARKS = {"sh": set("ćđ"), "sq": set("ëç"), "es": set("ñ¿¡áéíóú"), "sl": set()}
 
 
+# word -> the languages it is a small word of, with its folded form too ("tecaj"): one look-up
+# a word instead of one a language
+_LANGUAGES_OF = {
+    word: tuple(lang for lang, small in SMALL_WORDS.items() if word in small)
+    for word in set().union(*SMALL_WORDS.values())
+}
+_ARABIC = re.compile("[\u0600-\u06ff]+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]+")
+
+
+def _letters(text: str) -> int:
+    return sum(map(str.isalpha, text))
+
+
 @dataclass(frozen=True)
 class Guess:
     language: str
@@ -51,14 +65,12 @@ class Guess:
 
 
 def detect(text: str) -> Guess:
-    letters = [c for c in text if c.isalpha()]
+    letters = _letters(text)
     if not letters:
         return Guess("sl", False)
-    arabic = sum("\u0600" <= c <= "\u06ff" for c in letters)
-    cyrillic = [c for c in letters if "\u0400" <= c <= "\u04ff"]
-    if arabic > len(letters) / 2:
+    if _letters("".join(_ARABIC.findall(text))) > letters / 2:
         return Guess("ar", True)
-    if len(cyrillic) > len(letters) / 2:
+    if _letters("".join(_CYRILLIC.findall(text))) > letters / 2:
         lower = set(text.casefold())
         if lower & set("іїєґ"):
             return Guess("uk", True)
@@ -72,12 +84,14 @@ def detect(text: str) -> Guess:
             return Guess("uk" if uk > ru else "ru", abs(uk - ru) >= 1)
         return Guess("ru", False)
     words = _WORD.findall(text.casefold())
-    folded = [fold(w) for w in words]
     scores = {lang: 0.0 for lang in SMALL_WORDS}
-    for word, plain in zip(words, folded, strict=True):
-        for lang, small in SMALL_WORDS.items():
-            if word in small or plain in small:
-                scores[lang] += 1.0
+    for word in words:
+        languages = _LANGUAGES_OF.get(word, ())
+        plain = fold(word) if not word.isascii() else word
+        if plain != word:
+            languages = (*languages, *_LANGUAGES_OF.get(plain, ()))
+        for lang in dict.fromkeys(languages):
+            scores[lang] += 1.0
     lowered = set(text.casefold())
     for lang, marks in MARKS.items():
         if lowered & marks:
