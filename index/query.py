@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -196,6 +196,11 @@ class Concept:
     filter: bool = False  # read as a filter (free, this week, near): no words for the ranking
     audience: bool = False  # names a catalogued audience: beside a topic, no words for the ranking
     kind: bool = False  # names a kind of activity: beside a topic, its words weigh less
+
+    @cached_property
+    def expand_terms(self) -> tuple[str, ...]:
+        """The index terms of its Slovenian and English words, in order, once each."""
+        return tuple(dict.fromkeys(term for phrase in self.expand for term in terms(phrase)))
 
 
 RECENT_QUERIES = 4096  # word lists whose concepts the lexicon keeps (a cleared dictionary)
@@ -481,10 +486,9 @@ def understand(
             continue
         familiar = word is not None and known is not None and known(stem(word))
         weight = KNOWN_EXPANSION_WEIGHT if familiar else EXPANSION_WEIGHT
-        for phrase in concept.expand:
-            for term in terms(phrase):
-                if term not in own:
-                    expansion[term] = max(expansion.get(term, 0.0), weight)
+        for term in concept.expand_terms:
+            if term not in own:
+                expansion[term] = max(expansion.get(term, 0.0), weight)
     aside = set(range(place.start, place.end)) if place else set()
     if lexicon:
         # beside a topic, the audience is left to the audience boost
