@@ -1,5 +1,11 @@
 """The dense vector index: FAISS (exact for a city catalogue, HNSW from 20 000 items) over
-append-only rows; a changed or withdrawn item leaves a dead row until the next compaction."""
+append-only rows; a changed or withdrawn item leaves a dead row until the next compaction.
+
+The vectors are kept once, in FAISS's own storage, and read through a view of it: no second
+copy (150 MB at 100 000 items), and the rows the approximate search has just read are still
+in the cache when the candidates are scored exactly. The view is taken again after each add
+(FAISS may move its storage then); changes and searches run one at a time (the bot's
+actions thread), so no search holds an old view."""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ class VectorIndex:
             self.faiss.hnsw.efSearch = HNSW_EF_SEARCH
         else:
             self.faiss = faiss.IndexFlatIP(dim)
-        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._matrix = np.zeros((0, dim), dtype=np.float32)  # a view of FAISS's storage
         self.count = 0
 
     @classmethod
@@ -33,21 +39,22 @@ class VectorIndex:
 
     @property
     def matrix(self) -> np.ndarray:
-        """All vectors, row by row (dead rows included)."""
-        return self._matrix[: self.count]
+        """All vectors, row by row (dead rows included): valid until the next add."""
+        return self._matrix
+
+    def _storage(self) -> np.ndarray:
+        flat = faiss.downcast_index(self.faiss.storage) if self.hnsw else self.faiss
+        if flat.ntotal == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * self.dim).reshape(-1, self.dim)
 
     def add(self, vectors: np.ndarray) -> range:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         start = self.count
-        needed = start + len(vectors)
-        if needed > len(self._matrix):
-            grown = np.zeros((max(needed, 2 * len(self._matrix), 64), self.dim), dtype=np.float32)
-            grown[:start] = self._matrix[:start]
-            self._matrix = grown
-        self._matrix[start:needed] = vectors
         self.faiss.add(vectors)
-        self.count = needed
-        return range(start, needed)
+        self.count = int(self.faiss.ntotal)
+        self._matrix = self._storage()
+        return range(start, self.count)
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
         """The vectors of the given rows (the whole matrix, uncopied, when they are all rows)."""
@@ -57,7 +64,7 @@ class VectorIndex:
 
     def similarities(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Exact cosine of the query with the given rows (all rows when None)."""
-        matrix = self.matrix if rows is None else self._matrix[rows]
+        matrix = self._matrix if rows is None else self._matrix[rows]
         return matrix @ query
 
     def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,8 +86,6 @@ class VectorIndex:
         index.faiss = loaded
         if index.hnsw:
             loaded.hnsw.efSearch = HNSW_EF_SEARCH
-        index.count = loaded.ntotal
-        index._matrix = (
-            loaded.reconstruct_n(0, loaded.ntotal).astype(np.float32).reshape(-1, loaded.d)
-        )
+        index.count = int(loaded.ntotal)
+        index._matrix = index._storage()
         return index

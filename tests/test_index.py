@@ -181,3 +181,27 @@ def test_scoring_candidates_only_agrees_with_scoring_all_rows_as_the_index_grows
     every = lexical.scores(query, 6)[0]
     assert np.allclose(lexical.scores_for(query, rows), every[rows])
     assert every[4] > every[1] > 0 and every[5] == 0
+
+
+@pytest.mark.parametrize("hnsw", [False, True])
+def test_vectors_read_from_faiss_storage_stay_right_as_it_grows_and_after_a_load(tmp_path, hnsw):
+    """The matrix is a view of FAISS's own storage, taken again after every add (FAISS moves
+    its storage as it grows): it must always hold exactly the vectors added, in order."""
+    from index.vectors import VectorIndex
+
+    rng = np.random.default_rng(3)
+    added = rng.standard_normal((3000, 16)).astype(np.float32)
+    added /= np.linalg.norm(added, axis=1, keepdims=True)
+    vectors = VectorIndex(16, hnsw=hnsw)
+    vectors.add(added[:1])
+    for start in range(1, 3000, 700):  # several moves of the storage
+        before = vectors.matrix.copy()
+        vectors.add(added[start : start + 700])
+        assert np.array_equal(vectors.matrix[: len(before)], before)
+    assert np.array_equal(vectors.matrix, added)
+    assert np.array_equal(vectors.rows(np.array([5, 2999, 0])), added[[5, 2999, 0]])
+    assert np.allclose(vectors.similarities(added[7]), added @ added[7])
+    vectors.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    assert loaded.hnsw == hnsw and np.array_equal(loaded.matrix, added)
+    assert loaded.nearest(added[42], 1)[0][0] == 42
