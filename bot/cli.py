@@ -21,12 +21,12 @@ from bot.i18n import gettext_for
 from bot.settings import Settings
 from bot.terminal import terminal_text
 from index.geo import GeoPoint, default_gazetteer, parse_point
+from index.language import reply_language
 from index.search import SearchRequest
 from index.service import CatalogueService
 from knowledge.entries import EntryError
 from knowledge.service import KnowledgeService
 from nlu.factory import make_interpreter
-from nlu.language import reply_language
 from store.catalogue_import import CatalogueError
 from store.db import Database
 

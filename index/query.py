@@ -13,10 +13,10 @@ import yaml
 
 from index.ages import audience_of_ages
 from index.geo import Gazetteer, PlaceMention, without_place
+from index.language import detect
 from index.phrases import Phrases
 from index.text import STOPWORDS, fold, serbian_latin, stem, terms, words
 from index.when import Window, month_of, window_in
-from nlu.language import detect
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 

@@ -14,10 +14,10 @@ import numpy as np
 
 from index.embedders import Embedder
 from index.geo import Gazetteer
+from index.language import detect
 from index.query import Lexicon, understand
 from knowledge.entries import ENTRIES_DIR
 from nlu.interpretation import Entity, Interpretation
-from nlu.language import detect
 from nlu.training_data import TRAIN_FILE, TrainingData, load_for_training
 
 EPOCHS = 400

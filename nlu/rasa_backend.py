@@ -7,8 +7,8 @@ import logging
 
 import httpx
 
+from index.language import detect
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
-from nlu.language import detect
 
 log = logging.getLogger(__name__)
 RASA_FALLBACK = "nlu_fallback"

@@ -4,9 +4,9 @@ it (held-out accuracy kept above a floor), entities and the language a message i
 import numpy as np
 import pytest
 
+from index.language import Guess, detect
 from nlu.embedded import EmbeddedInterpreter, embed_examples
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
-from nlu.language import Guess, detect
 from nlu.training_data import TEST_FILE, load, parse_example
 
 INTENTS = {
