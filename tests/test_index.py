@@ -183,6 +183,22 @@ def test_scoring_candidates_only_agrees_with_scoring_all_rows_as_the_index_grows
     assert every[4] > every[1] > 0 and every[5] == 0
 
 
+def test_only_the_last_asked_common_words_keep_their_row_by_row_frequencies(monkeypatch):
+    from index import lexical as lexical_module
+    from index.lexical import LexicalIndex
+    from index.text import terms
+
+    monkeypatch.setattr(lexical_module, "DENSE_WORDS", 2)
+    lexical = LexicalIndex()
+    for row, text in enumerate(["tečaj slovenščine za odrasle", "tečaj plesa", "ples za mlade"]):
+        lexical.add(row, {"title": text, "body": " ".join([text] * 3)})
+    query = {term: 1.0 for text in ("tečaj", "ples", "mlade", "odrasle") for term in terms(text)}
+    rows = np.array([0, 1, 2])
+    for _ in range(2):  # the second time, every word's frequencies are made again
+        assert np.allclose(lexical.scores_for(query, rows), lexical.scores(query, 3)[0])
+        assert len(lexical._dense) == 2
+
+
 @pytest.mark.parametrize("hnsw", [False, True])
 def test_vectors_read_from_faiss_storage_stay_right_as_it_grows_and_after_a_load(tmp_path, hnsw):
     """The matrix is a view of FAISS's own storage, taken again after every add (FAISS moves
