@@ -113,9 +113,9 @@ class LexicalIndex:
         like "tečaj" has tens of thousands of postings and decides little.
         """
         deferred: dict[str, float] = {}
-        if not self.alive:
-            return np.zeros(size, dtype=np.float32), deferred
         out = np.zeros(size, dtype=np.float32)
+        if not self.alive:
+            return out, deferred
         for term, weight in query.items():
             postings = self._postings(term)
             if postings is None or not self.df.get(term):
