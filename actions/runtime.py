@@ -41,12 +41,13 @@ def now() -> datetime:
 
 def catalogue() -> CatalogueService:
     """The configured service, or one made from the environment (the action server's case)."""
-    global _service
+    global _service, _clock
     if _service is None:
         from bot.cli import make_service
         from bot.settings import Settings
 
         _service = make_service(Settings.from_environment(), quiet=True)
+        _clock = _service.clock
     return _service
 
 

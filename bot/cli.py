@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from tqdm import tqdm
@@ -24,6 +25,7 @@ from index.geo import GeoPoint, default_gazetteer, parse_point
 from index.language import reply_language
 from index.search import SearchRequest
 from index.service import CatalogueService
+from index.when import LJUBLJANA, Clock, pretend_clock, wall_clock
 from knowledge.entries import EntryError
 from knowledge.service import KnowledgeService
 from nlu.factory import make_interpreter
@@ -31,6 +33,7 @@ from store.catalogue_import import CatalogueError
 from store.db import Database
 
 DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "demo-catalogue.jsonl"
+DEMO_WRITTEN_FOR = date(2026, 11, 23)  # the Monday whose week the demo's dates are written for
 log = logging.getLogger("colbot")
 ANSWER_END = "─" * 40  # ends each answer of the terminal chat
 
@@ -48,11 +51,22 @@ class TqdmProgress:
         self._bar.close()
 
 
-def make_service(settings: Settings, quiet: bool = False) -> CatalogueService:
+def make_clock(settings: Settings) -> Clock:
+    """The wall clock, or one that starts at COLBOT_NOW and runs on from there."""
+    return pretend_clock(settings.pretend_now) if settings.pretend_now else wall_clock
+
+
+def make_service(
+    settings: Settings, quiet: bool = False, clock: Clock | None = None
+) -> CatalogueService:
     database = Database(settings.database_url)
     database.migrate()
     return CatalogueService(
-        database, settings.index_dir, settings.embedder, progress=None if quiet else TqdmProgress
+        database,
+        settings.index_dir,
+        settings.embedder,
+        progress=None if quiet else TqdmProgress,
+        clock=clock or make_clock(settings),
     )
 
 
@@ -120,7 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     args.webhook = getattr(args, "webhook", False)
-    settings = Settings.from_environment()
+    try:
+        settings = Settings.from_environment()
+    except ValueError as error:
+        print(f"settings: {error}", file=sys.stderr)
+        return 2
     command = args.command or "run"
     try:
         if command == "migrate":
@@ -131,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from index.embedders import make_embedder
 
             make_interpreter(
-                replace(settings, nlu_backend="embedded"), make_embedder(settings.embedder)
+                replace(settings, nlu_backend="embedded"),
+                make_embedder(settings.embedder),
+                make_clock(settings),
             )
             print(f"interpreter trained, in {settings.data_dir / 'nlu'}")
             return 0
@@ -320,10 +340,15 @@ def reply_text(result, found, text: str, near: GeoPoint | None, lang: str) -> st
 
 
 def ensure_catalogue(service: CatalogueService) -> None:
-    """On the first start, load the demo catalogue so there is something to find."""
-    if service.count() == 0 and DEMO_CATALOGUE.exists():
+    """On the first start, load the demo catalogue so there is something to find; later, keep
+    a demo catalogue in the coming weeks (a city's own catalogue is left alone)."""
+    if not DEMO_CATALOGUE.exists():
+        return
+    if service.count() == 0:
         print(f"first start: loading the demo catalogue ({DEMO_CATALOGUE.name})", file=sys.stderr)
-        service.import_file(DEMO_CATALOGUE)
+    done = service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA)
+    if done == "moved":
+        print("the demo catalogue's dates were moved to this week", file=sys.stderr)
 
 
 def telegram_command(service: CatalogueService, settings: Settings, webhook: bool) -> int:
@@ -362,10 +387,10 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
     ensure_catalogue(service)
     lang = "sl"  # until a message is surely in English
     _ = gettext_for(lang)
-    configure(service)
+    configure(service, service.clock)
     knowledge_base = make_knowledge(settings, service)
     configure_knowledge(knowledge_base)
-    interpreter = make_interpreter(settings, service.embedder)
+    interpreter = make_interpreter(settings, service.embedder, service.clock)
     service.searcher  # noqa: B018 - load the index before the first question
     knowledge_base.matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)
     interactive = sys.stdin.isatty()

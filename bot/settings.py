@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -23,6 +24,7 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     production: bool = False
     help_contact: dict[str, str] = field(default_factory=dict)  # name, phone, email
+    pretend_now: datetime | None = None  # COLBOT_NOW: the clock starts there (demos, tests)
 
     @property
     def index_dir(self) -> Path:
@@ -51,6 +53,7 @@ class Settings:
                 for key in ("name", "phone", "email")
                 if env.get(f"HELP_CONTACT_{key.upper()}", "").strip()
             },
+            pretend_now=_parse_moment("COLBOT_NOW", env.get("COLBOT_NOW", "")),
         )
 
 
@@ -64,3 +67,15 @@ def _parse_ids(raw: str) -> frozenset[int]:
             raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram user id (a number)")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _parse_moment(name: str, raw: str) -> datetime | None:
+    if not raw.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(f"{name}: {raw!r} is not a moment like 2026-11-23T12:00:00+01:00")
+    return moment

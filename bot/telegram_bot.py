@@ -550,13 +550,14 @@ def build_application(
     interpreter: Interpreter | None = None,
     clock: Clock | None = None,
 ) -> Application:
-    """The bot; `clock` (the wall clock by default) is the time its actions and reminders read."""
+    """The bot; `clock` (the service's by default) is the time its actions and reminders read."""
+    clock = clock or service.clock
     configure(service, clock)
     knowledge_base = make_knowledge(settings, service)
     knowledge_base.matcher  # noqa: B018 - embedded now (then cached on disk), not at a question
     configure_knowledge(knowledge_base)
     if interpreter is None:
-        interpreter = make_interpreter(settings, service.embedder)
+        interpreter = make_interpreter(settings, service.embedder, clock)
     base = settings.telegram_base_url.rstrip("/")
     application = (
         Application.builder()

