@@ -52,7 +52,7 @@ $(RASA_VENV)/.installed:
 rasa-model: $(RASA_MODEL)
 
 # nlu.yml with a few ways of asking each knowledge entry, as the embedded interpreter learns it
-$(RASA_DATA): $(STAMP) nlu/data/nlu.yml $(wildcard knowledge/entries/*.yaml)
+$(RASA_DATA): $(STAMP) nlu/data/nlu.yml $(wildcard cities/ljubljana/knowledge/*.yaml)
 	$(PY) -m bot --quiet export-nlu $@
 
 $(RASA_MODEL): $(RASA_VENV)/.installed nlu/config.yml nlu/domain.yml $(RASA_DATA)
@@ -63,7 +63,7 @@ rasa-run: rasa-model
 	$(RASA_VENV)/bin/rasa run --enable-api --model $(RASA_MODEL) --port 5005
 
 rasa-actions: setup
-	$(PY) -m rasa_sdk --actions actions --port 5055
+	$(PY) -m bot actions --port 5055
 
 messages-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from actions.messages import Details, Message, Notice, ResultList, Venue, to_json
-from actions.runtime import catalogue, now
+from actions.base import ColbotAction, say
+from actions.messages import Details, Message, Notice, ResultList, Venue
+from actions.services import ActionServices
 from actions.views import view_of
 from index.geo import GeoPoint
 from index.search import SearchRequest, SearchResult
@@ -23,21 +24,23 @@ from store.models import Opportunity
 PAGE = 5
 
 
-def say(dispatcher: CollectingDispatcher, message: Message) -> None:
-    dispatcher.utter_message(json_message=to_json(message))
-
-
 def search_id(text: str, near: GeoPoint | None) -> str:
     """A short, stable name for a search, for 'more results' buttons (64-byte callbacks)."""
     raw = f"{text}|{near.lat:.4f},{near.lon:.4f}" if near else text
-    return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
+    return hashlib.blake2s(raw.encode("utf-8", "replace"), digest_size=6).hexdigest()
 
 
 def result_list(
-    result: SearchResult, found: list[Found], text: str, near: GeoPoint | None, offset: int = 0
+    services: ActionServices,
+    result: SearchResult,
+    found: list[Found],
+    text: str,
+    near: GeoPoint | None,
+    offset: int = 0,
 ) -> ResultList:
     """A page of search results as every front shows it."""
-    cards = [view_of(item.opportunity, item.hit.distance_km) for item in found]
+    zone = services.zone
+    cards = [view_of(item.opportunity, zone, item.hit.distance_km) for item in found]
     place = result.place.name if result.place else None
     return ResultList(cards, offset, result.total, search_id(text, near), place, result.notices)
 
@@ -52,19 +55,21 @@ def near_of(tracker: Tracker) -> GeoPoint | None:
         return None
 
 
-def search_reply(text: str, near: GeoPoint | None, offset: int = 0) -> Message:
+def search_reply(
+    services: ActionServices, text: str, near: GeoPoint | None, offset: int = 0
+) -> Message:
     """A page of what the words find, or why there is none."""
-    result, found = catalogue().search(
-        SearchRequest(text=text, near=near, limit=PAGE, offset=offset, now=now())
+    result, found = services.catalogue.search(
+        SearchRequest(text=text, near=near, limit=PAGE, offset=offset, now=services.clock())
     )
     if not found and offset == 0 and not result.notices:
         return Notice("not_found")
     if not found and offset > 0:
         return Notice("no_more")
-    return result_list(result, found, text, near, offset)
+    return result_list(services, result, found, text, near, offset)
 
 
-class ActionSearch(Action):
+class ActionSearch(ColbotAction):
     """Find opportunities for the query in the `query` slot, near `near_lat`/`near_lon`."""
 
     def name(self) -> str:
@@ -78,7 +83,7 @@ class ActionSearch(Action):
     ) -> list[dict[str, Any]]:
         text = tracker.get_slot("query") or tracker.latest_message.get("text") or ""
         offset = max(0, self.offset(tracker))
-        say(dispatcher, search_reply(text, near_of(tracker), offset))
+        say(dispatcher, search_reply(self.services, text, near_of(tracker), offset))
         return [SlotSet("query", text), SlotSet("search_offset", offset)]
 
 
@@ -95,12 +100,15 @@ class ActionMoreResults(ActionSearch):
             return PAGE
 
 
-def _opportunity(tracker: Tracker) -> Opportunity | None:
+def opportunity_in(services: ActionServices, tracker: Tracker) -> Opportunity | None:
+    """The opportunity named by the `opportunity_id` slot, if it is still in the catalogue."""
     try:
         wanted = int(tracker.get_slot("opportunity_id"))
     except (TypeError, ValueError):
         return None
-    with catalogue().database.session() as session:
+    if not 0 < wanted < 2**31:
+        return None
+    with services.catalogue.database.session() as session:
         query = (
             select(Opportunity)
             .where(Opportunity.id == wanted, Opportunity.withdrawn_at.is_(None))
@@ -109,7 +117,7 @@ def _opportunity(tracker: Tracker) -> Opportunity | None:
         return session.scalar(query)
 
 
-class OpportunityAction(Action, ABC):
+class OpportunityAction(ColbotAction):
     """An action about the opportunity in the `opportunity_id` slot."""
 
     @abstractmethod
@@ -118,7 +126,7 @@ class OpportunityAction(Action, ABC):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        opportunity = _opportunity(tracker)
+        opportunity = opportunity_in(self.services, tracker)
         say(dispatcher, Notice("gone") if opportunity is None else self.answer(opportunity))
         return []
 
@@ -128,7 +136,7 @@ class ActionDetails(OpportunityAction):
         return "action_details"
 
     def answer(self, opportunity: Opportunity) -> Message:
-        return Details(view_of(opportunity, full=True))
+        return Details(view_of(opportunity, self.services.zone, full=True))
 
 
 class ActionShowOnMap(OpportunityAction):
@@ -138,4 +146,4 @@ class ActionShowOnMap(OpportunityAction):
     def answer(self, opportunity: Opportunity) -> Message:
         if opportunity.lat is None or opportunity.lon is None:
             return Notice("no_place", {"online": opportunity.online})
-        return Venue(view_of(opportunity))
+        return Venue(view_of(opportunity, self.services.zone))

@@ -3,17 +3,17 @@ what colbot cannot help with. Each answers with a Notice the front words."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalogue_actions import say
+from actions.base import ColbotAction, say
 from actions.messages import Notice
 
 
-class NoticeAction(Action, ABC):
+class NoticeAction(ColbotAction):
     """Answers with one notice, named by the subclass."""
 
     @abstractmethod

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalogue_actions import near_of, say, search_reply
+from actions.base import ColbotAction, say
+from actions.catalogue_actions import near_of, search_reply
 from actions.messages import Answer, Notice, OpportunityView, Topic, Unsure
-from actions.runtime import catalogue, knowledge
+from actions.services import ActionServices
 from actions.views import view_of
 from index.geo import GeoPoint
 from index.search import SearchRequest
@@ -24,7 +25,7 @@ TOPICS_OFFERED = 2
 
 
 def courses_for(
-    entry: KnowledgeEntry, near: GeoPoint | None, question: str = ""
+    services: ActionServices, entry: KnowledgeEntry, near: GeoPoint | None, question: str = ""
 ) -> list[OpportunityView]:
     """Current opportunities on the entry's topics: first those the person's own words find
     (so "free", "in the evening", "in Šiška" still count), else those the topics find; nearest
@@ -35,17 +36,23 @@ def courses_for(
     for text in (question, topics_text):
         if not text.strip():
             continue
-        _, found = catalogue().search(SearchRequest(text=text, near=near, limit=SEARCHED))
+        _, found = services.catalogue.search(
+            SearchRequest(text=text, near=near, limit=SEARCHED, now=services.clock())
+        )
         fitting = [f for f in found if wanted & {t.lower() for t in f.opportunity.topics}]
         if fitting:
             break
     if near is not None:
         fitting.sort(key=lambda f: (f.hit.distance_km is None, f.hit.distance_km or 0.0))
-    return [view_of(f.opportunity, f.hit.distance_km) for f in fitting[:COURSES]]
+    return [view_of(f.opportunity, services.zone, f.hit.distance_km) for f in fitting[:COURSES]]
 
 
 def answer_of(
-    entry: KnowledgeEntry, near: GeoPoint | None, simple: bool = False, question: str = ""
+    services: ActionServices,
+    entry: KnowledgeEntry,
+    near: GeoPoint | None,
+    simple: bool = False,
+    question: str = "",
 ) -> Answer:
     return Answer(
         entry_id=entry.id,
@@ -55,12 +62,12 @@ def answer_of(
         source_name=entry.source_name,
         source_url=entry.source_url,
         written=entry.written.isoformat(),
-        courses=courses_for(entry, near, question),
+        courses=courses_for(services, entry, near, question),
         simple=simple,
     )
 
 
-class ActionCourseInfo(Action):
+class ActionCourseInfo(ColbotAction):
     """A question about learning Slovenian or digital skills, in any language."""
 
     def name(self) -> str:
@@ -70,22 +77,23 @@ class ActionCourseInfo(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or tracker.get_slot("query") or ""
-        match = knowledge().match(text)
+        knowledge = self.services.knowledge
+        match = knowledge.match(text)
         if match.confident and match.best is not None:
             entry = match.best.entry
             simple = bool(tracker.get_slot("simple"))
-            say(dispatcher, answer_of(entry, near_of(tracker), simple, text))
+            say(dispatcher, answer_of(self.services, entry, near_of(tracker), simple, text))
             return [SlotSet("entry_id", entry.id)]
         # not sure: what the words find in the catalogue, then the closest topics and a person
-        found = search_reply(text, near_of(tracker))
+        found = search_reply(self.services, text, near_of(tracker))
         if not (isinstance(found, Notice) and found.code == "not_found"):
             say(dispatcher, found)
         topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]
-        say(dispatcher, Unsure(topics, knowledge().contact))
+        say(dispatcher, Unsure(topics, knowledge.contact))
         return [SlotSet("query", text), SlotSet("search_offset", 0)]
 
 
-class ActionKnowledgeEntry(Action):
+class ActionKnowledgeEntry(ColbotAction):
     """One entry, chosen by a button (a topic offered, or the simple menu for seniors)."""
 
     def name(self) -> str:
@@ -94,9 +102,10 @@ class ActionKnowledgeEntry(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        entry = knowledge().get(str(tracker.get_slot("entry_id") or ""))
+        entry = self.services.knowledge.get(str(tracker.get_slot("entry_id") or ""))
         if entry is None:
             say(dispatcher, Notice("entry_gone"))
             return []
-        say(dispatcher, answer_of(entry, near_of(tracker), bool(tracker.get_slot("simple"))))
+        simple = bool(tracker.get_slot("simple"))
+        say(dispatcher, answer_of(self.services, entry, near_of(tracker), simple))
         return [SlotSet("entry_id", entry.id)]

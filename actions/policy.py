@@ -1,13 +1,19 @@
-"""Which action answers which intent: the dialogue policy of a one-step assistant."""
+"""The dialogue: which action answers an understood message (the policy of a one-step
+assistant), and every action by name, built once with the services they work with. Every front
+(Telegram, the terminal, the rasa-sdk action server, the tests) enters here."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from rasa_sdk import Action
-
-from actions.catalogue_actions import ActionSearch
+from actions.base import ColbotAction
+from actions.catalogue_actions import (
+    ActionDetails,
+    ActionMoreResults,
+    ActionSearch,
+    ActionShowOnMap,
+)
 from actions.conversation_actions import (
     ActionChangeLanguage,
     ActionClaimBadge,
@@ -18,25 +24,46 @@ from actions.conversation_actions import (
     ActionOutOfScope,
     ActionSubscribe,
 )
-from actions.knowledge_actions import ActionCourseInfo
+from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry
 from actions.messages import Message, Notice
-from actions.runtime import knowledge, make_tracker, run_action
+from actions.runtime import make_tracker, run_action
+from actions.saved_actions import ActionListSaved, ActionRemoveSaved, ActionSaveOpportunity
+from actions.services import ActionServices
 from nlu.interpretation import SURE, Interpretation
 
-ACTION_FOR_INTENT: dict[str, type[Action]] = {
-    "greet": ActionGreet,
-    "goodbye": ActionGoodbye,
-    "help": ActionHelp,
-    "search_opportunity": ActionSearch,
-    "search_nearby": ActionSearch,
-    "ask_course_info": ActionCourseInfo,
-    "my_badges": ActionMyBadges,
-    "claim_badge": ActionClaimBadge,
-    "subscribe": ActionSubscribe,
-    "change_language": ActionChangeLanguage,
-    "out_of_scope": ActionOutOfScope,
-}
+ACTIONS: tuple[type[ColbotAction], ...] = (
+    ActionSearch,
+    ActionMoreResults,
+    ActionDetails,
+    ActionShowOnMap,
+    ActionCourseInfo,
+    ActionKnowledgeEntry,
+    ActionSaveOpportunity,
+    ActionListSaved,
+    ActionRemoveSaved,
+    ActionGreet,
+    ActionGoodbye,
+    ActionHelp,
+    ActionMyBadges,
+    ActionClaimBadge,
+    ActionSubscribe,
+    ActionChangeLanguage,
+    ActionOutOfScope,
+)
 
+ACTION_FOR_INTENT: dict[str, str] = {
+    "greet": "action_greet",
+    "goodbye": "action_goodbye",
+    "help": "action_help",
+    "search_opportunity": "action_search",
+    "search_nearby": "action_search",
+    "ask_course_info": "action_course_info",
+    "my_badges": "action_my_badges",
+    "claim_badge": "action_claim_badge",
+    "subscribe": "action_subscribe",
+    "change_language": "action_change_language",
+    "out_of_scope": "action_out_of_scope",
+}
 
 # Intents the knowledge base may answer instead: a question phrased as a search ("Is there a
 # free Slovenian course in the evening?"), or an intent the interpreter is not sure of.
@@ -49,10 +76,6 @@ QUESTION_MARK = re.compile(r"[?？؟]")
 TAKE_SCORE, TAKE_LEAD = 0.86, 0.02
 
 
-def action_for(intent: str) -> Action:
-    return ACTION_FOR_INTENT.get(intent, ActionSearch)()
-
-
 def knowledge_may_answer(interpretation: Interpretation) -> bool:
     intent = interpretation.action_intent
     if intent in NOT_KNOWLEDGE:
@@ -62,18 +85,39 @@ def knowledge_may_answer(interpretation: Interpretation) -> bool:
     return interpretation.confidence < SURE
 
 
-def respond(interpretation: Interpretation, slots: dict[str, Any], sender: str) -> list[Message]:
-    """The replies to one understood message, as every front gives them."""
-    wordless = not any(c.isalnum() for c in interpretation.text)  # emoji, punctuation, nothing
-    action = ActionSearch() if wordless else action_for(interpretation.action_intent)
-    if not wordless and knowledge_may_answer(interpretation):
-        match = knowledge().match(interpretation.text)
-        if match.confident and match.sure_at(TAKE_SCORE, TAKE_LEAD):
-            action = ActionCourseInfo()
-    if isinstance(action, ActionSearch):
-        slots = {"query": interpretation.text, **slots}
-    tracker = make_tracker(sender, slots, interpretation.text, interpretation.intent)
-    messages, _events = run_action(action, tracker)
-    if interpretation.language not in ("sl", "en"):
-        messages.insert(0, Notice("guessed_language", {"language": interpretation.language}))
-    return messages
+class Dialogue:
+    def __init__(self, services: ActionServices) -> None:
+        self.services = services
+        built = (action_class(services) for action_class in ACTIONS)
+        self.actions: dict[str, ColbotAction] = {action.name(): action for action in built}
+
+    def run(
+        self, name: str, slots: dict[str, Any], sender: str, text: str = "", intent: str = ""
+    ) -> list[Message]:
+        """The messages of one action, called by name (a button, a command, the policy)."""
+        tracker = make_tracker(sender, slots, text, intent)
+        messages, _events = run_action(self.actions[name], tracker)
+        return messages
+
+    def action_for(self, interpretation: Interpretation) -> str:
+        """The action that answers an understood message."""
+        if not any(c.isalnum() for c in interpretation.text):  # emoji, punctuation, nothing
+            return "action_search"
+        name = ACTION_FOR_INTENT.get(interpretation.action_intent, "action_search")
+        if knowledge_may_answer(interpretation):
+            match = self.services.knowledge.match(interpretation.text)
+            if match.confident and match.sure_at(TAKE_SCORE, TAKE_LEAD):
+                name = "action_course_info"
+        return name
+
+    def respond(
+        self, interpretation: Interpretation, slots: dict[str, Any], sender: str
+    ) -> list[Message]:
+        """The replies to one understood message, as every front gives them."""
+        name = self.action_for(interpretation)
+        if name == "action_search":
+            slots = {"query": interpretation.text, **slots}
+        messages = self.run(name, slots, sender, interpretation.text, interpretation.intent)
+        if interpretation.language not in ("sl", "en"):
+            messages.insert(0, Notice("guessed_language", {"language": interpretation.language}))
+        return messages

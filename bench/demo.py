@@ -1,40 +1,42 @@
-"""The demo catalogue in a throwaway SQLite database, as the benchmarks start from it, and the
-embedded interpreter trained beside it."""
+"""The demo catalogue in a throwaway data folder, as the benchmarks start from it: the services
+the bot runs on (embedded interpreter included), their clock pinned at the moment the labelled
+sets are written for, so that their figures do not drift with the calendar."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+from bench.quality import load_eval_set
+from bot.services import Services, build_services
+from bot.settings import Settings
+from cities import default_city
 from index.embedders import Embedder
-from index.geo import default_gazetteer
-from index.query import default_lexicon
-from index.service import CatalogueService
-from nlu.embedded import EmbeddedInterpreter
-from store.db import Database
+from index.when import pretend_clock
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo-catalogue.jsonl"
+DEMO = default_city().demo.catalogue  # type: ignore[union-attr]
+
+
+def evaluation_time() -> datetime:
+    """The moment the labelled sets are written for (the search set's `meta.now`)."""
+    now, _queries = load_eval_set()
+    return now
 
 
 @contextmanager
-def demo_catalogue(embedder: Embedder) -> Iterator[tuple[CatalogueService, Path]]:
-    """A service holding the demo catalogue, and the folder it writes in (gone afterwards)."""
+def demo_services(embedder: Embedder, now: datetime | None = None) -> Iterator[Services]:
+    """Services holding the demo catalogue as written (not moved to this week), in a folder
+    that is gone afterwards; their clock starts at `now` (the evaluation time by default)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        database = Database(f"sqlite:///{folder / 'bench.sqlite3'}")
-        database.migrate()
-        service = CatalogueService(database, folder / "index", embedder)
-        service.import_file(DEMO)
+        settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'bench.sqlite3'}")
+        clock = pretend_clock(now or evaluation_time())
+        services = build_services(settings, clock=clock, embedder=embedder)
+        services.catalogue.import_file(DEMO)
         try:
-            yield service, folder
+            yield services
         finally:
-            database.dispose()
-
-
-def trained_interpreter(embedder: Embedder, folder: Path) -> EmbeddedInterpreter:
-    return EmbeddedInterpreter.trained(
-        embedder, folder / "nlu", gazetteer=default_gazetteer(), lexicon=default_lexicon()
-    )
+            services.close()

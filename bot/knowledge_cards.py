@@ -9,6 +9,7 @@ from html import escape
 from babel.dates import format_date
 
 from actions.messages import Answer, Unsure
+from bot.callbacks import Button, callback
 from bot.cards import Choice, Rendered, card_lines, pick
 from bot.i18n import gettext_for
 
@@ -36,11 +37,13 @@ def render_answer(message: Answer, lang: str) -> list[Rendered]:
             lines.append("")
             lines.extend(card_lines(view, lang, number))
             label = f"ℹ️ {pick(view.title, lang)}" if message.simple else f"ℹ️ {number}"
-            choices.append([Choice(label[:60], f"det:{view.id}")])
+            choices.append([Choice(label[:60], callback(Button.DETAILS, view.id))])
     if not message.simple and len(choices) > 1:  # compact: the detail buttons side by side
         choices = [[row[0] for row in choices]]
     if message.simple:
-        choices.append([Choice("⬅️ " + _("Back to the topics"), "simple:menu")])
+        choices.append(
+            [Choice("⬅️ " + _("Back to the topics"), callback(Button.SIMPLE_MENU, "menu"))]
+        )
     return [Rendered("\n".join(lines), choices)]
 
 
@@ -61,7 +64,7 @@ def render_unsure(message: Unsure, lang: str) -> list[Rendered]:
     _ = gettext_for(lang)
     lines = [_("I am not sure I understood. Is your question about one of these?")]
     choices = [
-        [Choice("❓ " + pick(topic.title, lang)[:58], f"kb:{topic.entry_id}")]
+        [Choice("❓ " + pick(topic.title, lang)[:58], callback(Button.TOPIC, topic.entry_id))]
         for topic in message.topics
     ]
     if not choices:

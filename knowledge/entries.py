@@ -12,11 +12,9 @@ from typing import Any
 
 import yaml
 
-ENTRIES_DIR = Path(__file__).parent / "entries"
-OUTSIDE_FILE = Path(__file__).parent / "outside.yaml"
 AREAS = ("slovenian", "digital")
 LANGUAGES = ("sl", "en")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")  # fits a 64-byte button: "kb:<id>"
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 REQUIRED = ("id", "area", "title", "questions", "answer", "topics", "source", "written")
 OPTIONAL = ("next_step",)
@@ -208,7 +206,7 @@ def parse_yaml(text: str, where: str) -> KnowledgeEntry:
     return parse_entry(data, where)
 
 
-def load_directory(directory: Path = ENTRIES_DIR) -> list[KnowledgeEntry]:
+def load_directory(directory: Path) -> list[KnowledgeEntry]:
     """Every entry of a directory, all or nothing: ids unique and equal to the file names."""
     entries: list[KnowledgeEntry] = []
     seen: dict[str, str] = {}
@@ -231,7 +229,7 @@ def load_directory(directory: Path = ENTRIES_DIR) -> list[KnowledgeEntry]:
     return entries
 
 
-def load_outside(path: Path = OUTSIDE_FILE) -> list[str]:
+def load_outside(path: Path) -> list[str]:
     """Questions no entry answers ("none of ours"), to keep the bot from answering them."""
     if not path.exists():
         return []

@@ -15,12 +15,11 @@ from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
 from index.service import ProgressFactory, progress_bar
 from knowledge.entries import (
-    ENTRIES_DIR,
-    OUTSIDE_FILE,
     EntryError,
     KnowledgeEntry,
     load_directory,
     load_outside,
+    parse_entry,
     parse_yaml,
 )
 from knowledge.matcher import KnowledgeMatch, KnowledgeMatcher
@@ -37,9 +36,9 @@ class KnowledgeService:
         self,
         database: Database,
         embedder: Callable[[], Embedder],
+        repo_dir: Path,
+        outside_file: Path,
         cache_dir: Path | None = None,
-        repo_dir: Path = ENTRIES_DIR,
-        outside_file: Path = OUTSIDE_FILE,
         progress: ProgressFactory | None = None,
         contact: dict[str, str] | None = None,
     ) -> None:
@@ -58,8 +57,8 @@ class KnowledgeService:
 
     # ---- entries -----------------------------------------------------------------------------
     def seed(self) -> knowledge_entries.SeedReport:
-        """Bring the repository's entries into the database (all or nothing)."""
-        entries = load_directory(self.repo_dir)
+        """Bring the city profile's entries into the database (all or nothing)."""
+        entries = {e.id: e.as_yaml_dict() for e in load_directory(self.repo_dir)}
         with self.database.session() as session:
             report = knowledge_entries.seed(session, entries)
         for entry_id in report.kept_edited:
@@ -80,7 +79,7 @@ class KnowledgeService:
         """Check and store an administrator's entry; the bot answers with it at once."""
         entry = parse_yaml(yaml_text, where)
         with self.database.session() as session:
-            created = knowledge_entries.save_edit(session, entry, admin_id)
+            created = knowledge_entries.save_edit(session, entry.id, entry.as_yaml_dict(), admin_id)
         self._matcher = None
         return entry, created
 
@@ -112,7 +111,10 @@ class KnowledgeService:
             version = self._db_version()
             if self._matcher is None or version != self._version:
                 with self.database.session() as session:
-                    entries = knowledge_entries.all_entries(session)
+                    entries = [
+                        parse_entry(data, f"database entry {entry_id}")
+                        for entry_id, data in knowledge_entries.all_entries(session)
+                    ]
                 embedder = self._embedder()
                 cache = None
                 if self.cache_dir is not None:

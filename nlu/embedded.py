@@ -17,7 +17,6 @@ from index.geo import Gazetteer
 from index.language import detect
 from index.query import Lexicon, understand
 from index.when import Clock, wall_clock
-from knowledge.entries import ENTRIES_DIR
 from nlu.interpretation import Entity, Interpretation
 from nlu.training_data import TRAIN_FILE, TrainingData, load_for_training
 
@@ -66,11 +65,11 @@ class IntentModel:
             )
 
 
-def data_hash(path: Path, embedder: Embedder) -> str:
+def data_hash(path: Path, embedder: Embedder, knowledge_dir: Path) -> str:
     """Changes when the training file, the knowledge entries (whose questions it learns) or the
     embedder change; the entries' bytes are hashed, not parsed, so a trained start stays fast."""
     digest = hashlib.sha256(path.read_bytes())
-    for entry in sorted(ENTRIES_DIR.glob("*.yaml")):
+    for entry in sorted(knowledge_dir.glob("*.yaml")):
         digest.update(entry.read_bytes())
     digest.update(embedder.name.encode())
     return digest.hexdigest()[:16]
@@ -117,14 +116,16 @@ class EmbeddedInterpreter:
     def trained(
         cls,
         embedder: Embedder,
+        knowledge_dir: Path,
         model_dir: Path | None = None,
         data_file: Path = TRAIN_FILE,
         gazetteer: Gazetteer | None = None,
         lexicon: Lexicon | None = None,
         clock: Clock = wall_clock,
     ) -> EmbeddedInterpreter:
-        """Load the model trained from `data_file`, training it first when the data changed."""
-        digest = data_hash(data_file, embedder)
+        """Load the model trained from `data_file` and the ways of asking the knowledge entries
+        in `knowledge_dir` (the city profile's), training it first when the data changed."""
+        digest = data_hash(data_file, embedder, knowledge_dir)
         path = model_dir / embedder.name / "intents.npz" if model_dir else None
         if path is not None and path.exists():
             try:
@@ -133,7 +134,7 @@ class EmbeddedInterpreter:
                     return cls(embedder, model, gazetteer, lexicon, clock)
             except (OSError, ValueError, KeyError):
                 pass  # a damaged model is trained again
-        data = load_for_training(data_file)
+        data = load_for_training(knowledge_dir, data_file)
         vectors = embed_examples(embedder, data)
         model = train(vectors, [e.intent for e in data.examples], digest)
         if path is not None:

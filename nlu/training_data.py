@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.entries import dump_yaml, load_directory
+
 DATA_DIR = Path(__file__).parent / "data"
 TRAIN_FILE = DATA_DIR / "nlu.yml"
 TEST_FILE = DATA_DIR / "test_nlu.yml"
@@ -85,33 +87,32 @@ def load(path: Path = TRAIN_FILE) -> TrainingData:
     return out
 
 
-def knowledge_examples(per_entry: int = KNOWLEDGE_EXAMPLES_PER_ENTRY) -> list[str]:
-    """Ways of asking the knowledge entries, spread over each entry's list (so over its
-    languages): what people ask the knowledge base is `ask_course_info`."""
-    from knowledge.entries import load_directory
-
+def knowledge_examples(
+    knowledge_dir: Path, per_entry: int = KNOWLEDGE_EXAMPLES_PER_ENTRY
+) -> list[str]:
+    """Ways of asking the knowledge entries of a city profile's folder, spread over each
+    entry's list (so over its languages): what people ask the knowledge base is
+    `ask_course_info`."""
     examples = []
-    for entry in load_directory():
+    for entry in load_directory(knowledge_dir):
         questions = entry.questions
         picked = sorted({i * len(questions) // per_entry for i in range(per_entry)})
         examples += [questions[i] for i in picked if "[" not in questions[i]]
     return examples
 
 
-def load_for_training(path: Path = TRAIN_FILE) -> TrainingData:
+def load_for_training(knowledge_dir: Path, path: Path = TRAIN_FILE) -> TrainingData:
     """The training data with the knowledge entries' examples added."""
     data = load(path)
-    data.examples += [Example(text, KNOWLEDGE_INTENT) for text in knowledge_examples()]
+    data.examples += [Example(text, KNOWLEDGE_INTENT) for text in knowledge_examples(knowledge_dir)]
     return data
 
 
-def training_yaml(path: Path = TRAIN_FILE) -> str:
+def training_yaml(knowledge_dir: Path, path: Path = TRAIN_FILE) -> str:
     """The training file as Rasa trains on it: `path` with the knowledge examples added to its
     `ask_course_info` block."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     block = next(item for item in data["nlu"] if item.get("intent") == KNOWLEDGE_INTENT)
-    extra = "".join(f"- {text}\n" for text in knowledge_examples())
+    extra = "".join(f"- {text}\n" for text in knowledge_examples(knowledge_dir))
     block["examples"] = block.get("examples", "").rstrip("\n") + "\n" + extra
-    from knowledge.entries import dump_yaml
-
     return dump_yaml(data)  # example blocks stay literal blocks, one example a line

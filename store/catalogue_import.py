@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -92,13 +93,16 @@ def read_catalogue_file(path: Path, tick: Tick | None = None) -> list[Opportunit
 def apply_records(
     session: Session,
     records: list[OpportunityRecord],
+    city: str,
+    zone: ZoneInfo,
     prune: bool = False,
     tick: Tick | None = None,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Upsert `records` by id in the session's transaction; with `prune` withdraw the rest.
-    Reminders not sent yet about an opportunity whose start moved follow it, reckoned from
-    `now` (the import time): in the same transaction, so they move only if the import holds."""
+    """Upsert `records` of a city (its profile's slug and time zone) by id in the session's
+    transaction; with `prune` withdraw the rest. Reminders not sent yet about an opportunity
+    whose start moved follow it, reckoned from `now` (the import time): in the same
+    transaction, so they move only if the import holds."""
     report = ImportReport()
     existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
@@ -123,7 +127,8 @@ def apply_records(
             report.updated.append(record.external_id)
             if opportunity.starts_at != record.starts_at:
                 moved[opportunity.id] = record.starts_at
-        _fill(opportunity, record, _organisation(session, organisations, record.organisation))
+        _fill(opportunity, record, _organisation(session, organisations, record.organisation, city))
+        opportunity.city = city
         opportunity.withdrawn_at = None
         opportunity.updated_at = now
     if prune:
@@ -133,17 +138,17 @@ def apply_records(
                 opportunity.withdrawn_at = now
                 report.withdrawn.append(external_id)
     session.flush()
-    saved.reschedule_reminders(session, moved, now)
+    saved.reschedule_reminders(session, moved, now, zone)
     return report
 
 
 def _organisation(
-    session: Session, known: dict[str, Organisation], name: str | None
+    session: Session, known: dict[str, Organisation], name: str | None, city: str
 ) -> Organisation | None:
     if not name:
         return None
     if name not in known:
-        known[name] = Organisation(name=name)
+        known[name] = Organisation(name=name, city=city)
         session.add(known[name])
     return known[name]
 

@@ -1,14 +1,17 @@
-"""Knowledge entries in the database: seeded from the repository, edited by administrators."""
+"""Knowledge entries in the database: seeded from the city profile, edited by administrators.
+Entries are stored as the data of their YAML files; knowledge/ reads and checks them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.entries import KnowledgeEntry, parse_entry
 from store.models import KnowledgeRecord, utcnow
+
+EntryData = dict[str, Any]  # one entry as its YAML file holds it
 
 REPO, ADMIN = "repo", "admin"
 
@@ -21,44 +24,43 @@ class SeedReport:
     kept_edited: list[str] = field(default_factory=list)  # an administrator's version stays
 
 
-def seed(session: Session, entries: list[KnowledgeEntry]) -> SeedReport:
-    """Bring the repository's entries in; an entry an administrator edited is left as it is."""
+def seed(session: Session, entries: dict[str, EntryData]) -> SeedReport:
+    """Bring the profile's entries (by id) in; an entry an administrator edited stays."""
     report = SeedReport()
     stored = {r.id: r for r in session.scalars(select(KnowledgeRecord))}
-    wanted = {e.id: e for e in entries}
-    for entry in entries:
-        data = entry.as_yaml_dict()
-        record = stored.get(entry.id)
+    for entry_id, data in entries.items():
+        record = stored.get(entry_id)
         if record is None:
-            session.add(KnowledgeRecord(id=entry.id, data=data, origin=REPO, updated_at=utcnow()))
-            report.added.append(entry.id)
+            session.add(KnowledgeRecord(id=entry_id, data=data, origin=REPO, updated_at=utcnow()))
+            report.added.append(entry_id)
         elif record.origin == ADMIN:
             if record.data != data:
-                report.kept_edited.append(entry.id)
+                report.kept_edited.append(entry_id)
         elif record.data != data:
             record.data, record.updated_at = data, utcnow()
-            report.updated.append(entry.id)
+            report.updated.append(entry_id)
     for entry_id, record in stored.items():
-        if entry_id not in wanted and record.origin == REPO:
+        if entry_id not in entries and record.origin == REPO:
             session.delete(record)
             report.removed.append(entry_id)
     session.flush()
     return report
 
 
-def all_entries(session: Session) -> list[KnowledgeEntry]:
+def all_entries(session: Session) -> list[tuple[str, EntryData]]:
+    """Every stored entry's id and data, by id."""
     records = session.scalars(select(KnowledgeRecord).order_by(KnowledgeRecord.id))
-    return [parse_entry(r.data, f"database entry {r.id}") for r in records]
+    return [(r.id, r.data) for r in records]
 
 
-def save_edit(session: Session, entry: KnowledgeEntry, admin_id: int | None) -> bool:
+def save_edit(session: Session, entry_id: str, data: EntryData, admin_id: int | None) -> bool:
     """Store an administrator's version of an entry; True when it is a new entry."""
-    record = session.get(KnowledgeRecord, entry.id)
+    record = session.get(KnowledgeRecord, entry_id)
     created = record is None
     if record is None:
-        record = KnowledgeRecord(id=entry.id, data={}, origin=ADMIN)
+        record = KnowledgeRecord(id=entry_id, data={}, origin=ADMIN)
         session.add(record)
-    record.data, record.origin = entry.as_yaml_dict(), ADMIN
+    record.data, record.origin = data, ADMIN
     record.updated_at, record.updated_by = utcnow(), admin_id
     session.flush()
     return created

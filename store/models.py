@@ -69,6 +69,7 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    city: Mapped[str] = mapped_column(String(40))  # the city profile's slug
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     opportunities: Mapped[list[Opportunity]] = relationship(back_populates="organisation")
@@ -81,6 +82,7 @@ class Opportunity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    city: Mapped[str] = mapped_column(String(40))  # the city profile's slug
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL")
     )
@@ -124,16 +126,19 @@ class Opportunity(Base):
         return getattr(self, f"{field}_{lang}") or getattr(self, f"{field}_{other}")
 
 
-class ChatUser(Base):
-    """A person who talks to the bot: the least needed to answer and, later, deliver badges.
-    No names, no usernames, no message texts."""
+class Person(Base):
+    """Someone colbot serves, named by our own id: saved opportunities and, later, badges and
+    organisation roles attach to a person. The Telegram id is one way to reach them. The least
+    needed: no names, no usernames, no message texts, no locations."""
 
-    __tablename__ = "chat_user"
+    __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    language: Mapped[str | None] = mapped_column(String(2))
-    active: Mapped[bool] = mapped_column(default=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str | None] = mapped_column(String(2))  # the language they chose
+    telegram_language: Mapped[str | None] = mapped_column(String(8))  # their Telegram's
+    simple_mode: Mapped[bool] = mapped_column(default=False)  # big buttons, one step at a time
+    active: Mapped[bool] = mapped_column(default=True)  # False: they blocked the bot
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -144,8 +149,8 @@ class SavedOpportunity(Base):
 
     __tablename__ = "saved_opportunity"
 
-    telegram_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("chat_user.telegram_id", ondelete="CASCADE"), primary_key=True
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
     opportunity_id: Mapped[int] = mapped_column(
         ForeignKey("opportunity.id", ondelete="CASCADE"), primary_key=True

@@ -11,23 +11,22 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from store import chat_users
-from store.models import ChatUser, Opportunity, SavedOpportunity
+from store.models import Opportunity, Person, SavedOpportunity
 
-LJUBLJANA = ZoneInfo("Europe/Ljubljana")
-REMIND_AT = time(9, 0)  # on the day before, in Ljubljana …
+REMIND_AT = time(9, 0)  # on the day before, in the city's time …
 SHORTLY_BEFORE = timedelta(hours=2)  # … or this long before, for what starts within a day
 
 
-def reminder_time(starts_at: datetime | None, moment: datetime) -> datetime | None:
+def reminder_time(starts_at: datetime | None, moment: datetime, zone: ZoneInfo) -> datetime | None:
     """When to remind someone who saves, at `moment`, an opportunity starting at `starts_at`:
-    at 9:00 on the day before, or 2 hours before when that has passed (it starts within a day);
-    None for what is ongoing (no start), has started or starts within 2 hours. Something at
-    7:00 tomorrow, saved this morning, is reminded of at 9:00 today, not at 5:00."""
+    at 9:00 (in `zone`, the city's time) on the day before, or 2 hours before when that has
+    passed (it starts within a day); None for what is ongoing (no start), has started or starts
+    within 2 hours. Something at 7:00 tomorrow, saved this morning, is reminded of at 9:00
+    today, not at 5:00."""
     if starts_at is None or starts_at <= moment:
         return None
-    start_day = starts_at.astimezone(LJUBLJANA).date()
-    day_before = datetime.combine(start_day - timedelta(days=1), REMIND_AT, LJUBLJANA)
+    start_day = starts_at.astimezone(zone).date()
+    day_before = datetime.combine(start_day - timedelta(days=1), REMIND_AT, zone)
     if day_before > moment:
         return day_before.astimezone(UTC)
     shortly_before = starts_at - SHORTLY_BEFORE
@@ -38,39 +37,35 @@ def reminder_time(starts_at: datetime | None, moment: datetime) -> datetime | No
 class DueReminder:
     """A reminder to send now: to whom, in which language, about which opportunity."""
 
-    telegram_id: int
-    language: str | None
+    person_id: int
+    language: str | None  # the language they chose
+    telegram_language: str | None  # their Telegram's, for when they never chose
     opportunity: Opportunity  # with its organisation loaded
 
 
-def _find(session: Session, telegram_id: int, opportunity_id: int) -> SavedOpportunity | None:
-    return session.get(SavedOpportunity, (telegram_id, opportunity_id))
+def _find(session: Session, person_id: int, opportunity_id: int) -> SavedOpportunity | None:
+    return session.get(SavedOpportunity, (person_id, opportunity_id))
 
 
 def save(
-    session: Session,
-    telegram_id: int,
-    opportunity_id: int,
-    remind_at: datetime | None,
-    language: str | None = None,
+    session: Session, person_id: int, opportunity_id: int, remind_at: datetime | None
 ) -> tuple[SavedOpportunity, bool]:
-    """Save an opportunity for a person (noting that they are here, in `language`); the saved
-    row and whether it is new. Saving again keeps the row and, while the reminder has not been
-    sent, sets it to `remind_at` (the organiser may have moved the start)."""
-    chat_users.seen(session, telegram_id, language)
-    existing = _find(session, telegram_id, opportunity_id)
+    """Save an opportunity for a person; the saved row and whether it is new. Saving again
+    keeps the row and, while the reminder has not been sent, sets it to `remind_at` (the
+    organiser may have moved the start)."""
+    existing = _find(session, person_id, opportunity_id)
     if existing is not None:
         if existing.reminded_at is None:
             existing.remind_at = remind_at
         return existing, False
     saved = SavedOpportunity(
-        telegram_id=telegram_id, opportunity_id=opportunity_id, remind_at=remind_at
+        person_id=person_id, opportunity_id=opportunity_id, remind_at=remind_at
     )
     try:
         with session.begin_nested():  # a second press racing the first one
             session.add(saved)
     except IntegrityError:
-        existing = _find(session, telegram_id, opportunity_id)
+        existing = _find(session, person_id, opportunity_id)
         if existing is None:
             raise
         return existing, False
@@ -78,7 +73,7 @@ def save(
 
 
 def reschedule_reminders(
-    session: Session, new_starts: Mapping[int, datetime | None], moment: datetime
+    session: Session, new_starts: Mapping[int, datetime | None], moment: datetime, zone: ZoneInfo
 ) -> int:
     """The organiser moved the start of these opportunities (id → new start, None when it is
     now ongoing): their reminders not sent yet follow, by the rule of `reminder_time` as if
@@ -91,29 +86,29 @@ def reschedule_reminders(
                 SavedOpportunity.opportunity_id == opportunity_id,
                 SavedOpportunity.reminded_at.is_(None),
             )
-            .values(remind_at=reminder_time(starts_at, moment))
+            .values(remind_at=reminder_time(starts_at, moment, zone))
         )
         rescheduled += result.rowcount
     return rescheduled
 
 
-def unsave(session: Session, telegram_id: int, opportunity_id: int) -> bool:
+def unsave(session: Session, person_id: int, opportunity_id: int) -> bool:
     """Forget a saved opportunity; True when it was saved."""
     result = session.execute(
         delete(SavedOpportunity).where(
-            SavedOpportunity.telegram_id == telegram_id,
+            SavedOpportunity.person_id == person_id,
             SavedOpportunity.opportunity_id == opportunity_id,
         )
     )
     return bool(result.rowcount)
 
 
-def saved_for(session: Session, telegram_id: int) -> list[SavedOpportunity]:
+def saved_for(session: Session, person_id: int) -> list[SavedOpportunity]:
     """What a person saved and is still in the catalogue, soonest first, ongoing ones last."""
     query = (
         select(SavedOpportunity)
         .join(SavedOpportunity.opportunity)
-        .where(SavedOpportunity.telegram_id == telegram_id, Opportunity.withdrawn_at.is_(None))
+        .where(SavedOpportunity.person_id == person_id, Opportunity.withdrawn_at.is_(None))
         .order_by(
             Opportunity.starts_at.is_(None),
             Opportunity.starts_at,
@@ -124,11 +119,9 @@ def saved_for(session: Session, telegram_id: int) -> list[SavedOpportunity]:
     return list(session.scalars(query))
 
 
-def saved_ids(session: Session, telegram_id: int) -> set[int]:
+def saved_ids(session: Session, person_id: int) -> set[int]:
     """The ids of the opportunities a person saved (to show their buttons as saved)."""
-    query = select(SavedOpportunity.opportunity_id).where(
-        SavedOpportunity.telegram_id == telegram_id
-    )
+    query = select(SavedOpportunity.opportunity_id).where(SavedOpportunity.person_id == person_id)
     return set(session.scalars(query))
 
 
@@ -136,13 +129,13 @@ def due_reminders(session: Session, now: datetime, limit: int = 200) -> list[Due
     """Reminders whose time has come and that were not sent yet: for people who have not
     blocked the bot, about opportunities still in the catalogue that have not started."""
     query = (
-        select(SavedOpportunity, ChatUser.language)
-        .join(ChatUser, ChatUser.telegram_id == SavedOpportunity.telegram_id)
+        select(SavedOpportunity, Person.language, Person.telegram_language)
+        .join(Person, Person.id == SavedOpportunity.person_id)
         .join(SavedOpportunity.opportunity)
         .where(
             SavedOpportunity.remind_at <= now,
             SavedOpportunity.reminded_at.is_(None),
-            ChatUser.active.is_(True),
+            Person.active.is_(True),
             Opportunity.withdrawn_at.is_(None),
             Opportunity.starts_at > now,
         )
@@ -151,18 +144,18 @@ def due_reminders(session: Session, now: datetime, limit: int = 200) -> list[Due
         .options(selectinload(SavedOpportunity.opportunity).selectinload(Opportunity.organisation))
     )
     return [
-        DueReminder(saved.telegram_id, language, saved.opportunity)
-        for saved, language in session.execute(query)
+        DueReminder(saved.person_id, language, telegram_language, saved.opportunity)
+        for saved, language, telegram_language in session.execute(query)
     ]
 
 
-def mark_reminded(session: Session, telegram_id: int, opportunity_id: int, now: datetime) -> bool:
+def mark_reminded(session: Session, person_id: int, opportunity_id: int, now: datetime) -> bool:
     """Claim a reminder before sending it; False when it was already sent (or is being sent),
     so that it goes out once even if two runs overlap."""
     result = session.execute(
         update(SavedOpportunity)
         .where(
-            SavedOpportunity.telegram_id == telegram_id,
+            SavedOpportunity.person_id == person_id,
             SavedOpportunity.opportunity_id == opportunity_id,
             SavedOpportunity.reminded_at.is_(None),
         )
@@ -171,12 +164,12 @@ def mark_reminded(session: Session, telegram_id: int, opportunity_id: int, now: 
     return bool(result.rowcount)
 
 
-def release_reminder(session: Session, telegram_id: int, opportunity_id: int) -> None:
+def release_reminder(session: Session, person_id: int, opportunity_id: int) -> None:
     """The reminder could not be delivered: it is due again (when the person is reachable)."""
     session.execute(
         update(SavedOpportunity)
         .where(
-            SavedOpportunity.telegram_id == telegram_id,
+            SavedOpportunity.person_id == person_id,
             SavedOpportunity.opportunity_id == opportunity_id,
         )
         .values(reminded_at=None)

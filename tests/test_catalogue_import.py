@@ -15,7 +15,7 @@ from store.catalogue_import import (
 from store.db import Database
 from store.models import Opportunity, Organisation
 
-from .conftest import DEMO
+from .conftest import CITY, DEMO
 
 
 def write(path: Path, records: list[dict]) -> Path:
@@ -32,7 +32,7 @@ def demo_records() -> list[dict]:
 def load(database: Database, path: Path, prune: bool = False):
     records = read_catalogue_file(path)
     with database.session() as session:
-        return apply_records(session, records, prune=prune)
+        return apply_records(session, records, CITY.slug, CITY.zone, prune=prune)
 
 
 def snapshot(database: Database) -> list[tuple]:
@@ -131,6 +131,6 @@ def test_one_bad_record_leaves_the_catalogue_exactly_as_it_was(
 def test_a_failure_while_writing_rolls_everything_back(database: Database, tmp_path: Path):
     records = read_catalogue_file(write(tmp_path / "a.jsonl", demo_records()[:4]))
     with pytest.raises(RuntimeError), database.session() as session:
-        apply_records(session, records)
+        apply_records(session, records, CITY.slug, CITY.zone)
         raise RuntimeError("the disk is full")
     assert snapshot(database) == []

@@ -6,18 +6,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import DEMO_CATALOGUE, DEMO_WRITTEN_FOR
 from index.demo import living_lines, moved, weeks_between
 from index.search import SearchRequest
 from store.catalogue_import import read_catalogue
 
-from .conftest import NOW, make_service
+from .conftest import CITY, DEMO, NOW, make_service
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+DEMO_CATALOGUE = DEMO
 
 
 def test_the_reference_day_lands_in_todays_week_on_the_same_weekday():
     monday = date(2026, 11, 23)
+    assert CITY.demo.written_for == monday and monday.weekday() == 0
     assert weeks_between(monday, monday) == 0
     assert weeks_between(monday, monday + timedelta(days=6)) == 0
     assert weeks_between(monday, monday + timedelta(days=7)) == 1
@@ -64,7 +65,7 @@ def test_no_dated_schedule_text_contradicts_the_moved_dates():
 def test_on_any_day_the_demo_lists_this_weeks_events(tmp_path, embedder, warm_cache, days_later):
     today = NOW + timedelta(days=days_later)
     service = make_service(tmp_path, embedder, warm_cache, clock=lambda: today)
-    assert service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA) == "loaded"
+    assert service.keep_demo_alive() == "loaded"
     result, found = service.search(SearchRequest(text="kaj se dogaja ta teden?", limit=10))
     dated = [f for f in found if f.opportunity.starts_at is not None]
     assert result.understood.as_dict()["when"] == "this_week"
@@ -90,10 +91,10 @@ def test_a_demo_loaded_weeks_ago_moves_to_this_week_and_a_citys_own_catalogue_st
 ):
     moment = {"now": NOW}
     service = make_service(tmp_path, embedder, warm_cache, clock=lambda: moment["now"])
-    assert service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA) == "loaded"
-    assert service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA) is None
+    assert service.keep_demo_alive() == "loaded"
+    assert service.keep_demo_alive() is None
     moment["now"] = NOW + timedelta(weeks=5)
-    assert service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA) == "moved"
+    assert service.keep_demo_alive() == "moved"
     _, found = service.search(SearchRequest(text="Robotski krožek", limit=3))
     assert found
     own = tmp_path / "own.jsonl"
@@ -103,5 +104,5 @@ def test_a_demo_loaded_weeks_ago_moves_to_this_week_and_a_citys_own_catalogue_st
     )
     service.import_file(own)
     moment["now"] = NOW + timedelta(weeks=9)
-    assert service.keep_demo_alive(DEMO_CATALOGUE, DEMO_WRITTEN_FOR, LJUBLJANA) is None
+    assert service.keep_demo_alive() is None
     service.database.dispose()

@@ -7,23 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry
 from actions.messages import Answer, Unsure
-from actions.runtime import configure, configure_knowledge, make_tracker, run_action
-from bot.cards import render_all
-from bot.telegram_knowledge import entry_problem
+from actions.policy import Dialogue
+from actions.services import ActionServices
+from bot.render import render_all
+from bot.telegram.knowledge import entry_problem
 from knowledge.entries import (
     AREAS,
-    ENTRIES_DIR,
     MAX_ANSWER_CHARS,
     EntryError,
     Nn_,
     load_directory,
+    load_outside,
     parse_yaml,
 )
 from knowledge.service import KnowledgeService
 
-from .conftest import DEMO
+from .conftest import CITY, DEMO
+
+ENTRIES_DIR = CITY.knowledge_dir
+
+
+def knowledge_service(database, embedder, cache, **options) -> KnowledgeService:  # type: ignore[no-untyped-def]
+    """The knowledge base of Ljubljana's profile over `database`."""
+    return KnowledgeService(
+        database, lambda: embedder, ENTRIES_DIR, CITY.outside_file, cache, **options
+    )
+
 
 SIMPLE_ENTRY = """\
 id: test-entry
@@ -47,7 +57,7 @@ def catalogue_topics() -> set[str]:
 
 
 def test_every_entry_is_bilingual_sourced_and_leads_to_catalogue_topics():
-    entries = load_directory()
+    entries = load_directory(ENTRIES_DIR)
     assert len(entries) >= 16
     assert {e.area for e in entries} == set(AREAS)
     known = catalogue_topics()
@@ -143,7 +153,7 @@ def test_a_number_in_a_problem_takes_each_of_the_four_slovenian_forms():
 
 
 def test_an_entry_survives_export_and_import_unchanged():
-    for entry in load_directory():
+    for entry in load_directory(ENTRIES_DIR):
         assert parse_yaml(entry.to_yaml(), entry.id) == entry
 
 
@@ -155,14 +165,14 @@ def kb_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def knowledge(database, embedder, kb_cache) -> KnowledgeService:
-    return KnowledgeService(database, lambda: embedder, kb_cache)
+    return knowledge_service(database, embedder, kb_cache)
 
 
 def test_an_administrators_edit_is_used_at_once_and_kept_over_a_new_repository_version(
     knowledge,
 ):
     report = knowledge.seed()
-    assert len(report.added) == len(load_directory())
+    assert len(report.added) == len(load_directory(ENTRIES_DIR))
     scams = knowledge.get("digital-scams")
     assert scams is not None
     edited = scams.to_yaml().replace(
@@ -180,33 +190,32 @@ def test_another_process_sees_an_edit(knowledge, database, embedder, kb_cache, m
     import knowledge.service as service_module
 
     monkeypatch.setattr(service_module, "CHECK_EVERY_S", 0.0)
-    other = KnowledgeService(database, lambda: embedder, kb_cache)
+    other = knowledge_service(database, embedder, kb_cache)
     assert other.get("test-entry") is None
     knowledge.edit(SIMPLE_ENTRY, admin_id=7)
     assert other.get("test-entry") is not None
 
 
 @pytest.fixture
-def answering(shared_demo_service, embedder, kb_cache):
-    configure(shared_demo_service)
-    service = KnowledgeService(
-        shared_demo_service.database,
-        lambda: embedder,
+def answering(shared_services, embedder, kb_cache) -> Dialogue:
+    """The dialogue over the shared catalogue and a knowledge base with the city's contact."""
+    catalogue = shared_services.catalogue
+    knowledge = knowledge_service(
+        catalogue.database,
+        embedder,
         kb_cache,
         contact={"name": "Info točka", "phone": "01 123 45 67"},
     )
-    configure_knowledge(service)
-    return service
+    return Dialogue(ActionServices(catalogue, knowledge, shared_services.clock))
 
 
-def ask(text: str, **slots):
+def ask(dialogue: Dialogue, text: str, **slots):
     """The last reply: the answer, or the "not sure" after what the words find."""
-    messages, _ = run_action(ActionCourseInfo(), make_tracker("t", slots, text))
-    return messages[-1]
+    return dialogue.run("action_course_info", slots, "t", text)[-1]
 
 
 def test_a_ukrainian_asking_whether_slovenian_lessons_are_free_gets_the_zip_answer(answering):
-    answer = ask("Скільки годин безкоштовної словенської мови отримує іммігрант?")
+    answer = ask(answering, "Скільки годин безкоштовної словенської мови отримує іммігрант?")
     assert isinstance(answer, Answer)
     assert answer.entry_id == "slovenian-free-hours"
     assert answer.source_url.startswith("https://")
@@ -220,7 +229,7 @@ def test_a_ukrainian_asking_whether_slovenian_lessons_are_free_gets_the_zip_answ
 
 
 def test_a_question_no_entry_answers_gets_an_honest_not_sure_with_topics_and_a_person(answering):
-    unsure = ask("Where can I buy a bus ticket for the night train to Vienna?")
+    unsure = ask(answering, "Where can I buy a bus ticket for the night train to Vienna?")
     assert isinstance(unsure, Unsure)
     assert len(unsure.topics) == 2
     assert unsure.contact["phone"] == "01 123 45 67"
@@ -231,10 +240,8 @@ def test_a_question_no_entry_answers_gets_an_honest_not_sure_with_topics_and_a_p
 
 def test_a_senior_in_siska_gets_smartphone_courses_nearest_first(answering):
     siska = {"near_lat": 46.0699, "near_lon": 14.4938}
-    messages, _ = run_action(
-        ActionKnowledgeEntry(),
-        make_tracker("t", {"entry_id": "digital-smartphone-basics", "simple": True, **siska}),
-    )
+    slots = {"entry_id": "digital-smartphone-basics", "simple": True, **siska}
+    messages = answering.run("action_knowledge_entry", slots, "t")
     [answer] = messages
     assert isinstance(answer, Answer) and answer.simple
     distances = [c.distance_km for c in answer.courses if c.distance_km is not None]
@@ -245,7 +252,7 @@ def test_a_senior_in_siska_gets_smartphone_courses_nearest_first(answering):
 
 
 def test_an_entry_that_is_gone_is_said_politely(answering):
-    messages, _ = run_action(ActionKnowledgeEntry(), make_tracker("t", {"entry_id": "nope"}))
+    messages = answering.run("action_knowledge_entry", {"entry_id": "nope"}, "t")
     [rendered] = render_all(messages, "en")
     assert "no longer here" in rendered.html
 
@@ -273,30 +280,29 @@ def test_the_knowledge_commands_import_all_or_nothing(tmp_path: Path):
 
 def test_a_search_phrased_as_a_question_stays_a_search(answering, interpreter):
     from actions.messages import ResultList
-    from actions.policy import respond
 
-    replies = respond(interpreter.parse("Rad bi postal prostovoljec. Kje lahko pomagam?"), {}, "t")
+    text = "Rad bi postal prostovoljec. Kje lahko pomagam?"
+    replies = answering.respond(interpreter.parse(text), {}, "t")
     assert isinstance(replies[0], ResultList)
     assert not any(isinstance(m, Answer) for m in replies)
 
 
 def test_a_question_the_interpreter_misreads_is_still_answered_when_the_base_is_sure(answering):
-    from actions.policy import respond
     from nlu.interpretation import Interpretation
 
     text = "Dobila sem napotnico za dermatologa. Kako to uredim po spletu?"
     misread = Interpretation(text, "claim_badge", 0.55, language="sl")  # unsure, and wrong
-    replies = respond(misread, {}, "t")
+    replies = answering.respond(misread, {}, "t")
     answers = [m for m in replies if isinstance(m, Answer)]
     assert answers and answers[0].entry_id == "digital-doctor-appointments"
     sure_but_other = Interpretation(text, "claim_badge", 0.95, language="sl")
-    assert not any(isinstance(m, Answer) for m in respond(sure_but_other, {}, "t"))
+    assert not any(isinstance(m, Answer) for m in answering.respond(sure_but_other, {}, "t"))
 
 
 def test_a_question_known_to_be_none_of_ours_is_not_answered(embedder):
     from knowledge.matcher import KnowledgeMatcher
 
-    entries = load_directory()
+    entries = load_directory(ENTRIES_DIR)
     text = "Where can I buy a SIM card for my phone in Ljubljana?"
     plain = KnowledgeMatcher(entries, embedder).match(text)
     guarded = KnowledgeMatcher(entries, embedder, outside=[text, "Kje je najbližja lekarna?"])
@@ -308,11 +314,9 @@ def test_a_question_known_to_be_none_of_ours_is_not_answered(embedder):
 
 
 def test_the_none_of_ours_questions_are_many_languages_and_no_entrys_own():
-    from knowledge.entries import load_outside
-
-    outside = load_outside()
+    outside = load_outside(CITY.outside_file)
     assert len(outside) >= 100
-    own = {q.casefold() for e in load_directory() for q in e.questions}
+    own = {q.casefold() for e in load_directory(ENTRIES_DIR) for q in e.questions}
     assert not own & {q.casefold() for q in outside}
     scripts = {"cyrillic": "\u0400", "arabic": "\u0600"}
     for start in scripts.values():

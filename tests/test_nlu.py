@@ -9,6 +9,8 @@ from nlu.embedded import EmbeddedInterpreter, embed_examples
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
 from nlu.training_data import TEST_FILE, load, parse_example
 
+from .conftest import CITY
+
 INTENTS = {
     "greet",
     "goodbye",
@@ -80,10 +82,10 @@ def test_a_trained_model_is_loaded_not_trained_again(embedder, tmp_path):
             Counting.calls += len(texts)
             return embedder.embed_queries(texts)
 
-    EmbeddedInterpreter.trained(Counting(), tmp_path)
+    EmbeddedInterpreter.trained(Counting(), CITY.knowledge_dir, tmp_path)
     trained_with = Counting.calls
     assert trained_with >= 300
-    EmbeddedInterpreter.trained(Counting(), tmp_path)
+    EmbeddedInterpreter.trained(Counting(), CITY.knowledge_dir, tmp_path)
     assert Counting.calls == trained_with
 
 
@@ -127,15 +129,15 @@ def test_a_plainly_slovenian_message_is_surely_slovenian(text):
 
 def test_the_rasa_domain_matches_the_data_and_the_actions():
     import yaml
-    from rasa_sdk.executor import ActionExecutor
 
+    from actions.policy import ACTION_FOR_INTENT, ACTIONS
     from nlu.training_data import DATA_DIR
 
     domain = yaml.safe_load((DATA_DIR.parent / "domain.yml").read_text(encoding="utf-8"))
-    assert set(domain["intents"]) == set(load().intents)
-    executor = ActionExecutor()
-    executor.register_package("actions")
-    assert set(domain["actions"]) == set(executor.actions)
+    assert set(domain["intents"]) == set(load().intents) == set(ACTION_FOR_INTENT)
+    names = {action.name(action) for action in ACTIONS}  # type: ignore[arg-type]
+    assert set(domain["actions"]) == names
+    assert set(ACTION_FOR_INTENT.values()) <= names
     config = yaml.safe_load((DATA_DIR.parent / "config.yml").read_text(encoding="utf-8"))
     assert "DIETClassifier" in [step["name"] for step in config["pipeline"]]
 
@@ -156,11 +158,11 @@ def test_rasa_trains_on_what_the_embedded_interpreter_learns(tmp_path):
     exported = tmp_path / "nlu-train.yml"
     done = cli(tmp_path, "export-nlu", str(exported))
     assert done.returncode == 0, done.stderr
-    rasa, embedded = load(exported), load_for_training()
+    rasa, embedded = load(exported), load_for_training(CITY.knowledge_dir)
     assert sorted((e.text, e.intent) for e in rasa.examples) == sorted(
         (e.text, e.intent) for e in embedded.examples
     )
     assert rasa.synonyms == embedded.synonyms and rasa.lookups == embedded.lookups
-    extra = knowledge_examples()
+    extra = knowledge_examples(CITY.knowledge_dir)
     assert len(extra) >= 40  # a few ways of asking every knowledge entry
     assert {e.intent for e in embedded.examples if e.text in set(extra)} == {KNOWLEDGE_INTENT}

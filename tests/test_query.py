@@ -6,17 +6,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from index.geo import default_gazetteer, parse_point
+from index.geo import parse_point
 from index.query import default_lexicon, understand
 from index.text import terms, words
 
-from .conftest import DEMO
+from .conftest import DEMO, GAZETTEER
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Ljubljana"))  # a Monday
 
 
 def read(text: str):
-    return understand(text, default_gazetteer(), default_lexicon(), NOW)
+    return understand(text, GAZETTEER, default_lexicon(), NOW)
 
 
 @pytest.mark.parametrize(

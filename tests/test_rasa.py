@@ -10,7 +10,6 @@ import httpx
 import numpy as np
 import pytest
 
-from actions.runtime import configure
 from bot.cli import ANSWER_END
 from nlu.embedded import embed_examples
 from nlu.rasa_backend import RasaInterpreter
@@ -83,15 +82,15 @@ def test_the_terminal_chat_works_through_rasa(rasa_url, tmp_path, warm_cache):
     assert "Robotski krožek za osnovnošolce" in robotics
 
 
-def test_the_action_server_answers_as_the_bot_does(shared_demo_service, tmp_path):
+def test_the_action_server_answers_as_the_bot_does(shared_services, tmp_path):
     port = free_port()
     env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
     # the action server reads the same catalogue the in-process actions use
-    env["DATABASE_URL"] = shared_demo_service.database.url
-    index_dir = shared_demo_service.index_dir
+    env["DATABASE_URL"] = shared_services.database.url
+    index_dir = shared_services.catalogue.index_dir
     (tmp_path / "index").symlink_to(index_dir, target_is_directory=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "bot", "--quiet", "actions", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -125,12 +124,9 @@ def test_the_action_server_answers_as_the_bot_does(shared_demo_service, tmp_path
         )
         assert answer.status_code == 200, answer.text
         served = [r["custom"] for r in answer.json()["responses"]]
-        configure(shared_demo_service)
-        from actions.catalogue_actions import ActionSearch
         from actions.messages import to_json
-        from actions.runtime import make_tracker, run_action
 
-        local, _ = run_action(ActionSearch(), make_tracker("u1", {"query": "e-uprava"}, "e-uprava"))
+        local = shared_services.dialogue.run("action_search", {"query": "e-uprava"}, "u1")
         assert json.loads(json.dumps(served)) == json.loads(json.dumps([to_json(m) for m in local]))
     finally:
         process.terminate()

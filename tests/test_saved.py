@@ -9,24 +9,35 @@ import pytest
 from sqlalchemy import delete, select
 
 from actions.messages import Notice, Reminder, SavedList, from_json, to_json
-from actions.runtime import configure, make_tracker, run_action
-from actions.saved_actions import (
-    ActionListSaved,
-    ActionRemoveSaved,
-    ActionSaveOpportunity,
-    reminder_day,
-    reminder_time,
-    reminders_due,
-)
-from store import chat_users
+from actions.runtime import make_tracker, run_action
+from actions.saved_actions import reminder_day, reminders_due
+from store import people
 from store import saved as saved_store
 from store.catalogue_import import apply_records, read_catalogue
-from store.models import ChatUser, Opportunity, SavedOpportunity
+from store.models import Opportunity, Person, SavedOpportunity
+from store.saved import reminder_time as reminder_at
 
 from .conftest import DEMO, NOW
 
 LJ = ZoneInfo("Europe/Ljubljana")
-TEEN, SENIOR = 1001, 1003
+TEEN, SENIOR = 1001, 1003  # our ids of two people (their Telegram ids are others)
+
+
+def reminder_time(starts_at, moment):  # type: ignore[no-untyped-def]
+    """The rule, in Ljubljana's time."""
+    return reminder_at(starts_at, moment, LJ)
+
+
+def add_people(session) -> None:  # type: ignore[no-untyped-def]
+    """The teen reads Slovenian, the senior chose English."""
+    for person_id, language in ((TEEN, "sl"), (SENIOR, "en")):
+        telegram_id = 700_000 + person_id
+        session.add(Person(id=person_id, telegram_id=telegram_id, language=language, active=True))
+    session.flush()
+
+
+def records_in_ljubljana(session, lines, **options):  # type: ignore[no-untyped-def]
+    return apply_records(session, read_catalogue(lines), "ljubljana", LJ, **options)
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
@@ -72,10 +83,10 @@ def test_no_reminder_for_what_is_ongoing_started_or_about_to_start(starts, saved
 
 
 def test_the_reminder_says_today_tomorrow_or_later_in_ljubljana_time():
-    assert reminder_day(at(3, 16), at(2, 9)) == "tomorrow"
-    assert reminder_day(at(3, 16), at(3, 14)) == "today"
-    assert reminder_day(at(3, 0, 30), at(2, 23, 45)) == "tomorrow"  # 23:30 UTC on the 2nd
-    assert reminder_day(at(10, 16), at(2, 9)) == "later"
+    assert reminder_day(at(3, 16), at(2, 9), LJ) == "tomorrow"
+    assert reminder_day(at(3, 16), at(3, 14), LJ) == "today"
+    assert reminder_day(at(3, 0, 30), at(2, 23, 45), LJ) == "tomorrow"  # 23:30 UTC on the 2nd
+    assert reminder_day(at(10, 16), at(2, 9), LJ) == "later"
 
 
 # ---- the store, on both databases -------------------------------------------------------------
@@ -100,7 +111,8 @@ def catalogue_ids(database) -> dict[str, int]:
         record("later", "2026-12-10T16:00:00+01:00"),
     ]
     with database.session() as session:
-        apply_records(session, read_catalogue(lines))
+        records_in_ljubljana(session, lines)
+        add_people(session)
     with database.session() as session:
         return dict(session.execute(select(Opportunity.external_id, Opportunity.id)).all())
 
@@ -108,18 +120,17 @@ def catalogue_ids(database) -> dict[str, int]:
 def test_an_opportunity_is_saved_once_per_person_and_can_be_removed(database, catalogue_ids):
     dated, ongoing = catalogue_ids["dated"], catalogue_ids["ongoing"]
     with database.session() as session:
-        first, new = saved_store.save(session, TEEN, dated, at(2, 9), "sl")
+        first, new = saved_store.save(session, TEEN, dated, at(2, 9))
         assert new and first.remind_at == at(2, 9)
-        _again, new_again = saved_store.save(session, TEEN, dated, at(2, 9), "sl")
+        _again, new_again = saved_store.save(session, TEEN, dated, at(2, 9))
         assert not new_again
         saved_store.save(session, TEEN, ongoing, None)
-        saved_store.save(session, SENIOR, dated, at(2, 9), "en")
+        saved_store.save(session, SENIOR, dated, at(2, 9))
     with database.session() as session:
         mine = saved_store.saved_for(session, TEEN)
         assert [s.opportunity.external_id for s in mine] == ["dated", "ongoing"]  # ongoing last
-        assert session.scalar(select(ChatUser.language).where(ChatUser.telegram_id == TEEN)) == "sl"
         assert saved_store.saved_ids(session, TEEN) == {dated, ongoing}
-        assert chat_users.stored_about(session, TEEN).saved == 2
+        assert people.stored_about(session, TEEN).saved == 2
     with database.session() as session:
         assert saved_store.unsave(session, TEEN, dated) is True
         assert saved_store.unsave(session, TEEN, dated) is False
@@ -142,21 +153,21 @@ def test_saving_again_moves_a_reminder_not_yet_sent(database, catalogue_ids):
 def test_due_reminders_are_those_whose_time_has_come(database, catalogue_ids):
     dated, later = catalogue_ids["dated"], catalogue_ids["later"]
     with database.session() as session:
-        saved_store.save(session, TEEN, dated, at(2, 9), "sl")
-        saved_store.save(session, TEEN, later, at(9, 9), "sl")
-        saved_store.save(session, SENIOR, dated, at(2, 9), "en")
-        saved_store.save(session, TEEN, catalogue_ids["ongoing"], None, "sl")
+        saved_store.save(session, TEEN, dated, at(2, 9))
+        saved_store.save(session, TEEN, later, at(9, 9))
+        saved_store.save(session, SENIOR, dated, at(2, 9))
+        saved_store.save(session, TEEN, catalogue_ids["ongoing"], None)
     with database.session() as session:
         assert saved_store.due_reminders(session, at(2, 8, 59)) == []
         due = saved_store.due_reminders(session, at(2, 9))
-        assert sorted((d.telegram_id, d.opportunity.external_id, d.language) for d in due) == [
+        assert sorted((d.person_id, d.opportunity.external_id, d.language) for d in due) == [
             (TEEN, "dated", "sl"),
             (SENIOR, "dated", "en"),
         ]
-        chat_users.blocked(session, SENIOR)  # who blocked the bot gets nothing …
+        people.blocked(session, SENIOR, at(2, 8))  # who blocked the bot gets nothing …
     with database.session() as session:
-        assert [d.telegram_id for d in saved_store.due_reminders(session, at(2, 9))] == [TEEN]
-        chat_users.seen(session, SENIOR)  # … until they come back
+        assert [d.person_id for d in saved_store.due_reminders(session, at(2, 9))] == [TEEN]
+        people.seen(session, 700_000 + SENIOR, at(2, 8))  # … until they come back
         assert len(saved_store.due_reminders(session, at(2, 9))) == 2
         # once it has started, a reminder is no use
         assert saved_store.due_reminders(session, at(3, 16)) == []
@@ -179,7 +190,7 @@ def test_a_reminder_is_claimed_once_and_released_when_it_was_not_delivered(datab
     with database.session() as session:
         saved_store.release_reminder(session, TEEN, dated)
     with database.session() as session:
-        assert [d.telegram_id for d in saved_store.due_reminders(session, at(2, 9, 2))] == [TEEN]
+        assert [d.person_id for d in saved_store.due_reminders(session, at(2, 9, 2))] == [TEEN]
 
 
 def test_deleting_a_person_deletes_what_they_saved(database, catalogue_ids):
@@ -188,9 +199,9 @@ def test_deleting_a_person_deletes_what_they_saved(database, catalogue_ids):
         saved_store.save(session, SENIOR, catalogue_ids["dated"], at(2, 9))
         saved_store.save(session, SENIOR, catalogue_ids["later"], at(9, 9))
     with database.session() as session:
-        assert chat_users.forget(session, TEEN) is True
+        assert people.forget(session, TEEN) is True
         # the database cascades as well: a person deleted by hand takes their saved ones along
-        session.execute(delete(ChatUser).where(ChatUser.telegram_id == SENIOR))
+        session.execute(delete(Person).where(Person.id == SENIOR))
     with database.session() as session:
         assert session.scalars(select(SavedOpportunity)).all() == []
 
@@ -202,12 +213,12 @@ DATED_START = "2026-12-03T16:00:00+01:00"  # the "dated" workshop of `catalogue_
 def reimport(database, *lines: str, now: datetime, prune: bool = False):
     """The organiser imports a new version of the catalogue at `now`."""
     with database.session() as session:
-        return apply_records(session, read_catalogue(lines), prune=prune, now=now)
+        return records_in_ljubljana(session, lines, prune=prune, now=now)
 
 
-def reminder_of(database, telegram_id: int, opportunity_id: int) -> SavedOpportunity:
+def reminder_of(database, person_id: int, opportunity_id: int) -> SavedOpportunity:
     with database.session() as session:
-        return session.get(SavedOpportunity, (telegram_id, opportunity_id))
+        return session.get(SavedOpportunity, (person_id, opportunity_id))
 
 
 def test_a_workshop_moved_a_week_later_is_reminded_of_the_day_before_the_new_date(
@@ -215,8 +226,8 @@ def test_a_workshop_moved_a_week_later_is_reminded_of_the_day_before_the_new_dat
 ):
     dated, later = catalogue_ids["dated"], catalogue_ids["later"]
     with database.session() as session:  # a learner saves the workshop on Thursday 3 December
-        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW), "sl")
-        saved_store.save(session, TEEN, later, reminder_time(at(10, 16), NOW), "sl")
+        saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
+        saved_store.save(session, TEEN, later, reminder_time(at(10, 16), NOW))
     assert reminder_of(database, TEEN, dated).remind_at == at(2, 9)
 
     report = reimport(
@@ -241,7 +252,7 @@ def test_a_change_that_keeps_the_start_leaves_a_late_reminder_alone(database, ca
     assert reimport(database, record("dated", DATED_START, title=title), now=at(2, 10)).updated
     assert reminder_of(database, TEEN, dated).remind_at == at(2, 9)  # not 14:00 on the day
     with database.session() as session:
-        assert [d.telegram_id for d in saved_store.due_reminders(session, at(2, 10))] == [TEEN]
+        assert [d.person_id for d in saved_store.due_reminders(session, at(2, 10))] == [TEEN]
 
 
 @pytest.mark.parametrize(
@@ -266,7 +277,7 @@ def test_a_start_moved_close_to_the_import_is_reminded_of_as_if_saved_then(
 def test_a_workshop_that_becomes_ongoing_has_no_reminder(database, catalogue_ids):
     dated = catalogue_ids["dated"]
     with database.session() as session:
-        saved_store.save(session, SENIOR, dated, reminder_time(at(3, 16), NOW), "en")
+        saved_store.save(session, SENIOR, dated, reminder_time(at(3, 16), NOW))
     reimport(database, record("dated", None), now=at(25, 10, month=11))
     assert reminder_of(database, SENIOR, dated).remind_at is None
     with database.session() as session:
@@ -286,7 +297,7 @@ def test_a_reminder_already_sent_stays_sent_when_the_start_moves(database, catal
     assert (teen.remind_at, teen.reminded_at) == (at(2, 9), at(2, 9))
     assert (senior.remind_at, senior.reminded_at) == (at(9, 9), None)
     with database.session() as session:
-        assert [d.telegram_id for d in saved_store.due_reminders(session, at(9, 9))] == [SENIOR]
+        assert [d.person_id for d in saved_store.due_reminders(session, at(9, 9))] == [SENIOR]
 
 
 def test_no_reminder_for_a_withdrawn_workshop_until_it_comes_back(database, catalogue_ids):
@@ -314,7 +325,7 @@ def test_an_import_that_fails_moves_no_reminder(database, catalogue_ids):
         saved_store.save(session, TEEN, dated, reminder_time(at(3, 16), NOW))
     moved = read_catalogue([record("dated", "2026-12-10T16:00:00+01:00")])
     with pytest.raises(RuntimeError), database.session() as session:
-        apply_records(session, moved, now=at(25, 10, month=11))
+        apply_records(session, moved, "ljubljana", LJ, now=at(25, 10, month=11))
         assert session.get(SavedOpportunity, (TEEN, dated)).remind_at == at(9, 9)
         raise RuntimeError("the import is interrupted before it commits")
     assert reminder_of(database, TEEN, dated).remind_at == at(2, 9)
@@ -324,10 +335,21 @@ def test_an_import_that_fails_moves_no_reminder(database, catalogue_ids):
 
 # ---- the actions ------------------------------------------------------------------------------
 @pytest.fixture
-def service(demo_service):
-    configure(demo_service, clock=lambda: NOW)
-    yield demo_service
-    configure(demo_service)
+def services(tmp_path, embedder, warm_cache, interpreter):
+    """Services whose clock stands at NOW (Monday 23 November 2026, 12:00)."""
+    from .conftest import make_services
+
+    services = make_services(tmp_path, embedder, warm_cache, interpreter, clock=lambda: NOW)
+    services.catalogue.import_file(DEMO)
+    with services.database.session() as session:
+        add_people(session)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def service(services):
+    return services.catalogue
 
 
 def opportunity_id(service, key: str) -> int:
@@ -335,16 +357,26 @@ def opportunity_id(service, key: str) -> int:
         return session.scalar(select(Opportunity.id).where(Opportunity.external_id == key))
 
 
-def act(action, sender: int, **slots):
-    messages, _events = run_action(action, make_tracker(str(sender), slots))
-    for message in messages:
-        assert from_json(to_json(message)) == message  # the trip through Rasa changes nothing
-    return messages
+@pytest.fixture
+def act(services):
+    def act(action: str, sender: int, **slots):  # type: ignore[no-untyped-def]
+        messages, _events = run_action(
+            services.dialogue.actions[action], make_tracker(str(sender), slots)
+        )
+        for message in messages:
+            assert from_json(to_json(message)) == message  # the trip through Rasa changes nothing
+        return messages
+
+    return act
 
 
-def test_saving_a_dated_course_sets_a_reminder_for_the_day_before(service):
+def due(services, moment):  # type: ignore[no-untyped-def]
+    return reminders_due(services.dialogue.services, moment)
+
+
+def test_saving_a_dated_course_sets_a_reminder_for_the_day_before(service, act):
     course = opportunity_id(service, "lj-0002")  # Slovenian A2, Monday 7 December, 17:00
-    [notice] = act(ActionSaveOpportunity(), TEEN, opportunity_id=course, user_language="en")
+    [notice] = act("action_save_opportunity", TEEN, opportunity_id=course)
     assert notice == Notice(
         "saved",
         {
@@ -352,71 +384,74 @@ def test_saving_a_dated_course_sets_a_reminder_for_the_day_before(service):
             "title": {"sl": "Tečaj slovenščine A2", "en": "Slovenian course A2"},
             "new": True,
             "reminder": "set",
-            "remind_at": "2026-12-06T08:00:00+00:00",  # Sunday, 9:00 in Ljubljana
-            "starts_at": "2026-12-07T16:00:00+00:00",
+            "remind_at": "2026-12-06T09:00:00+01:00",  # Sunday, 9:00 in Ljubljana
+            "starts_at": "2026-12-07T17:00:00+01:00",
         },
     )
-    [again] = act(ActionSaveOpportunity(), TEEN, opportunity_id=course, user_language="en")
+    [again] = act("action_save_opportunity", TEEN, opportunity_id=course)
     assert again.params["new"] is False and again.params["reminder"] == "set"
-    with service.database.session() as session:
-        assert chat_users.stored_about(session, TEEN).language == "en"
 
 
-def test_an_ongoing_club_is_saved_without_a_reminder(service):
+def test_an_ongoing_club_is_saved_without_a_reminder(service, act):
     club = opportunity_id(service, "lj-0013")
-    [notice] = act(ActionSaveOpportunity(), TEEN, opportunity_id=club)
+    [notice] = act("action_save_opportunity", TEEN, opportunity_id=club)
     assert notice.code == "saved" and notice.params["reminder"] == "ongoing"
     assert notice.params["remind_at"] is None
     with service.database.session() as session:
         assert session.get(SavedOpportunity, (TEEN, club)).remind_at is None
 
 
-def test_saving_what_is_not_in_the_catalogue_says_so(service):
-    assert act(ActionSaveOpportunity(), TEEN, opportunity_id=999_999) == [Notice("gone")]
-    assert act(ActionSaveOpportunity(), TEEN, opportunity_id="x") == [Notice("gone")]
-    assert act(ActionListSaved(), TEEN) == [Notice("none_saved")]
+def test_saving_what_is_not_in_the_catalogue_says_so(act):
+    assert act("action_save_opportunity", TEEN, opportunity_id=999_999) == [Notice("gone")]
+    assert act("action_save_opportunity", TEEN, opportunity_id="x") == [Notice("gone")]
+    assert act("action_save_opportunity", TEEN, opportunity_id=2**63) == [Notice("gone")]
+    assert act("action_list_saved", TEEN) == [Notice("none_saved")]
 
 
-def test_the_saved_list_shows_soonest_first_with_the_reminders_to_come(service):
+def test_the_saved_list_shows_soonest_first_with_the_reminders_to_come(service, act):
     club, course = opportunity_id(service, "lj-0013"), opportunity_id(service, "lj-0002")
-    act(ActionSaveOpportunity(), SENIOR, opportunity_id=club)
-    act(ActionSaveOpportunity(), SENIOR, opportunity_id=course)
-    [listing] = act(ActionListSaved(), SENIOR)
+    act("action_save_opportunity", SENIOR, opportunity_id=club)
+    act("action_save_opportunity", SENIOR, opportunity_id=course)
+    [listing] = act("action_list_saved", SENIOR)
     assert isinstance(listing, SavedList)
     assert [i.opportunity.key for i in listing.items] == ["lj-0002", "lj-0013"]
-    assert [i.remind_at for i in listing.items] == ["2026-12-06T08:00:00+00:00", None]
-    assert act(ActionRemoveSaved(), SENIOR, opportunity_id=course) == [
+    assert [i.remind_at for i in listing.items] == ["2026-12-06T09:00:00+01:00", None]
+    assert act("action_remove_saved", SENIOR, opportunity_id=course) == [
         Notice("unsaved", {"opportunity_id": course})
     ]
-    assert act(ActionRemoveSaved(), SENIOR, opportunity_id=course) == [
+    assert act("action_remove_saved", SENIOR, opportunity_id=course) == [
         Notice("not_saved", {"opportunity_id": course})
     ]
-    [listing] = act(ActionListSaved(), SENIOR)
+    [listing] = act("action_list_saved", SENIOR)
     assert [i.opportunity.key for i in listing.items] == ["lj-0013"]
 
 
-def test_the_reminders_due_name_the_day(service):
+def test_the_reminders_due_name_the_day(services, service, act):
     course = opportunity_id(service, "lj-0002")
-    act(ActionSaveOpportunity(), TEEN, opportunity_id=course, user_language="sl")
-    assert reminders_due(at(6, 8, 59)) == []
-    [due] = reminders_due(at(6, 9))
-    assert (due.telegram_id, due.opportunity_id, due.language) == (TEEN, course, "sl")
-    assert isinstance(due.message, Reminder) and due.message.day == "tomorrow"
-    assert due.message.opportunity.title["sl"] == "Tečaj slovenščine A2"
-    assert from_json(to_json(due.message)) == due.message
-    assert reminders_due(datetime(2026, 12, 7, 16, tzinfo=UTC)) == []  # it has started
-    assert reminders_due(at(6, 9) + timedelta(hours=1))  # still due until sent
+    act("action_save_opportunity", TEEN, opportunity_id=course)
+    assert due(services, at(6, 8, 59)) == []
+    [reminder] = due(services, at(6, 9))
+    assert (reminder.person_id, reminder.opportunity_id, reminder.language) == (TEEN, course, "sl")
+    assert isinstance(reminder.message, Reminder) and reminder.message.day == "tomorrow"
+    assert reminder.message.opportunity.title["sl"] == "Tečaj slovenščine A2"
+    assert from_json(to_json(reminder.message)) == reminder.message
+    assert due(services, datetime(2026, 12, 7, 16, tzinfo=UTC)) == []  # it has started
+    assert due(services, at(6, 9) + timedelta(hours=1))  # still due until sent
 
 
-def test_the_saved_list_shows_the_new_reminder_after_the_course_moves(service):
+def test_the_saved_list_shows_the_new_reminder_after_the_course_moves(services, service, act):
     course = opportunity_id(service, "lj-0002")  # Monday 7 December, 17:00
-    act(ActionSaveOpportunity(), SENIOR, opportunity_id=course, user_language="en")
+    act("action_save_opportunity", SENIOR, opportunity_id=course)
     line = next(x for x in DEMO.read_text(encoding="utf-8").splitlines() if '"lj-0002"' in x)
     moved = json.loads(line) | {"start": "2026-12-14T17:00:00+01:00"}  # a week later
     with service.database.session() as session:
-        apply_records(session, read_catalogue([json.dumps(moved)]), now=NOW)
-    [listing] = act(ActionListSaved(), SENIOR)
-    assert [i.remind_at for i in listing.items] == ["2026-12-13T08:00:00+00:00"]  # Sunday 9:00
-    assert reminders_due(at(6, 9)) == []
-    [due] = reminders_due(at(13, 9))
-    assert (due.telegram_id, due.opportunity_id, due.message.day) == (SENIOR, course, "tomorrow")
+        records_in_ljubljana(session, [json.dumps(moved)], now=NOW)
+    [listing] = act("action_list_saved", SENIOR)
+    assert [i.remind_at for i in listing.items] == ["2026-12-13T09:00:00+01:00"]  # Sunday 9:00
+    assert due(services, at(6, 9)) == []
+    [reminder] = due(services, at(13, 9))
+    assert (reminder.person_id, reminder.opportunity_id, reminder.message.day) == (
+        SENIOR,
+        course,
+        "tomorrow",
+    )

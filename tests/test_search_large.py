@@ -9,11 +9,10 @@ import pytest
 from bench.scale import demo_listings, synthetic
 from index.catalogue_index import CatalogueIndex
 from index.embedding_cache import EmbeddingCache
-from index.geo import default_gazetteer
 from index.query import default_lexicon
 from index.search import EXACT_UP_TO, CatalogueSearch, SearchRequest
 
-from .conftest import NOW
+from .conftest import CITY, GAZETTEER, NOW
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def large(embedder, warm_cache):
     index = CatalogueIndex(embedder)
     index.add_bulk(items, matrix)
     titles = {item.key: item.title for item in items}
-    return CatalogueSearch(index, default_gazetteer(), default_lexicon()), titles
+    return CatalogueSearch(index, GAZETTEER, default_lexicon(), CITY.zone), titles
 
 
 def test_the_large_path_is_taken(large):

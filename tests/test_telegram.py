@@ -5,18 +5,21 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bot.settings import Settings
-from bot.telegram_bot import REMINDERS_JOB, build_application
+from bot.services import Services
+from bot.telegram.app import build_application
+from bot.telegram.reminders import REMINDERS_JOB
+from store import people
 from store.models import Opportunity, SavedOpportunity
 
 from .botapi_double import BotApiDouble
-from .conftest import DEMO, NOW
+from .conftest import DEMO, NOW, make_services
 
 TEEN, MIGRANT, SENIOR = 1001, 1002, 1003
 
@@ -27,22 +30,21 @@ def double():
         yield server
 
 
-@pytest.fixture(autouse=True)
-def shared_interpreter(interpreter):
-    global INTERPRETER
-    INTERPRETER = interpreter
-
-
-INTERPRETER = None
+def talking_to(double: BotApiDouble, services: Services, **settings_fields) -> Services:
+    """`services` whose settings point the bot at the double; `settings_fields` add to them."""
+    settings = replace(
+        services.settings,
+        telegram_bot_token=double.token,
+        telegram_base_url=double.base_url,
+        **settings_fields,
+    )
+    return replace(services, settings=settings)
 
 
 @asynccontextmanager
-async def running(double: BotApiDouble, service, clock=None, interpreter=None, **settings_fields):
+async def running(double: BotApiDouble, services: Services, **settings_fields):
     """The real Application against the double; `settings_fields` add to its Settings."""
-    settings = Settings(
-        telegram_bot_token=double.token, telegram_base_url=double.base_url, **settings_fields
-    )
-    app = build_application(settings, service, interpreter or INTERPRETER, clock)
+    app = build_application(talking_to(double, services, **settings_fields))
     await app.initialize()
     await app.post_init(app)
     await app.start()
@@ -55,9 +57,9 @@ async def running(double: BotApiDouble, service, clock=None, interpreter=None, *
         await app.shutdown()
 
 
-def story(double, service, scenario: Callable[[], Awaitable[None]]) -> None:
+def story(double, services, scenario: Callable[[], Awaitable[None]]) -> None:
     async def main() -> None:
-        async with running(double, service):
+        async with running(double, services):
             await scenario()
 
     asyncio.run(main())
@@ -67,7 +69,7 @@ def texts(calls) -> list[str]:
     return [c.params.get("text", "") for c in calls]
 
 
-def test_start_greets_in_the_users_language_with_the_menu(double, shared_demo_service):
+def test_start_greets_in_the_users_language_with_the_menu(double, shared_services):
     async def scenario():
         double.push_message(TEEN, "/start", language_code="sl")
         double.push_message(MIGRANT, "/start", language_code="uk")
@@ -79,7 +81,7 @@ def test_start_greets_in_the_users_language_with_the_menu(double, shared_demo_se
         assert keyboard[0][0]["request_location"] is True
         assert [b["text"] for b in keyboard[1]] == ["Tečaji slovenščine", "Digitalne veščine"]
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
     commands = double.calls_to("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {"sl", "en"}
     wanted = set("start help language near simple saved cancel mydata delete".split())
@@ -87,7 +89,7 @@ def test_start_greets_in_the_users_language_with_the_menu(double, shared_demo_se
         assert {c["command"] for c in listed.params["commands"]} == wanted
 
 
-def test_a_teenager_in_siska_finds_the_robotics_club_and_its_place(double, shared_demo_service):
+def test_a_teenager_in_siska_finds_the_robotics_club_and_its_place(double, shared_services):
     async def scenario():
         double.push_message(TEEN, "robotika v Šiški", language_code="sl")
         [answer] = await double.wait_for("sendMessage")
@@ -101,10 +103,10 @@ def test_a_teenager_in_siska_finds_the_robotics_club_and_its_place(double, share
         assert venue.params["latitude"] == pytest.approx(46.07, abs=0.02)
         await double.wait_for("answerCallbackQuery")
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_a_migrant_writing_in_ukrainian_gets_free_slovenian_lessons(double, shared_demo_service):
+def test_a_migrant_writing_in_ukrainian_gets_free_slovenian_lessons(double, shared_services):
     async def scenario():
         double.push_message(
             MIGRANT, "Де можна безкоштовно вивчати словенську мову?", language_code="uk"
@@ -119,12 +121,10 @@ def test_a_migrant_writing_in_ukrainian_gets_free_slovenian_lessons(double, shar
         for later in rest:
             assert "kb:" in str(later.params.get("reply_markup"))
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_a_senior_asking_about_photos_gets_the_workshop_and_its_details(
-    double, shared_demo_service
-):
+def test_a_senior_asking_about_photos_gets_the_workshop_and_its_details(double, shared_services):
     async def scenario():
         double.push_message(
             SENIOR,
@@ -139,10 +139,10 @@ def test_a_senior_asking_about_photos_gets_the_workshop_and_its_details(
         replies = await double.wait_for("sendMessage", count=2)
         assert "Več in prijava" in replies[1].params["text"] or "<b>" in replies[1].params["text"]
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_more_results_pages_without_repeating(double, shared_demo_service):
+def test_more_results_pages_without_repeating(double, shared_services):
     async def scenario():
         double.push_message(TEEN, "tečaj", language_code="sl")
         [first] = await double.wait_for("sendMessage")
@@ -153,10 +153,10 @@ def test_more_results_pages_without_repeating(double, shared_demo_service):
         second = (await double.wait_for("sendMessage", count=2))[1]
         assert "<b>6. " in second.params["text"] and "<b>1. " not in second.params["text"]
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_a_shared_location_lists_what_is_nearest(double, shared_demo_service):
+def test_a_shared_location_lists_what_is_nearest(double, shared_services):
     async def scenario():
         double.push_location(TEEN, 46.0525, 14.5620, language_code="sl")  # Fužine
         [answer] = await double.wait_for("sendMessage")
@@ -165,10 +165,10 @@ def test_a_shared_location_lists_what_is_nearest(double, shared_demo_service):
         second = (await double.wait_for("sendMessage", count=2))[1]
         assert " km" in second.params["text"]
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_stickers_and_bad_input_get_a_polite_answer(double, shared_demo_service):
+def test_stickers_and_bad_input_get_a_polite_answer(double, shared_services):
     async def scenario():
         double.push_sticker(SENIOR, language_code="sl")
         double.push_message(SENIOR, "<script>alert(1)</script> & <b>", language_code="sl")
@@ -181,10 +181,10 @@ def test_stickers_and_bad_input_get_a_polite_answer(double, shared_demo_service)
         assert all("<script>" not in a for a in answers)
         assert not any("Traceback" in a for a in answers)
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_language_is_chosen_and_remembered(double, shared_demo_service):
+def test_language_is_chosen_and_remembered(double, shared_services):
     async def scenario():
         double.push_message(TEEN, "/language", language_code="sl")
         [menu] = await double.wait_for("sendMessage")
@@ -196,10 +196,10 @@ def test_language_is_chosen_and_remembered(double, shared_demo_service):
         assert replies[1].params["text"] == "I will write in English."
         assert "found" in replies[2].params["text"]
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def test_a_flood_is_throttled_politely(double, shared_demo_service):
+def test_a_flood_is_throttled_politely(double, shared_services):
     async def scenario():
         for _ in range(30):
             double.push_message(TEEN, "robotika", language_code="sl")
@@ -207,38 +207,38 @@ def test_a_flood_is_throttled_politely(double, shared_demo_service):
         await asyncio.sleep(1.0)
         answers = texts(double.sent_messages(TEEN))
         notes = [a for a in answers if "veliko sporočil" in a]
-        assert len(notes) == 1
+        assert len(notes) == 1, answers
         assert len(answers) <= 10  # 30 messages, a handful of answers
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
-def stored(service, telegram_id):
-    from store.chat_users import stored_about
+def stored(services, telegram_id):
+    """What is stored about the person with this Telegram id (None: nothing)."""
+    with services.database.session() as session:
+        person = people.by_telegram_id(session, telegram_id)
+        return people.stored_about(session, person.id) if person else None
 
-    with service.database.session() as session:
-        return stored_about(session, telegram_id)
 
-
-def test_a_user_who_blocked_the_bot_is_marked_inactive_and_comes_back(double, demo_service):
+def test_a_user_who_blocked_the_bot_is_marked_inactive_and_comes_back(double, demo_services):
     async def scenario():
         double.push_message(MIGRANT, "/start", language_code="uk")
         await double.wait_for("sendMessage")
-        assert stored(demo_service, MIGRANT).active
+        assert stored(demo_services, MIGRANT).active
         double.block_chat(MIGRANT)
         double.push_message(MIGRANT, "robotika", language_code="uk")
         await double.wait_for("sendMessage", lambda c: c.status == 403)
         await asyncio.sleep(0.3)
-        assert not stored(demo_service, MIGRANT).active
+        assert not stored(demo_services, MIGRANT).active
         double.unblock_chat(MIGRANT)
         double.push_message(MIGRANT, "robotika", language_code="uk")
         await double.wait_for("sendMessage", lambda c: c.status == 200, count=2)
-        assert stored(demo_service, MIGRANT).active
+        assert stored(demo_services, MIGRANT).active
 
-    story(double, demo_service, scenario)
+    story(double, demo_services, scenario)
 
 
-def test_people_see_and_delete_what_is_stored_about_them(double, demo_service):
+def test_people_see_and_delete_what_is_stored_about_them(double, demo_services):
     async def scenario():
         double.push_message(SENIOR, "/mydata", language_code="sl")
         [answer] = await double.wait_for("sendMessage")
@@ -248,12 +248,12 @@ def test_people_see_and_delete_what_is_stored_about_them(double, demo_service):
         [_, deleted] = await double.wait_for("sendMessage", count=2)
         assert "Izbrisal sem vse" in deleted.params["text"]
         await asyncio.sleep(0.2)
-        assert stored(demo_service, SENIOR) is None
+        assert stored(demo_services, SENIOR) is None
 
-    story(double, demo_service, scenario)
+    story(double, demo_services, scenario)
 
 
-def test_flood_control_from_telegram_is_retried(double, shared_demo_service):
+def test_flood_control_from_telegram_is_retried(double, shared_services):
     async def scenario():
         double.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         double.push_message(TEEN, "/help", language_code="sl")
@@ -261,7 +261,7 @@ def test_flood_control_from_telegram_is_retried(double, shared_demo_service):
         assert "Napišite" in answers[0].params["text"]
         assert any(c.status == 429 for c in double.calls_to("sendMessage"))
 
-    story(double, shared_demo_service, scenario)
+    story(double, shared_services, scenario)
 
 
 # ---- saving, and the reminder the day before ---------------------------------------------------
@@ -278,24 +278,35 @@ class Clock:
         return self.moment
 
 
-def club_id(service) -> int:
-    with service.database.session() as session:
+@pytest.fixture
+def clocked_services(tmp_path, embedder, warm_cache, interpreter):
+    """Services over the demo catalogue whose clock the test moves (it starts at NOW)."""
+    clock = Clock(NOW)
+    services = make_services(tmp_path, embedder, warm_cache, interpreter, clock=clock)
+    services.catalogue.import_file(DEMO)
+    yield services, clock
+    services.close()
+
+
+def club_id(services) -> int:
+    with services.database.session() as session:
         return session.scalar(select(Opportunity.id).where(Opportunity.external_id == "lj-0013"))
 
 
-def saved_row(service, telegram_id: int, opportunity_id: int) -> SavedOpportunity | None:
-    with service.database.session() as session:
-        return session.get(SavedOpportunity, (telegram_id, opportunity_id))
+def saved_row(services, telegram_id: int, opportunity_id: int) -> SavedOpportunity | None:
+    with services.database.session() as session:
+        person = people.by_telegram_id(session, telegram_id)
+        return session.get(SavedOpportunity, (person.id, opportunity_id)) if person else None
 
 
-def new_season(service, tmp_path) -> None:
+def new_season(services, tmp_path) -> None:
     """The robotics club publishes its new season: the first meeting on Thursday 3 December."""
     with DEMO.open(encoding="utf-8") as lines:
         club = next(json.loads(line) for line in lines if '"lj-0013"' in line)
     club["start"] = "2026-12-03T16:00:00+01:00"
     path = tmp_path / "new-season.jsonl"
     path.write_text(json.dumps(club, ensure_ascii=False) + "\n", encoding="utf-8")
-    service.import_file(path)
+    services.catalogue.import_file(path)
 
 
 def buttons_of(call) -> list[dict]:
@@ -314,14 +325,14 @@ def paused_reminders(app):
 
 
 def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
-    double, demo_service, tmp_path
+    double, clocked_services, tmp_path
 ):
-    new_season(demo_service, tmp_path)
-    club = club_id(demo_service)
-    clock = Clock(NOW)  # Monday 23 November, noon
+    demo_services, clock = clocked_services
+    new_season(demo_services, tmp_path)
+    club = club_id(demo_services)
 
     async def scenario():  # five updates in all: within the flood limit (5 in 3 s)
-        async with running(double, demo_service, clock) as app:
+        async with running(double, demo_services) as app:
             job = paused_reminders(app)
             double.push_message(TEEN, "robotika v Šiški", language_code="sl")
             [answer] = await double.wait_for("sendMessage")
@@ -341,7 +352,7 @@ def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
             ]
             [edit] = await double.wait_for("editMessageReplyMarkup")
             assert {"text": "🗑 1", "callback_data": f"uns:{club}"} in buttons_of(edit)
-            row = saved_row(demo_service, TEEN, club)
+            row = saved_row(demo_services, TEEN, club)
             assert row.remind_at == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 9:00 in Ljubljana
             assert row.reminded_at is None
 
@@ -358,7 +369,7 @@ def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
             await job.run(app)
             await job.run(app)
             assert len(reminders(double, TEEN)) == 1  # once, not every minute
-            assert saved_row(demo_service, TEEN, club).reminded_at == clock.moment - timedelta(
+            assert saved_row(demo_services, TEEN, club).reminded_at == clock.moment - timedelta(
                 minutes=1
             )
 
@@ -383,7 +394,7 @@ def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
                 "answerCallbackQuery",
                 lambda c: c.params.get("text") == "Odstranjeno iz vaših shranjenih priložnosti.",
             )
-            assert saved_row(demo_service, TEEN, club) is None
+            assert saved_row(demo_services, TEEN, club) is None
             edits = await double.wait_for("editMessageReplyMarkup", count=2)
             assert {"text": "⭐ 1", "callback_data": f"sav:{club}"} in buttons_of(edits[1])
 
@@ -391,12 +402,13 @@ def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
 
 
 def test_an_ongoing_club_is_saved_from_its_details_without_a_reminder_and_deleted_on_request(
-    double, demo_service
+    double, clocked_services
 ):
-    club = club_id(demo_service)  # meets every Thursday: no start date
+    demo_services, _clock = clocked_services
+    club = club_id(demo_services)  # meets every Thursday: no start date
 
     async def scenario():
-        async with running(double, demo_service, Clock(NOW)):
+        async with running(double, demo_services):
             double.push_callback(SENIOR, f"det:{club}", language_code="sl")
             [details] = await double.wait_for("sendMessage")
             save = next(b for b in buttons_of(details) if b["callback_data"] == f"sav:{club}")
@@ -410,7 +422,7 @@ def test_an_ongoing_club_is_saved_from_its_details_without_a_reminder_and_delete
             assert {"text": "🗑 Odstrani iz shranjenih", "callback_data": f"uns:{club}"} in (
                 buttons_of(edit)
             )
-            assert saved_row(demo_service, SENIOR, club).remind_at is None
+            assert saved_row(demo_services, SENIOR, club).remind_at is None
 
             # ⭐ on an older card of the same club: saved already, and it says so
             double.push_callback(SENIOR, f"sav:{club}", language_code="sl")
@@ -427,20 +439,20 @@ def test_an_ongoing_club_is_saved_from_its_details_without_a_reminder_and_delete
             double.push_message(SENIOR, "/delete", language_code="sl")
             [*_, deleted] = await double.wait_for("sendMessage", count=5)
             assert "Izbrisal sem vse" in deleted.params["text"]
-            assert saved_row(demo_service, SENIOR, club) is None
+            assert saved_row(demo_services, SENIOR, club) is None
 
     asyncio.run(scenario())
 
 
 def test_a_reminder_to_someone_who_blocked_the_bot_waits_until_they_come_back(
-    double, demo_service, tmp_path
+    double, clocked_services, tmp_path
 ):
-    new_season(demo_service, tmp_path)
-    club = club_id(demo_service)
-    clock = Clock(NOW)
+    demo_services, clock = clocked_services
+    new_season(demo_services, tmp_path)
+    club = club_id(demo_services)
 
     async def scenario():
-        async with running(double, demo_service, clock) as app:
+        async with running(double, demo_services) as app:
             job = paused_reminders(app)
             double.push_callback(MIGRANT, f"sav:{club}", language_code="en")
             [confirmation] = await double.wait_for("sendMessage")
@@ -451,15 +463,15 @@ def test_a_reminder_to_someone_who_blocked_the_bot_waits_until_they_come_back(
             await job.run(app)
             refused = double.calls_to("sendMessage")[-1]
             assert refused.status == 403 and refused.params["text"].startswith("⏰ <b>Tomorrow: ")
-            assert not stored(demo_service, MIGRANT).active  # marked, not lost
-            assert saved_row(demo_service, MIGRANT, club).reminded_at is None
+            assert not stored(demo_services, MIGRANT).active  # marked, not lost
+            assert saved_row(demo_services, MIGRANT, club).reminded_at is None
             await job.run(app)
             assert len(double.calls_to("sendMessage")) == 2  # no retries while blocked
 
             double.unblock_chat(MIGRANT)
             double.push_message(MIGRANT, "/help", language_code="en")
             await double.wait_for("sendMessage", lambda c: c.status == 200, count=2)
-            assert stored(demo_service, MIGRANT).active
+            assert stored(demo_services, MIGRANT).active
             clock.moment += timedelta(hours=1)
             await job.run(app)
             await job.run(app)

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from .botapi_double import BotApiDouble
+from .conftest import DEMO, make_services
 from .test_telegram import running as running_bot
 
 SENIOR, MIGRANT, ADMIN, STRANGER = 2001, 2002, 2003, 2004
@@ -19,25 +20,41 @@ def double():
         yield server
 
 
-def running(double: BotApiDouble, service, interpreter):
-    return running_bot(
-        double,
-        service,
-        interpreter=interpreter,
-        admin_ids=frozenset({ADMIN}),
-        help_contact={"name": "Info točka", "phone": "01 123 45 67"},
-    )
+CONTACT = {"name": "Info točka", "phone": "01 123 45 67"}
 
 
-def story(double, service, interpreter, scenario) -> None:
+@pytest.fixture(scope="module")
+def city_services(tmp_path_factory, embedder, warm_cache, interpreter):
+    """Services over the demo catalogue with the city's info point as the contact."""
+    folder = tmp_path_factory.mktemp("kb-telegram")
+    services = make_services(folder, embedder, warm_cache, interpreter, help_contact=CONTACT)
+    services.catalogue.import_file(DEMO)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def own_services(tmp_path, embedder, warm_cache, interpreter):
+    """Services of the test's own, for an administrator who changes an entry."""
+    services = make_services(tmp_path, embedder, warm_cache, interpreter, help_contact=CONTACT)
+    services.catalogue.import_file(DEMO)
+    yield services
+    services.close()
+
+
+def running(double: BotApiDouble, services):
+    return running_bot(double, services, admin_ids=frozenset({ADMIN}))
+
+
+def story(double, services, scenario) -> None:
     async def main() -> None:
-        async with running(double, service, interpreter):
+        async with running(double, services):
             await scenario()
 
     asyncio.run(main())
 
 
-def test_a_senior_uses_the_big_buttons_one_step_at_a_time(double, shared_demo_service, interpreter):
+def test_a_senior_uses_the_big_buttons_one_step_at_a_time(double, city_services):
     async def scenario():
         double.push_message(SENIOR, "/simple", language_code="sl")
         [menu] = await double.wait_for("sendMessage")
@@ -60,11 +77,11 @@ def test_a_senior_uses_the_big_buttons_one_step_at_a_time(double, shared_demo_se
         [again] = await double.wait_for("sendMessage")
         assert again.params["text"].startswith("Izberite temo.")
 
-    story(double, shared_demo_service, interpreter, scenario)
+    story(double, city_services, scenario)
 
 
 def test_a_migrant_asking_in_arabic_gets_the_answer_in_english_with_its_source(
-    double, shared_demo_service, interpreter
+    double, city_services
 ):
     async def scenario():
         double.push_message(
@@ -77,10 +94,10 @@ def test_a_migrant_asking_in_arabic_gets_the_answer_in_english_with_its_source(
         assert text.startswith("<i>Your message seems to be in Arabic.")
         assert "ZIP" in text and "infotujci.si" in text
 
-    story(double, shared_demo_service, interpreter, scenario)
+    story(double, city_services, scenario)
 
 
-def test_a_topic_offered_as_a_button_opens_its_answer(double, shared_demo_service, interpreter):
+def test_a_topic_offered_as_a_button_opens_its_answer(double, city_services):
     async def scenario():
         double.push_callback(MIGRANT, "kb:digital-scams")
         [answer] = await double.wait_for("sendMessage")
@@ -91,10 +108,10 @@ def test_a_topic_offered_as_a_button_opens_its_answer(double, shared_demo_servic
         [gone] = await double.wait_for("sendMessage")
         assert "Tega odgovora ni več" in gone.params["text"]
 
-    story(double, shared_demo_service, interpreter, scenario)
+    story(double, city_services, scenario)
 
 
-def test_an_administrator_edits_an_entry_by_sending_it_back(double, demo_service, interpreter):
+def test_an_administrator_edits_an_entry_by_sending_it_back(double, own_services):
     async def scenario():
         double.push_message(STRANGER, "/kb", language_code="en")
         [refused] = await double.wait_for("sendMessage")
@@ -138,12 +155,10 @@ def test_an_administrator_edits_an_entry_by_sending_it_back(double, demo_service
         [other] = await double.wait_for("sendMessage")
         assert "Saved entry" not in other.params["text"]
 
-    story(double, demo_service, interpreter, scenario)
+    story(double, own_services, scenario)
 
 
-def test_a_question_in_spanish_is_answered_in_english_saying_so(
-    double, shared_demo_service, interpreter
-):
+def test_a_question_in_spanish_is_answered_in_english_saying_so(double, city_services):
     async def scenario():
         double.push_message(
             MIGRANT, "¿Dónde puedo aprender esloveno gratis por la tarde?", language_code="es"
@@ -151,4 +166,4 @@ def test_a_question_in_spanish_is_answered_in_english_saying_so(
         first, *_ = await double.wait_for("sendMessage", timeout=60)
         assert first.params["text"].startswith("<i>Your message seems to be in Spanish.")
 
-    story(double, shared_demo_service, interpreter, scenario)
+    story(double, city_services, scenario)

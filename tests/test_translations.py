@@ -80,10 +80,13 @@ def test_dates_are_written_in_ljubljana_time_as_each_language_writes_them():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from actions.views import local_iso
     from bot.i18n import format_when
 
-    winter = datetime(2026, 12, 3, 16, 0, tzinfo=ZoneInfo("UTC"))  # 17:00 in Ljubljana
-    assert format_when(winter, "sl") == "čet., 3. dec. 2026, 17:00"
-    assert format_when(winter, "en") == "Thu, Dec 3, 2026, 5:00\u202fPM"
-    summer = datetime(2027, 6, 1, 15, 30, tzinfo=ZoneInfo("UTC"))  # 17:30, summer time
-    assert format_when(summer, "sl").endswith("17:30")
+    ljubljana = ZoneInfo("Europe/Ljubljana")  # the city's zone: the views carry its offsets
+    winter = local_iso(datetime(2026, 12, 3, 16, 0, tzinfo=ZoneInfo("UTC")), ljubljana)
+    assert winter == "2026-12-03T17:00:00+01:00"
+    assert format_when(datetime.fromisoformat(winter), "sl") == "čet., 3. dec. 2026, 17:00"
+    assert format_when(datetime.fromisoformat(winter), "en") == "Thu, Dec 3, 2026, 5:00\u202fPM"
+    summer = local_iso(datetime(2027, 6, 1, 15, 30, tzinfo=ZoneInfo("UTC")), ljubljana)
+    assert format_when(datetime.fromisoformat(summer), "sl").endswith("17:30")  # summer time

@@ -6,11 +6,15 @@ from store.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")
-if engine is None:  # `alembic` run by hand: use DATABASE_URL like the bot does
-    from bot.settings import Settings
+if engine is None:  # `alembic` run by hand (`python -m bot migrate` is the usual way)
+    import os
+
     from store.db import make_engine
 
-    engine = make_engine(Settings.from_environment().database_url)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("set DATABASE_URL, or run `python -m bot migrate`")
+    engine = make_engine(url)
 
 with engine.begin() as connection:
     context.configure(

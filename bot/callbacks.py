@@ -1,0 +1,61 @@
+"""The one table of button callbacks: how a button's data is written (by the renderers) and
+read (by the Telegram router). Telegram allows 64 bytes; anything else that arrives (forged,
+from an old version, cut short) reads as None."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_CALLBACK_BYTES = 64
+MAX_ID = 2**31 - 1  # database ids are 32-bit integers
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²" is no number here
+_PART = re.compile(r"[A-Za-z0-9_-]{1,61}")
+
+
+class Button(StrEnum):
+    """What a button does, as the prefix of its callback data."""
+
+    DETAILS = "det"  # det:<opportunity id>
+    MAP = "map"  # map:<opportunity id>
+    SAVE = "sav"  # sav:<opportunity id>: save, with a reminder
+    UNSAVE = "uns"  # uns:<opportunity id>: remove from the saved ones
+    MORE = "more"  # more:<search id>:<offset>
+    LANGUAGE = "lang"  # lang:<sl|en>
+    TOPIC = "kb"  # kb:<knowledge entry id>
+    SIMPLE_MENU = "simple"  # simple:menu
+
+
+@dataclass(frozen=True)
+class Pressed:
+    button: Button
+    parts: tuple[str, ...]
+
+    def number(self, index: int = 0) -> int | None:
+        """The part at `index` as a database id, or None when it is not one."""
+        if index >= len(self.parts) or not _DIGITS.fullmatch(self.parts[index]):
+            return None
+        value = int(self.parts[index])
+        return value if 0 < value <= MAX_ID else None
+
+
+def callback(button: Button, *parts: str | int) -> str:
+    data = ":".join([button.value, *(str(p) for p in parts)])
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data[:70]!r}")
+    return data
+
+
+def parse_callback(data: str | None) -> Pressed | None:
+    """A button's data read back; None for anything this version never wrote."""
+    if not data or len(data.encode("utf-8", "replace")) > MAX_CALLBACK_BYTES:
+        return None
+    prefix, *parts = data.split(":")
+    try:
+        button = Button(prefix)
+    except ValueError:
+        return None
+    if not all(_PART.fullmatch(part) for part in parts):
+        return None
+    return Pressed(button, tuple(parts))

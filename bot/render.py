@@ -1,0 +1,68 @@
+"""Every structured message rendered for people who read a language: HTML text with buttons, or
+a venue. Telegram, the terminal chat and the outbox all render through here."""
+
+from __future__ import annotations
+
+from actions.messages import (
+    Answer,
+    Details,
+    Message,
+    Notice,
+    Reminder,
+    SavedList,
+    Unsure,
+    Venue,
+)
+from bot.cards import (
+    Rendered,
+    details_card,
+    language_choices,
+    notice_html,
+    reminder_card,
+    result_list_card,
+    saved_list,
+)
+from bot.i18n import gettext_for
+from bot.knowledge_cards import render_answer, render_unsure
+
+
+def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
+    """`message` for people who read `lang`; `saved` holds the ids of what they saved."""
+    if isinstance(message, Notice):
+        if message.code == "choose_language":
+            _ = gettext_for(lang)
+            return [Rendered(_("Choose a language:"), [language_choices()])]
+        return [Rendered(notice_html(message.code, lang, message.params))]
+    if isinstance(message, Venue):
+        return [Rendered(venue=message.opportunity)]
+    if isinstance(message, SavedList):
+        return [saved_list(message, lang)]
+    if isinstance(message, Reminder):
+        return [reminder_card(message, lang)]
+    if isinstance(message, Details):
+        return [details_card(message, lang, saved)]
+    if isinstance(message, Answer):
+        return render_answer(message, lang)
+    if isinstance(message, Unsure):
+        return render_unsure(message, lang)
+    return [result_list_card(message, lang, saved)]
+
+
+def render_all(
+    messages: list[Message], lang: str, saved: frozenset[int] = frozenset()
+) -> list[Rendered]:
+    """Every reply to one message; a note on the message's language opens the next reply."""
+    out: list[Rendered] = []
+    preface = ""
+    for message in messages:
+        if isinstance(message, Notice) and message.code == "guessed_language":
+            preface = "<i>" + notice_html(message.code, lang, message.params) + "</i>\n\n"
+            continue
+        for rendered in render(message, lang, saved):
+            if preface and rendered.venue is None:
+                rendered = Rendered(preface + rendered.html, rendered.choices)
+                preface = ""
+            out.append(rendered)
+    if preface:
+        out.append(Rendered(preface.strip()))
+    return out

@@ -1,0 +1,117 @@
+"""The one wiring: every service built once from the settings and handed to every front (the
+Telegram application, the terminal chat, the command line, the rasa-sdk action server, the
+tests). Nothing below this module reads the settings or the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from actions.policy import Dialogue
+from actions.services import ActionServices
+from bot.settings import Settings
+from cities import CityProfile, load_city
+from index.embedders import Embedder
+from index.query import default_lexicon
+from index.service import CatalogueService, ProgressFactory
+from index.when import Clock, city_clock, pretend_clock, wall_clock
+from knowledge.service import KnowledgeService
+from nlu.embedded import EmbeddedInterpreter
+from nlu.interpretation import Interpreter
+from nlu.rasa_backend import RasaInterpreter
+from store.db import Database
+
+PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
+
+
+@dataclass
+class Services:
+    settings: Settings
+    city: CityProfile
+    clock: Clock  # tells the city's time
+    database: Database
+    catalogue: CatalogueService
+    knowledge: KnowledgeService
+    dialogue: Dialogue
+    given_interpreter: Interpreter | None = field(default=None, repr=False)
+
+    @cached_property
+    def interpreter(self) -> Interpreter:
+        """The interpreter the settings ask for: embedded (trained on first use) or Rasa."""
+        if self.given_interpreter is not None:
+            return self.given_interpreter
+        return make_interpreter(self.settings, self.city, self.catalogue, self.clock)
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def make_clock(settings: Settings) -> Clock:
+    """The wall clock, or one that starts at COLBOT_NOW and runs on from there."""
+    return pretend_clock(settings.pretend_now) if settings.pretend_now else wall_clock
+
+
+def prepare_data_dir(path: Path) -> None:
+    """DATA_DIR, made readable by its owner only (it holds the database and secrets)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(PRIVATE_DIR_MODE)
+
+
+def make_interpreter(
+    settings: Settings, city: CityProfile, catalogue: CatalogueService, clock: Clock
+) -> Interpreter:
+    if settings.nlu_backend == "rasa":
+        if not settings.rasa_url:
+            raise ValueError("NLU_BACKEND=rasa needs RASA_URL, e.g. http://127.0.0.1:5005")
+        return RasaInterpreter(settings.rasa_url)
+    if settings.nlu_backend not in ("embedded", ""):
+        raise ValueError(f"NLU_BACKEND={settings.nlu_backend!r}: use 'embedded' or 'rasa'")
+    return EmbeddedInterpreter.trained(
+        catalogue.embedder,
+        city.knowledge_dir,
+        settings.data_dir / "nlu",
+        gazetteer=catalogue.gazetteer,
+        lexicon=default_lexicon(),
+        clock=clock,
+    )
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    embedder: Embedder | None = None,
+    interpreter: Interpreter | None = None,
+    progress: ProgressFactory | None = None,
+) -> Services:
+    """Everything colbot runs on, from the settings; `clock`, `embedder` and `interpreter`
+    replace what the settings would make (the tests give their own)."""
+    city = load_city(settings.city)
+    prepare_data_dir(settings.data_dir)
+    database = Database(settings.database_url)
+    database.migrate()
+    local_clock = city_clock(clock or make_clock(settings), city.zone)
+    catalogue = CatalogueService(
+        database,
+        settings.index_dir,
+        embedder or settings.embedder,
+        progress=progress,
+        clock=local_clock,
+        city=city,
+    )
+    knowledge = KnowledgeService(
+        database,
+        lambda: catalogue.embedder,
+        city.knowledge_dir,
+        city.outside_file,
+        cache_dir=settings.data_dir / "knowledge",
+        progress=progress,
+        contact=settings.help_contact or city.help_contact,
+    )
+    dialogue = Dialogue(ActionServices(catalogue, knowledge, local_clock))
+    return Services(
+        settings, city, local_clock, database, catalogue, knowledge, dialogue, interpreter
+    )

@@ -1,0 +1,224 @@
+"""The Telegram application, wired once from the services: handlers by area, one router for
+buttons (the table in bot/callbacks.py), a note of who wrote before every update, flood
+control, the error handler, and the jobs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.callbacks import Button, Pressed, parse_callback
+from bot.i18n import gettext_for
+from bot.services import Services
+from bot.telegram import knowledge, language_privacy, saved, search
+from bot.telegram.common import in_store, keyboard_queries, say_plainly, user_language
+from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, send_due_reminders
+from bot.telegram.state import ColbotContext, FrontData, PersonState
+from store import people
+
+log = logging.getLogger(__name__)
+
+THROTTLE_MESSAGES = 5  # a person may send this many messages …
+THROTTLE_SECONDS = 3.0  # … in this many seconds; more are answered once, politely, and dropped
+SEEN_EVERY = 3600.0  # seconds between notes that a person is still here
+
+ButtonHandler = Callable[[Update, ColbotContext, Pressed], Awaitable[str | None]]
+BUTTONS: dict[Button, ButtonHandler] = {
+    Button.DETAILS: search.on_details,
+    Button.MAP: search.on_map,
+    Button.MORE: search.on_more,
+    Button.SAVE: saved.on_save,
+    Button.UNSAVE: saved.on_unsave,
+    Button.LANGUAGE: language_privacy.on_language_chosen,
+    Button.TOPIC: knowledge.on_topic,
+    Button.SIMPLE_MENU: knowledge.on_simple_menu_button,
+}
+
+
+async def before_every_update(update: Update, context: ColbotContext) -> None:
+    """Runs before every handler: knows the person (our id, their choices, also after a
+    restart), notes at most hourly that they wrote (they are active again), and gives a person
+    flooding the bot one polite note and no searches."""
+    user, person = update.effective_user, context.user_data
+    if user is None or person is None:
+        return
+    now = time.monotonic()
+    if person.person_id is None or now - person.seen_at >= SEEN_EVERY:
+        found = await in_store(
+            context, people.seen, user.id, context.services.clock(), user.language_code
+        )
+        if person.person_id is None:  # the first update since the bot started
+            person.language = found.language
+            person.simple = found.simple_mode
+        person.person_id, person.seen_at = found.id, now
+    person.recent = [t for t in person.recent if now - t < THROTTLE_SECONDS] + [now]
+    if len(person.recent) <= THROTTLE_MESSAGES:
+        person.told_to_slow_down = False
+        return
+    if not person.told_to_slow_down:
+        person.told_to_slow_down = True
+        _ = gettext_for(user_language(update, context))
+        await say_plainly(
+            update,
+            context,
+            _("That is a lot of messages at once; I will answer the next ones in a moment."),
+        )
+    if update.callback_query is not None:
+        await answer_quietly(update.callback_query)
+    raise ApplicationHandlerStop
+
+
+async def on_text(update: Update, context: ColbotContext) -> None:
+    """A text: a keyboard button of ours, or a message in the person's own words."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    text = update.effective_message.text or ""
+    if text == _("Language / Jezik"):
+        await language_privacy.on_language(update, context)
+    elif text in keyboard_queries(lang):
+        await search.search(update, context, keyboard_queries(lang)[text])
+    elif not await knowledge.simple_menu_text(update, context, lang, text):
+        await search.understand_and_answer(update, context, text)
+
+
+async def on_document(update: Update, context: ColbotContext) -> None:
+    """A file: an administrator's knowledge entry, or something the bot cannot read."""
+    if not await knowledge.on_entry_file(update, context):
+        await language_privacy.on_other(update, context)
+
+
+async def answer_quietly(query: object, text: str | None = None) -> None:
+    """Stop a button's spinner; a query that is too old to answer is left alone."""
+    try:
+        await query.answer(text[:200] if text else None)  # type: ignore[attr-defined]
+    except BadRequest as error:
+        log.info("could not answer a button press: %s", error.message)
+
+
+async def on_button(update: Update, context: ColbotContext) -> None:
+    """Every button press goes through here: read by the one table, always answered (a button
+    from an old message, a forged one or one without a chat gets a polite word)."""
+    query = update.callback_query
+    pressed = parse_callback(query.data)
+    _ = gettext_for(user_language(update, context))
+    if pressed is None or update.effective_chat is None:
+        await answer_quietly(query, _("This button no longer works. Please search again."))
+        return
+    note: str | None = None
+    try:
+        note = await BUTTONS[pressed.button](update, context, pressed)
+    finally:
+        await answer_quietly(query, note)
+
+
+async def person_blocked(context: ColbotContext, person_id: int | None) -> None:
+    """Telegram says the person blocked the bot: they are inactive until they write again."""
+    if person_id is not None:
+        await in_store(context, people.blocked, person_id, context.services.clock())
+    log.info("a person blocked the bot; marked inactive")
+
+
+async def on_error(update: object, context: ColbotContext) -> None:
+    error = context.error
+    person = context.user_data if isinstance(context.user_data, PersonState) else None
+    if isinstance(error, Forbidden) and person is not None:  # the person blocked the bot
+        await person_blocked(context, person.person_id)
+        person.seen_at = float("-inf")  # their next message reactivates them
+        return
+    if isinstance(error, RetryAfter | TimedOut | NetworkError):
+        log.warning("Telegram did not take a reply (%s) after retries", type(error).__name__)
+        return
+    log.error("handling an update failed: %s", type(error).__name__, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat:
+        _ = gettext_for(user_language(update, context))
+        try:
+            await say_plainly(
+                update, context, _("Sorry, something went wrong on my side. Please try again.")
+            )
+        except Exception:
+            log.warning("could not tell the person about the failure")
+
+
+def commands(lang: str) -> list[BotCommand]:
+    _ = gettext_for(lang)
+    return [
+        BotCommand("start", _("Start over")),
+        BotCommand("help", _("What I can do")),
+        BotCommand("near", _("Find something near me")),
+        BotCommand("language", _("Change the language")),
+        BotCommand("simple", _("Big buttons, one step at a time")),
+        BotCommand("saved", _("My saved opportunities")),
+        BotCommand("cancel", _("Forget my location and searches")),
+        BotCommand("mydata", _("What you store about me")),
+        BotCommand("delete", _("Delete what you store about me")),
+    ]
+
+
+async def post_init(application: Application) -> None:
+    for lang in application.bot_data.services.city.languages:
+        await application.bot.set_my_commands(commands(lang), language_code=lang)
+
+
+async def post_shutdown(application: Application) -> None:
+    application.bot_data.workers.shutdown()
+
+
+def build_application(services: Services) -> Application:
+    """The bot over `services` (its knowledge base is embedded now, then cached on disk)."""
+    services.knowledge.matcher  # noqa: B018 - embedded now, not at a question
+    base = services.settings.telegram_base_url.rstrip("/")
+    context_types = ContextTypes(context=ColbotContext, bot_data=FrontData, user_data=PersonState)
+    application = (
+        Application.builder()
+        .token(services.settings.telegram_bot_token or "")
+        .base_url(base)
+        .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .context_types(context_types)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)  # people do not wait for each other
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data.services = services
+    add = application.add_handler
+    add(TypeHandler(Update, before_every_update), group=-1)
+    add(CommandHandler("delete", language_privacy.on_delete), group=-2)
+    add(CommandHandler("start", search.on_start))
+    add(CommandHandler("help", language_privacy.on_help))
+    add(CommandHandler("language", language_privacy.on_language))
+    add(CommandHandler("near", search.on_near))
+    add(CommandHandler("cancel", search.on_cancel))
+    add(CommandHandler("mydata", language_privacy.on_mydata))
+    add(CommandHandler("saved", saved.on_saved))
+    add(CommandHandler("simple", knowledge.on_simple))
+    add(CommandHandler("kb", knowledge.on_kb))
+    add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
+    add(MessageHandler(filters.Document.ALL, on_document))
+    add(MessageHandler(filters.LOCATION, search.on_location))
+    add(MessageHandler(filters.TEXT, on_text))
+    add(CallbackQueryHandler(on_button))
+    add(MessageHandler(~filters.TEXT & ~filters.LOCATION, language_privacy.on_other))
+    application.add_error_handler(on_error)
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        log.warning("no job queue (python-telegram-bot[job-queue]): reminders are not sent")
+    else:
+        application.job_queue.run_repeating(
+            send_due_reminders, REMINDERS_EVERY, first=REMINDERS_EVERY, name=REMINDERS_JOB
+        )
+    return application

@@ -1,0 +1,153 @@
+"""What every Telegram area shares: the person's language, the main keyboard, running work off
+the event loop, and sending rendered replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram import (
+    Message as TelegramMessage,
+)
+from telegram.constants import ParseMode
+
+from actions.messages import Details, Message, ResultList
+from bot.cards import Choice, Rendered, pick
+from bot.i18n import gettext_for, reading_language
+from bot.render import render_all
+from bot.telegram.state import ColbotContext
+from store import saved as saved_store
+
+T = TypeVar("T")
+
+
+def user_language(update: Update, context: ColbotContext) -> str:
+    """The language to answer this person in (bot.i18n.reading_language)."""
+    user = update.effective_user
+    telegram_language = user.language_code if user else None
+    offered = context.services.city.languages
+    return reading_language(context.person.language, telegram_language, offered)
+
+
+def main_keyboard(lang: str) -> ReplyKeyboardMarkup:
+    _ = gettext_for(lang)
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton("📍 " + _("Find something near me"), request_location=True)],
+            [KeyboardButton(_("Slovenian courses")), KeyboardButton(_("Digital skills"))],
+            [KeyboardButton(_("My badges")), KeyboardButton(_("Language / Jezik"))],
+        ],
+        resize_keyboard=True,
+    )
+
+
+def keyboard_queries(lang: str) -> dict[str, str]:
+    """Reply-keyboard labels that stand for a search."""
+    _ = gettext_for(lang)
+    return {
+        _("Slovenian courses"): "tečaj slovenščine",
+        _("Digital skills"): "digitalne veščine za starejše pametni telefon",
+    }
+
+
+def sender(context: ColbotContext) -> str:
+    """Who the actions serve: our id of the person ("" before it is known)."""
+    person_id = context.person.person_id
+    return str(person_id) if person_id is not None else ""
+
+
+async def in_store(context: ColbotContext, function: Callable[..., T], *args: Any) -> T:
+    """Run `function(session, *args)` in one unit of work on a database worker."""
+
+    def work() -> T:
+        with context.services.database.session() as session:
+            return function(session, *args)
+
+    return await context.workers.storing(work)
+
+
+async def call(
+    context: ColbotContext, action: str, slots: dict[str, Any], text: str = ""
+) -> list[Message]:
+    """One action of the dialogue, on the search worker (it may touch the index)."""
+    dialogue = context.services.dialogue
+    return await context.workers.searching(dialogue.run, action, slots, sender(context), text)
+
+
+async def saved_ids(context: ColbotContext) -> frozenset[int]:
+    """The opportunities the person saved, read once and kept until they change."""
+    person = context.person
+    if person.saved_ids is None:
+        if person.person_id is None:
+            return frozenset()
+        ids = await in_store(context, saved_store.saved_ids, person.person_id)
+        person.saved_ids = frozenset(ids)
+    return person.saved_ids
+
+
+async def reply(update: Update, context: ColbotContext, messages: list[Message]) -> None:
+    """The dialogue's messages, rendered in the person's language, sent to their chat."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    lang = user_language(update, context)
+    saved: frozenset[int] = frozenset()
+    if any(isinstance(m, ResultList | Details) for m in messages):
+        saved = await saved_ids(context)
+    for rendered in render_all(messages, lang, saved):
+        await send(context.bot, chat.id, rendered, lang)
+
+
+def keyboard_of(rows: list[list[Choice]]) -> InlineKeyboardMarkup:
+    """Rendered choices as Telegram's inline buttons."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.action) for c in row] for row in rows]
+    )
+
+
+def inline_markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
+    return keyboard_of(rendered.choices) if rendered.choices else None
+
+
+async def send(
+    bot: Any, chat_id: int, rendered: Rendered, lang: str, **options: Any
+) -> TelegramMessage:
+    """One rendered message: a venue, or HTML text with its buttons."""
+    if rendered.venue is not None:
+        view = rendered.venue
+        return await bot.send_venue(
+            chat_id,
+            latitude=view.lat,
+            longitude=view.lon,
+            title=pick(view.title, lang)[:100] or view.key,
+            address=", ".join(p for p in (view.address, view.district) if p) or "-",
+            **options,
+        )
+    return await bot.send_message(
+        chat_id,
+        rendered.html,
+        parse_mode=ParseMode.HTML,
+        reply_markup=inline_markup(rendered),
+        disable_web_page_preview=True,
+        **options,
+    )
+
+
+async def say_plainly(update: Update, context: ColbotContext, text: str, **options: Any) -> None:
+    """A short text to the update's chat (nothing when the update has no chat)."""
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text, **options)
+
+
+def is_admin(update: Update, context: ColbotContext) -> bool:
+    """Whether the update comes from one of the platform's administrators (ADMIN_IDS)."""
+    user = update.effective_user
+    return user is not None and user.id in context.services.settings.admin_ids

@@ -1,0 +1,113 @@
+"""People colbot serves: found by their Telegram id, noted when they write, marked when they
+block the bot, their choices kept, shown what is stored about them and forgotten on request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import Person, SavedOpportunity
+
+
+@dataclass(frozen=True)
+class StoredAboutPerson:
+    person_id: int
+    telegram_id: int | None
+    language: str | None
+    telegram_language: str | None
+    simple_mode: bool
+    active: bool
+    since: datetime
+    last_seen: datetime
+    saved: int = 0  # opportunities saved for a reminder
+
+
+def by_telegram_id(session: Session, telegram_id: int) -> Person | None:
+    return session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+def reached_on_telegram(session: Session, telegram_id: int, now: datetime) -> Person:
+    """The person behind a Telegram id, made on their first message (two first messages at
+    once make one person)."""
+    person = by_telegram_id(session, telegram_id)
+    if person is not None:
+        return person
+    try:
+        with session.begin_nested():
+            person = Person(telegram_id=telegram_id, active=True, created_at=now, last_seen_at=now)
+            session.add(person)
+    except IntegrityError:
+        person = by_telegram_id(session, telegram_id)
+        if person is None:
+            raise
+    return person
+
+
+def seen(
+    session: Session, telegram_id: int, now: datetime, telegram_language: str | None = None
+) -> Person:
+    """Note that a person wrote: they are active again even if they had blocked the bot. Their
+    Telegram's language is kept too, so that what the bot sends on its own (reminders) reads
+    as its replies do when they never chose a language."""
+    person = reached_on_telegram(session, telegram_id, now)
+    person.active, person.blocked_at, person.last_seen_at = True, None, now
+    if telegram_language:
+        person.telegram_language = telegram_language[:8]
+    session.flush()
+    return person
+
+
+def blocked(session: Session, person_id: int, now: datetime) -> None:
+    """The person blocked the bot: nothing is sent to them until they write again."""
+    person = session.get(Person, person_id)
+    if person is not None:
+        person.active, person.blocked_at = False, now
+        session.flush()
+
+
+def choose(
+    session: Session, person_id: int, language: str | None = None, simple_mode: bool | None = None
+) -> None:
+    """Keep what the person chose: the language they read, the simple mode."""
+    person = session.get(Person, person_id)
+    if person is None:
+        return
+    if language is not None:
+        person.language = language
+    if simple_mode is not None:
+        person.simple_mode = simple_mode
+    session.flush()
+
+
+def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
+    person = session.get(Person, person_id)
+    if person is None:
+        return None
+    saved = session.scalar(
+        select(func.count())
+        .select_from(SavedOpportunity)
+        .where(SavedOpportunity.person_id == person_id)
+    )
+    return StoredAboutPerson(
+        person.id,
+        person.telegram_id,
+        person.language,
+        person.telegram_language,
+        person.simple_mode,
+        person.active,
+        person.created_at,
+        person.last_seen_at,
+        saved or 0,
+    )
+
+
+def forget(session: Session, person_id: int) -> bool:
+    """Delete everything stored about a person; True when there was something."""
+    # The database cascades too; deleting here does not depend on SQLite's foreign_keys pragma.
+    session.execute(delete(SavedOpportunity).where(SavedOpportunity.person_id == person_id))
+    result = session.execute(delete(Person).where(Person.id == person_id))
+    return bool(result.rowcount)
