@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from bot.terminal import terminal_text
 from index.geo import GeoPoint, default_gazetteer, parse_point
 from index.language import reply_language
+from index.sanitise import well_formed
 from index.search import SearchRequest
 from index.service import CatalogueService
 from index.when import LJUBLJANA, Clock, pretend_clock, wall_clock
@@ -132,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    args = well_formed_arguments(build_parser().parse_args(argv))
     args.webhook = getattr(args, "webhook", False)
     try:
         settings = Settings.from_environment()
@@ -174,6 +176,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return chat_command(service, settings)
     except KeyboardInterrupt:
         return 130
+
+
+TEXT_ARGUMENTS = ("text", "near", "audience", "taught_in")  # words, not file names
+
+
+def well_formed_arguments(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments that are words, each undecodable byte (which argv holds as a lone
+    surrogate) read as U+FFFD; file names stay as they are, to be opened."""
+    for name in TEXT_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, well_formed(value))
+        elif isinstance(value, list):
+            setattr(args, name, [well_formed(v) for v in value])
+    return args
+
+
+def input_lines(stream: Iterable[str]) -> Iterator[str]:
+    """The lines of standard input, a byte that is not UTF-8 read as U+FFFD (and so is a lone
+    surrogate): a bad byte costs a character, not the rest of the input."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    for line in stream:
+        yield well_formed(line)
 
 
 def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
@@ -263,7 +289,7 @@ def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.jsonl:
-        return search_jsonl(service, sys.stdin, sys.stdout)
+        return search_jsonl(service, input_lines(sys.stdin), sys.stdout)
     if args.text is None:
         print("search: give the text to search for, or --jsonl", file=sys.stderr)
         return 2
@@ -399,7 +425,7 @@ def chat_command(service: CatalogueService, settings: Settings) -> int:
             "To connect a real Telegram bot, set TELEGRAM_BOT_TOKEN (see README).", file=sys.stderr
         )
         print(_("Hello! Write what you would like to learn (Ctrl+D to quit)."))
-    for raw in sys.stdin:
+    for raw in input_lines(sys.stdin):
         text = raw.strip()
         if text in ("/quit", "/exit"):
             break

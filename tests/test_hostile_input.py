@@ -1,15 +1,26 @@
 """Hostile input, as a hostile user would send it: broken UTF-8, lone surrogates, huge
 messages. Nothing crashes, nothing is lost, and a message costs the same at any length."""
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
+from bot.cli import ANSWER_END
 from index.sanitise import MAX_QUERY_CHARS, MAX_QUERY_WORDS, query_text, well_formed
 from index.search import SearchRequest
 
-from .conftest import NOW
+from .conftest import DEMO, NOW, ROOT
+from .test_cli import cli
 
 HUGE_LATIN = "robotika za otroke v Šiški " * 4000  # 108,000 characters
 HUGE_CJK = "学习斯洛文尼亚语" * 2500  # 20,000 characters, no spaces
+UNSURE = "unsure: offers the two closest topics and a contact"
 
 
 def test_a_lone_surrogate_becomes_the_replacement_character():
@@ -65,3 +76,77 @@ def test_the_interpreter_reads_a_huge_or_broken_message_cut_and_well_formed(inte
     assert len(interpreter.parse(HUGE_CJK).text) <= MAX_QUERY_CHARS
     assert len(interpreter.parse(HUGE_LATIN).text) <= MAX_QUERY_CHARS
     assert interpreter.parse("robotika \udcff").text == "robotika \ufffd"
+
+
+# ---- the command line: bytes that are not UTF-8 on standard input and in argv ----------------
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, warm_cache) -> Path:
+    """A data folder with the demo catalogue imported, as the commands below find it."""
+    data = tmp_path_factory.mktemp("hostile")
+    target = data / "index" / warm_cache.parent.name
+    target.mkdir(parents=True)
+    shutil.copy(warm_cache, target / "embeddings.sqlite3")
+    done = cli(data, "import", str(DEMO))
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_bot(data_dir: Path, *args: str | bytes, stdin: bytes = b"") -> Run:
+    """`python -m bot -q ARGS` with raw bytes in, as a terminal of a UTF-8 locale reads them
+    (strict decoding, as with en_US.UTF-8)."""
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONIOENCODING": "utf-8:strict",
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--quiet", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    out = done.stdout.decode("utf-8", "replace")
+    return Run(done.returncode, out, done.stderr.decode("utf-8", "replace"))
+
+
+def test_chat_answers_a_line_with_a_bad_byte_and_the_line_after_it(data_dir):
+    done = run_bot(data_dir, "chat", stdin=b"robotika \xff\nrobotika\n")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    answers = done.stdout.split(ANSWER_END)
+    assert len(answers) == 3  # two answers and what follows the last
+    assert "Robotski krožek za osnovnošolce" in answers[0]
+    assert "Robotski krožek za osnovnošolce" in answers[1]
+
+
+def test_a_bad_byte_in_an_argument_is_read_as_a_replacement_character(data_dir):
+    found = run_bot(data_dir, "search", b"robotika \xff", "--json")
+    assert found.returncode == 0, found.stderr
+    assert "Traceback" not in found.stderr
+    assert json.loads(found.stdout)["results"][0]["id"] == "lj-0013"
+    asked = run_bot(data_dir, "knowledge", "ask", b"kje se u\xe8im slovensko")
+    assert asked.returncode == 0, asked.stderr
+    assert "Traceback" not in asked.stderr
+    assert asked.stdout.strip().splitlines()[-1] in ("answers", UNSURE)
+
+
+def test_jsonl_reads_a_bad_byte_and_a_lone_surrogate_as_replacement_characters(data_dir):
+    lines = b'{"text": "robotika \xff"}\n{"text": "robotika \\ud800"}\n{"text": "robotika"}\n'
+    done = run_bot(data_dir, "search", "--jsonl", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    answers = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [a["results"][0]["id"] for a in answers] == ["lj-0013"] * 3
