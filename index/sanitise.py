@@ -23,14 +23,6 @@ def well_formed(text: str) -> str:
     return _SURROGATE.sub(REPLACEMENT, text)
 
 
-def surrogate_in(text: str) -> int | None:
-    """Where the first lone surrogate of a text is (0-based), or None."""
-    if text.isascii():
-        return None
-    found = _SURROGATE.search(text)
-    return found.start() if found else None
-
-
 def query_text(text: str | None) -> str:
     """A message as the search and the interpreter read it: well formed, its whitespace
     collapsed, at most MAX_QUERY_WORDS words and MAX_QUERY_CHARS characters. The words past

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import codecs
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -46,11 +47,31 @@ class ImportReport:
         return bool(self.created or self.updated or self.withdrawn)
 
 
-def read_catalogue(lines: Iterable[str], tick: Tick | None = None) -> list[OpportunityRecord]:
-    """Check every line; raise CatalogueError listing the faults, or return all records."""
+class _Faults:
+    """The faults found so far: the first MAX_REPORTED_ERRORS kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[RecordError] = []
+        self.more = 0
+
+    def add(self, error: RecordError) -> None:
+        if len(self.kept) < MAX_REPORTED_ERRORS:
+            self.kept.append(error)
+        else:
+            self.more += 1
+
+    def raise_any(self) -> None:
+        if self.kept:
+            raise CatalogueError(self.kept, self.more)
+
+
+def read_catalogue(
+    lines: Iterable[str | bytes], tick: Tick | None = None
+) -> list[OpportunityRecord]:
+    """Check every line (text, or the bytes of a file, decoded line by line); raise
+    CatalogueError listing the faults, or return all records."""
     records: list[OpportunityRecord] = []
-    errors: list[RecordError] = []
-    more = 0
+    faults = _Faults()
     seen: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
         if tick:
@@ -60,33 +81,28 @@ def read_catalogue(lines: Iterable[str], tick: Tick | None = None) -> list[Oppor
         try:
             record = parse_line(number, raw)
         except RecordError as error:
-            if len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(error)
-            else:
-                more += 1
+            faults.add(error)
             continue
-        if record.external_id in seen:
-            errors.append(
-                RecordError(
-                    number, "id", f"'{record.external_id}' repeats line {seen[record.external_id]}"
-                )
-            )
+        first = seen.setdefault(record.external_id, number)
+        if first != number:
+            faults.add(RecordError(number, "id", f"'{record.external_id}' repeats line {first}"))
             continue
-        seen[record.external_id] = number
         records.append(record)
-    if errors:
-        raise CatalogueError(errors, more)
+    faults.raise_any()
     return records
 
 
 def read_catalogue_file(path: Path, tick: Tick | None = None) -> list[OpportunityRecord]:
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            return read_catalogue(handle, tick)
-    except UnicodeDecodeError as error:
-        raise CatalogueError(
-            [RecordError(0, "(file)", f"is not UTF-8 text: {error.reason}")]
-        ) from None
+    """Check a JSON Lines file, read as bytes so that a byte that is not UTF-8 is reported
+    with its line, like any other fault."""
+    with path.open("rb") as handle:
+        return read_catalogue(_without_bom(handle), tick)
+
+
+def _without_bom(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a file, the first without the byte order mark some editors write."""
+    for number, line in enumerate(lines):
+        yield line.removeprefix(codecs.BOM_UTF8) if number == 0 else line
 
 
 def apply_records(

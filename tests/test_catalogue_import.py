@@ -1,5 +1,6 @@
 """Importing the catalogue into SQLite and PostgreSQL: upsert by id, prune, all or nothing."""
 
+import codecs
 import json
 from pathlib import Path
 
@@ -134,3 +135,49 @@ def test_a_failure_while_writing_rolls_everything_back(database: Database, tmp_p
         apply_records(session, records)
         raise RuntimeError("the disk is full")
     assert snapshot(database) == []
+
+
+# ---- hostile files: refused with the line and field, the catalogue unchanged ---------------
+
+
+def test_a_bad_byte_is_reported_on_its_line_and_a_byte_order_mark_is_read(tmp_path: Path):
+    records = demo_records()[:9]
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+    lines[0] = codecs.BOM_UTF8 + lines[0]
+    lines[6] = lines[6].replace(b'"title": {"sl": "', b'"title": {"sl": "\xff', 1)
+    path = tmp_path / "bad-byte.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(CatalogueError) as caught:
+        read_catalogue_file(path)
+    assert (
+        str(caught.value) == "line 7, field '(line)': is not UTF-8 text (byte 0xff at position 36)"
+    )
+    del lines[6]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert [r.external_id for r in read_catalogue_file(path)] == [
+        r["id"] for r in records if r is not records[6]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("description", {"sl": "Za vse.\u0000"}, "description.sl"),
+        ("organisation", "Knjižnica\u0000", "organisation"),
+        ("title", {"en": "Robotics \ud800"}, "title.en"),
+        ("end", "9999-12-31T23:59:59-14:00", "end"),
+    ],
+)
+def test_text_a_database_cannot_hold_is_refused_before_it_is_written(
+    database: Database, tmp_path: Path, field, value, named
+):
+    records = demo_records()[:4]
+    load(database, write(tmp_path / "a.jsonl", records))
+    before = snapshot(database)
+    bad = [*records, {**records[0], "id": "new-1", field: value}]
+    path = tmp_path / "b.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in bad) + "\n", encoding="ascii")
+    with pytest.raises(CatalogueError) as caught:
+        load(database, path)
+    assert [(e.line, e.field) for e in caught.value.errors] == [(5, named)]
+    assert snapshot(database) == before

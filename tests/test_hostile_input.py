@@ -150,3 +150,31 @@ def test_jsonl_reads_a_bad_byte_and_a_lone_surrogate_as_replacement_characters(d
     assert "Traceback" not in done.stderr
     answers = [json.loads(x) for x in done.stdout.splitlines()]
     assert [a["results"][0]["id"] for a in answers] == ["lj-0013"] * 3
+
+
+def test_import_names_the_line_and_field_of_every_hostile_record(data_dir, tmp_path):
+    records = [json.loads(x) for x in DEMO.read_text(encoding="utf-8").splitlines()[:8]]
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+    far = {**records[1]["location"], "lat": int("1" * 400)}
+    lines[1] = json.dumps({**records[1], "location": far}).encode()
+    lines[2] = b'{"id": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    lines[3] = json.dumps({**records[3], "start": "9999-12-31T23:59:59-14:00"}).encode()
+    lines[4] = json.dumps({**records[4], "title": {"sl": "Te\u010daj\u0000"}}).encode()
+    lines[5] = json.dumps({**records[5], "title": {"sl": "Te\ud800aj"}}).encode()
+    lines[6] = lines[6].replace(b'"id": "', b'"id": "\xff', 1)
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    done = run_bot(data_dir, "import", str(path))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "was not imported, the catalogue is unchanged" in done.stderr
+    reported = done.stderr.splitlines()[1:]
+    assert reported == [
+        "line 2, field 'location.lat': " + "1" * 39 + "… is out of range (±90)",
+        "line 3, field '(line)': is nested too deeply",
+        "line 4, field 'start': '9999-12-31T23:59:59-14:00' is out of range "
+        "(in UTC it falls outside the years 1 to 9999)",
+        "line 5, field 'title.sl': holds a NUL character (\\u0000) at position 6",
+        "line 6, field 'title.sl': holds a lone surrogate (U+D800) at position 3, not a character",
+        "line 7, field '(line)': is not UTF-8 text (byte 0xff at position 9)",
+    ]
