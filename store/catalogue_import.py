@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import false, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from store import saved
@@ -16,6 +16,9 @@ from store.models import Opportunity, Organisation, utcnow
 from store.records import OpportunityRecord, RecordError, parse_line
 
 MAX_REPORTED_ERRORS = 20
+# On PostgreSQL an import holds this advisory lock ("colbot" in ASCII) until its transaction ends
+IMPORT_LOCK = 0x636F6C626F74
+IMPORT_WAIT_MS = 10 * 60 * 1000  # how long an import on SQLite waits for another to finish
 
 Tick = Callable[[int], None]
 _COPIED_FIELDS = [
@@ -116,6 +119,7 @@ def apply_records(
     Reminders not sent yet about an opportunity whose start moved follow it, reckoned from
     `now` (the import time): in the same transaction, so they move only if the import holds."""
     report = ImportReport()
+    one_import_at_a_time(session)
     existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
     now = now or utcnow()
@@ -151,6 +155,24 @@ def apply_records(
     session.flush()
     saved.reschedule_reminders(session, moved, now)
     return report
+
+
+def one_import_at_a_time(session: Session) -> None:
+    """Take the catalogue for the rest of the session's transaction, waiting while another
+    import holds it: two imports run one after the other, and the second reads what the
+    first wrote, instead of adding the same new ids (and organisations) a second time."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+    elif dialect == "sqlite":
+        # any write, even one that changes nothing, takes SQLite's one write lock at once
+        table = Opportunity.__table__
+        before = session.execute(text("PRAGMA busy_timeout")).scalar_one()
+        session.execute(text(f"PRAGMA busy_timeout = {IMPORT_WAIT_MS}"))
+        try:
+            session.execute(table.update().where(false()).values(id=table.c.id))
+        finally:
+            session.execute(text(f"PRAGMA busy_timeout = {int(before)}"))
 
 
 def _organisation(

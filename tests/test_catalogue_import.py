@@ -2,6 +2,7 @@
 
 import codecs
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,37 @@ def test_text_a_database_cannot_hold_is_refused_before_it_is_written(
         load(database, path)
     assert [(e.line, e.field) for e in caught.value.errors] == [(5, named)]
     assert snapshot(database) == before
+
+
+def test_two_imports_of_the_same_new_file_at_once_both_succeed(database: Database, tmp_path: Path):
+    """Each import waits at its first record until the other has read the catalogue too (or 2 s
+    have passed): without a lock both would add the same new ids, and one would fail."""
+    records = read_catalogue_file(write(tmp_path / "new.jsonl", demo_records()[:10]))
+    arrived = [threading.Event(), threading.Event()]
+    reports: list = [None, None]
+    failures: list[Exception] = []
+
+    def run(me: int) -> None:
+        def meet_the_other(_n: int) -> None:
+            if not arrived[me].is_set():
+                arrived[me].set()
+                arrived[1 - me].wait(timeout=2)
+
+        other = Database(database.url)
+        try:
+            with other.session() as session:
+                reports[me] = apply_records(session, records, tick=meet_the_other)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            other.dispose()
+
+    threads = [threading.Thread(target=run, args=(me,)) for me in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert sorted((len(r.created), len(r.unchanged)) for r in reports) == [(0, 10), (10, 0)]
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Opportunity)) == 10
