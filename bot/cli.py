@@ -20,6 +20,7 @@ from actions.policy import respond
 from actions.runtime import configure, configure_knowledge
 from bot.cards import render, render_all
 from bot.i18n import gettext_for
+from bot.search_lines import search_lines
 from bot.settings import Settings
 from bot.terminal import terminal_text
 from index.geo import GeoPoint, default_gazetteer, parse_point
@@ -289,7 +290,7 @@ def search_command(service: CatalogueService, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.jsonl:
-        return search_jsonl(service, input_lines(sys.stdin), sys.stdout)
+        return search_lines(service, input_lines(sys.stdin), sys.stdout)
     if args.text is None:
         print("search: give the text to search for, or --jsonl", file=sys.stderr)
         return 2
@@ -331,32 +332,6 @@ def result_json(result, found) -> dict:  # type: ignore[no-untyped-def]
         "near": {"lat": result.near.lat, "lon": result.near.lon} if result.near else None,
         "notices": result.notices,
     }
-
-
-def search_jsonl(service: CatalogueService, lines, out) -> int:  # type: ignore[no-untyped-def]
-    """One query object a line in, one {"results": […]} a line out, in order."""
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            query = json.loads(raw)
-            if not isinstance(query, dict):
-                raise ValueError("a line must be a JSON object")
-            near = query.get("near")
-            point = GeoPoint(float(near["lat"]), float(near["lon"])) if near else None
-            request = SearchRequest(
-                text=str(query.get("text") or ""),
-                near=point,
-                limit=max(1, min(int(query.get("limit", 5)), 100)),
-            )
-        except (ValueError, TypeError, KeyError) as error:
-            out.write(json.dumps({"error": f"line {number}: {error}", "results": []}) + "\n")
-            continue
-        result, _ = service.search(request)
-        hits = [{"id": h.key, "score": h.score, "distance_km": h.distance_km} for h in result.hits]
-        out.write(json.dumps({"results": hits}, ensure_ascii=False) + "\n")
-        out.flush()
-    return 0
 
 
 def reply_text(result, found, text: str, near: GeoPoint | None, lang: str) -> str:  # type: ignore[no-untyped-def]

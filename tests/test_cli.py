@@ -138,3 +138,47 @@ def test_the_terminal_chat_answers_in_english_what_is_surely_english(data_dir: P
     assert "opportunities found" in answers[0] and "Slovenian" in answers[0]
     assert "I can only read words" in answers[1]  # unsure: stays in English
     assert "zadet" in answers[2] and "opportunit" not in answers[2]
+
+
+def test_jsonl_answers_every_hostile_line_with_one_line_in_order(data_dir: Path):
+    lines = [
+        json.dumps({"text": "robotika", "near": {"lat": 46.07, "lon": 14.49}, "limit": 2}),
+        "",
+        '{"text": "robotika", "near": ' + "[" * 1000 + "]" * 1000 + "}",
+        '{"text": "robotika", "near": {"lon": 14.5}}',
+        '{"text": "robotika", "limit": Infinity}',
+        '{"text": "robotika", "near": {"lat": ' + "4" * 400 + ', "lon": 14.5}}',
+        '{"text": ["robotika"]}',
+        '{"text": "robotika", "near": {"lat": "46.1", "lon": 14.5}}',
+        '{"text": "robotika", "near": "Šiška"}',
+        '{"text": "robotika", "limit": 0}',
+        '{"text": "robotika", "limit": 2.5}',
+        '{"text": "robotika", "limit": ' + "9" * 5000 + "}",
+        '{"text": "robotika", "near": {"lat": NaN, "lon": 14.5}}',
+        "   ",
+        '{"text": "robotika", "limit": 3.0}',
+    ]
+    done = cli(data_dir, "search", "--jsonl", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    answers = [json.loads(x) for x in done.stdout.splitlines()]
+    assert len(answers) == len(lines)
+    assert [a["id"] for a in answers[0]["results"]] == ["lj-0013", answers[0]["results"][1]["id"]]
+    assert set(answers[0]["results"][0]) == {"id", "score", "distance_km"}
+    assert len(answers[-1]["results"]) == 3 and "error" not in answers[-1]
+    assert [a.get("error") for a in answers[1:-1]] == [
+        "line 2: the line is empty",
+        "line 3: the line's JSON is nested too deeply",
+        "line 4: near.lat is missing",
+        "line 5: limit must be a whole number from 1 to 100",
+        "line 6: near.lat is out of range (±90)",
+        "line 7: text must be a string",
+        "line 8: near.lat must be a number",
+        'line 9: near must be an object like {"lat": 46.05, "lon": 14.51}, or null',
+        "line 10: limit must be a whole number from 1 to 100",
+        "line 11: limit must be a whole number from 1 to 100",
+        "line 12: the line holds a number with too many digits",
+        "line 13: near.lat is out of range (±90)",
+        "line 14: the line is empty",
+    ]
+    assert all(a["results"] == [] for a in answers[1:-1])
