@@ -32,7 +32,7 @@ from index.when import LJUBLJANA, Clock, pretend_clock, wall_clock
 from knowledge.entries import EntryError
 from knowledge.service import KnowledgeService
 from nlu.factory import make_interpreter
-from store.catalogue_import import CatalogueError
+from store.catalogue_import import CatalogueError, prune_plan, read_catalogue_file
 from store.db import Database
 
 DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "demo-catalogue.jsonl"
@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="load or update the catalogue from a JSON Lines file")
     load.add_argument("file", type=Path)
     load.add_argument("--prune", action="store_true", help="withdraw items missing from the file")
+    load.add_argument(
+        "--yes", action="store_true", help="withdraw them even if that is most of the catalogue"
+    )
 
     kb = commands.add_parser("knowledge", help="the plain-language answers (knowledge base)")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
@@ -167,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         service = make_service(settings, quiet=args.quiet)
         if command == "import":
-            return import_command(service, args.file, args.prune)
+            return import_command(service, args.file, args.prune, args.yes)
         if command == "search":
             return search_command(service, args)
         if command == "knowledge":
@@ -203,11 +206,15 @@ def input_lines(stream: Iterable[str]) -> Iterator[str]:
         yield well_formed(line)
 
 
-def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
+def import_command(service: CatalogueService, path: Path, prune: bool, yes: bool = False) -> int:
     if not path.is_file():
         print(f"import: no such file: {path}", file=sys.stderr)
         return 2
     try:
+        if prune and not yes and not prune_confirmed(service, path):
+            hint = "" if sys.stdin.isatty() else "; to withdraw them, run it again with --yes"
+            print(f"import: nothing was changed{hint}", file=sys.stderr)
+            return 1
         report, sync = service.import_file(path, prune=prune)
     except CatalogueError as error:
         print(f"import: {path} was not imported, the catalogue is unchanged:", file=sys.stderr)
@@ -219,6 +226,27 @@ def import_command(service: CatalogueService, path: Path, prune: bool) -> int:
         f"{sync.embedded} embedded"
     )
     return 0
+
+
+def prune_confirmed(service: CatalogueService, path: Path) -> bool:
+    """Whether to go on with a prune: at once when it withdraws less than half the catalogue;
+    otherwise only when the person at the terminal says yes (without one, --yes says it)."""
+    records = read_catalogue_file(path)
+    with service.database.session() as session:
+        plan = prune_plan(session, records)
+    if not plan.drastic:
+        return True
+    print(
+        f"import: --prune would withdraw {plan.withdrawn} of the {plan.active} items in the "
+        f"catalogue, those missing from {path}",
+        file=sys.stderr,
+    )
+    if not sys.stdin.isatty():
+        return False
+    print(f"withdraw {plan.withdrawn} of {plan.active} items? [y/N] ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    answer = next(input_lines(sys.stdin), "")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def knowledge_command(knowledge: KnowledgeService, args: argparse.Namespace) -> int:

@@ -68,6 +68,29 @@ class _Faults:
             raise CatalogueError(self.kept, self.more)
 
 
+@dataclass(frozen=True)
+class PrunePlan:
+    """What a prune would do: withdraw `withdrawn` of the `active` items, those the file lacks."""
+
+    withdrawn: int
+    active: int
+
+    @property
+    def drastic(self) -> bool:
+        """Withdrawing more than half of the catalogue (or all of it) is more often an empty or
+        cut file than a wish: it is not done without asking."""
+        return 2 * self.withdrawn > self.active > 0
+
+
+def prune_plan(session: Session, records: list[OpportunityRecord]) -> PrunePlan:
+    """How many of the items now active a prune with `records` would withdraw."""
+    wanted = {r.external_id for r in records}
+    active = session.scalars(
+        select(Opportunity.external_id).where(Opportunity.withdrawn_at.is_(None))
+    ).all()
+    return PrunePlan(sum(1 for key in active if key not in wanted), len(active))
+
+
 def read_catalogue(
     lines: Iterable[str | bytes], tick: Tick | None = None
 ) -> list[OpportunityRecord]:

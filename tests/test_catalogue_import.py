@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from store.catalogue_import import (
     CatalogueError,
+    PrunePlan,
     active_opportunities,
     apply_records,
+    prune_plan,
     read_catalogue_file,
 )
 from store.db import Database
@@ -216,3 +218,20 @@ def test_two_imports_of_the_same_new_file_at_once_both_succeed(database: Databas
     assert sorted((len(r.created), len(r.unchanged)) for r in reports) == [(0, 10), (10, 0)]
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Opportunity)) == 10
+
+
+@pytest.mark.parametrize(
+    ("withdrawn", "active", "drastic"),
+    [(0, 0, False), (1, 1, True), (3, 6, False), (4, 6, True), (2, 75, False), (75, 75, True)],
+)
+def test_a_prune_of_more_than_half_the_catalogue_is_drastic(withdrawn, active, drastic):
+    assert PrunePlan(withdrawn, active).drastic is drastic
+
+
+def test_the_prune_plan_counts_the_active_items_a_file_lacks(database: Database, tmp_path: Path):
+    records = demo_records()[:6]
+    load(database, write(tmp_path / "a.jsonl", records))
+    load(database, write(tmp_path / "b.jsonl", records[:5]), prune=True)  # one withdrawn
+    wanted = read_catalogue_file(write(tmp_path / "c.jsonl", records[:2]))
+    with database.session() as session:
+        assert prune_plan(session, wanted) == PrunePlan(withdrawn=3, active=5)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import ANSWER_END
+from store.catalogue_import import active_opportunities
+from store.db import Database
 
 from .conftest import DEMO, ROOT
 
@@ -182,3 +185,93 @@ def test_jsonl_answers_every_hostile_line_with_one_line_in_order(data_dir: Path)
         "line 14: the line is empty",
     ]
     assert all(a["results"] == [] for a in answers[1:-1])
+
+
+# ---- import --prune: withdrawing most of the catalogue is never silent -----------------------
+
+
+def demo_data_dir(data: Path, warm_cache: Path) -> Path:
+    """A data folder of a test's own, with the demo catalogue imported."""
+    target = data / "index" / warm_cache.parent.name
+    target.mkdir(parents=True)
+    shutil.copy(warm_cache, target / "embeddings.sqlite3")
+    done = cli(data, "import", str(DEMO))
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+def active_ids(data: Path) -> set[str]:
+    database = Database(f"sqlite:///{data / 'colbot.sqlite3'}")
+    with database.session() as session:
+        ids = {o.external_id for o in active_opportunities(session)}
+    database.dispose()
+    return ids
+
+
+def cli_at_a_terminal(data_dir: Path, *args: str, answer: str) -> subprocess.CompletedProcess:
+    """`python -m bot` with a terminal for its standard input, where someone types `answer`."""
+    env = {**os.environ, "DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--quiet", *args],
+            stdin=secondary,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        os.write(primary, answer.encode() + b"\n")
+        out, err = process.communicate(timeout=300)
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_pruning_with_an_empty_file_is_refused_without_yes(tmp_path: Path, warm_cache):
+    data = demo_data_dir(tmp_path / "data", warm_cache)
+    before = active_ids(data)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    refused = cli(data, "import", str(empty), "--prune")
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert f"would withdraw {len(before)} of the {len(before)} items" in refused.stderr
+    assert "nothing was changed" in refused.stderr and "--yes" in refused.stderr
+    assert active_ids(data) == before
+    done = cli(data, "import", str(empty), "--prune", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert f"{len(before)} withdrawn" in done.stdout
+    assert active_ids(data) == set()
+
+
+def test_pruning_most_of_the_catalogue_asks_at_a_terminal(tmp_path: Path, warm_cache):
+    data = demo_data_dir(tmp_path / "data", warm_cache)
+    before = active_ids(data)
+    lines = DEMO.read_text(encoding="utf-8").splitlines()
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(lines[:10]) + "\n", encoding="utf-8")
+    question = f"withdraw {len(before) - 10} of {len(before)} items? [y/N]"
+    declined = cli_at_a_terminal(data, "import", str(few), "--prune", answer="n")
+    assert declined.returncode == 1
+    assert question in declined.stderr and "nothing was changed" in declined.stderr
+    assert "Traceback" not in declined.stderr
+    assert active_ids(data) == before
+    agreed = cli_at_a_terminal(data, "import", str(few), "--prune", answer="y")
+    assert agreed.returncode == 0, agreed.stderr
+    assert question in agreed.stderr and f"{len(before) - 10} withdrawn" in agreed.stdout
+    assert active_ids(data) == {json.loads(x)["id"] for x in lines[:10]}
+
+
+def test_a_small_prune_goes_through_and_says_how_many_it_withdrew(tmp_path: Path, warm_cache):
+    data = demo_data_dir(tmp_path / "data", warm_cache)
+    lines = DEMO.read_text(encoding="utf-8").splitlines()
+    most = tmp_path / "most.jsonl"
+    most.write_text("\n".join(lines[:-2]) + "\n", encoding="utf-8")
+    done = cli(data, "import", str(most), "--prune")
+    assert done.returncode == 0, done.stderr
+    assert "2 withdrawn" in done.stdout and "[y/N]" not in done.stderr
+    assert active_ids(data) == {json.loads(x)["id"] for x in lines[:-2]}
