@@ -178,3 +178,14 @@ def test_import_names_the_line_and_field_of_every_hostile_record(data_dir, tmp_p
         "line 6, field 'title.sl': holds a lone surrogate (U+D800) at position 3, not a character",
         "line 7, field '(line)': is not UTF-8 text (byte 0xff at position 9)",
     ]
+
+
+def test_knowledge_import_refuses_yaml_nested_too_deeply(data_dir, tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("id: deep\ntopics: " + "[" * 20_000 + "]" * 20_000 + "\n", encoding="utf-8")
+    done = run_bot(data_dir, "knowledge", "import", str(deep))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "knowledge import: nothing was stored: deep.yaml, field '(file)': is nested too deeply"
+    )
