@@ -4,6 +4,7 @@ messages. Nothing crashes, nothing is lost, and a message costs the same at any 
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 from bot.cli import ANSWER_END
 from index.sanitise import MAX_QUERY_CHARS, MAX_QUERY_WORDS, query_text, well_formed
 from index.search import SearchRequest
+from store.db import Database
 
 from .conftest import DEMO, NOW, ROOT
 from .test_cli import cli
@@ -189,3 +191,33 @@ def test_knowledge_import_refuses_yaml_nested_too_deeply(data_dir, tmp_path):
     assert done.stderr.strip() == (
         "knowledge import: nothing was stored: deep.yaml, field '(file)': is nested too deeply"
     )
+
+
+# ---- the SQLite file at rest: its owner's alone ---------------------------------------------
+
+
+def test_a_new_sqlite_database_and_its_folders_are_its_owners_alone(tmp_path):
+    path = tmp_path / "data" / "db" / "colbot.sqlite3"
+    before = os.umask(0o022)  # the usual umask: 0644 files, 0755 folders
+    try:
+        database = Database(f"sqlite:///{path}")
+        database.migrate()
+        database.dispose()
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+    assert not list(path.parent.glob("*-journal"))  # no journal left with other rights
+
+
+def test_an_existing_folder_and_database_keep_the_rights_they_were_given(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    tmp_path.chmod(0o750)
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o750
