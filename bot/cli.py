@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = well_formed_arguments(build_parser().parse_args(argv))
+    forgiving_output()
     args.webhook = getattr(args, "webhook", False)
     try:
         settings = Settings.from_environment()
@@ -195,6 +196,13 @@ def well_formed_arguments(args: argparse.Namespace) -> argparse.Namespace:
         elif isinstance(value, list):
             setattr(args, name, [well_formed(v) for v in value])
     return args
+
+
+def forgiving_output() -> None:
+    """What standard output cannot encode (an undecodable byte of a file name) is written
+    escaped, as standard error writes it, instead of ending the command."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def input_lines(stream: Iterable[str]) -> Iterator[str]:

@@ -221,3 +221,13 @@ def test_an_existing_folder_and_database_keep_the_rights_they_were_given(tmp_pat
     database.dispose()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o750
+
+
+def test_a_file_name_with_a_bad_byte_is_imported_and_named(data_dir, tmp_path):
+    name = os.fsencode(tmp_path) + b"/catalogue-\xff.jsonl"
+    with open(name, "wb") as handle:
+        handle.write(DEMO.read_bytes())
+    done = run_bot(data_dir, "import", name)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "catalogue-\\udcff.jsonl: 0 new, 0 updated" in done.stdout
