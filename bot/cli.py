@@ -237,7 +237,7 @@ def import_command(service: CatalogueService, path: Path, prune: bool, yes: bool
 
 
 def prune_confirmed(service: CatalogueService, path: Path) -> bool:
-    """Whether to go on with a prune: at once when it withdraws less than half the catalogue;
+    """Whether to go on with a prune: at once when it withdraws half the catalogue or less;
     otherwise only when the person at the terminal says yes (without one, --yes says it)."""
     records = read_catalogue_file(path)
     with service.database.session() as session:
