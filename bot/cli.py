@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,15 +20,18 @@ from actions.services import ActionServices
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
 from bot.render import render, render_all
+from bot.search_lines import search_lines
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.terminal import terminal_text
 from cities import CityProfileError, load_city
 from index.geo import Gazetteer, GeoPoint, parse_point
 from index.language import reply_language
+from index.sanitise import well_formed
 from index.search import SearchRequest
+from index.service import CatalogueService
 from knowledge.entries import EntryError
-from store.catalogue_import import CatalogueError
+from store.catalogue_import import CatalogueError, prune_plan, read_catalogue_file
 
 log = logging.getLogger("colbot")
 conversation_log = logging.getLogger(CONVERSATION_LOGGER)
@@ -71,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="load or update the catalogue from a JSON Lines file")
     load.add_argument("file", type=Path)
     load.add_argument("--prune", action="store_true", help="withdraw items missing from the file")
+    load.add_argument(
+        "--yes", action="store_true", help="withdraw them even if that is most of the catalogue"
+    )
 
     kb = commands.add_parser("knowledge", help="the plain-language answers (knowledge base)")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
@@ -102,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = well_formed_arguments(build_parser().parse_args(argv))
+    forgiving_output()
     args.webhook = getattr(args, "webhook", False)
     try:
         settings = Settings.from_environment()
@@ -148,7 +156,7 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         print(f"interpreter trained, in {services.settings.data_dir / 'nlu'}")
         return 0
     if command == "import":
-        return import_command(services, args.file, args.prune)
+        return import_command(services, args.file, args.prune, args.yes)
     if command == "search":
         return search_command(services, args)
     if command == "knowledge":
@@ -162,12 +170,48 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
     return chat_command(services)
 
 
-def import_command(services: Services, path: Path, prune: bool) -> int:
+TEXT_ARGUMENTS = ("text", "near", "audience", "taught_in")  # words, not file names
+
+
+def well_formed_arguments(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments that are words, each undecodable byte (which argv holds as a lone
+    surrogate) read as U+FFFD; file names stay as they are, to be opened."""
+    for name in TEXT_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, well_formed(value))
+        elif isinstance(value, list):
+            setattr(args, name, [well_formed(v) for v in value])
+    return args
+
+
+def forgiving_output() -> None:
+    """What standard output cannot encode (an undecodable byte of a file name) is written
+    escaped, as standard error writes it, instead of ending the command."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def input_lines(stream: Iterable[str]) -> Iterator[str]:
+    """The lines of standard input, a byte that is not UTF-8 read as U+FFFD (and so is a lone
+    surrogate): a bad byte costs a character, not the rest of the input."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    for line in stream:
+        yield well_formed(line)
+
+
+def import_command(services: Services, path: Path, prune: bool, yes: bool = False) -> int:
+    service = services.catalogue
     if not path.is_file():
         print(f"import: no such file: {path}", file=sys.stderr)
         return 2
     try:
-        report, sync = services.catalogue.import_file(path, prune=prune)
+        if prune and not yes and not prune_confirmed(service, path):
+            hint = "" if sys.stdin.isatty() else "; to withdraw them, run it again with --yes"
+            print(f"import: nothing was changed{hint}", file=sys.stderr)
+            return 1
+        report, sync = service.import_file(path, prune=prune)
     except CatalogueError as error:
         print(f"import: {path} was not imported, the catalogue is unchanged:", file=sys.stderr)
         print(str(error), file=sys.stderr)
@@ -178,6 +222,27 @@ def import_command(services: Services, path: Path, prune: bool) -> int:
         f"{sync.embedded} embedded"
     )
     return 0
+
+
+def prune_confirmed(service: CatalogueService, path: Path) -> bool:
+    """Whether to go on with a prune: at once when it withdraws half the catalogue or less;
+    otherwise only when the person at the terminal says yes (without one, --yes says it)."""
+    records = read_catalogue_file(path)
+    with service.database.session() as session:
+        plan = prune_plan(session, records)
+    if not plan.drastic:
+        return True
+    print(
+        f"import: --prune would withdraw {plan.withdrawn} of the {plan.active} items in the "
+        f"catalogue, those missing from {path}",
+        file=sys.stderr,
+    )
+    if not sys.stdin.isatty():
+        return False
+    print(f"withdraw {plan.withdrawn} of {plan.active} items? [y/N] ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    answer = next(input_lines(sys.stdin), "")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def knowledge_command(services: Services, args: argparse.Namespace) -> int:
@@ -255,7 +320,7 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.jsonl:
-        return search_jsonl(services, sys.stdin, sys.stdout)
+        return search_lines(services.catalogue, input_lines(sys.stdin), sys.stdout)
     if args.text is None:
         print("search: give the text to search for, or --jsonl", file=sys.stderr)
         return 2
@@ -298,34 +363,6 @@ def result_json(result, found) -> dict:  # type: ignore[no-untyped-def]
         "near": {"lat": result.near.lat, "lon": result.near.lon} if result.near else None,
         "notices": result.notices,
     }
-
-
-def search_jsonl(services: Services, lines, out) -> int:  # type: ignore[no-untyped-def]
-    """One query object a line in, one {"results": […]} a line out, in order."""
-    service = services.catalogue
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            query = json.loads(raw)
-            if not isinstance(query, dict):
-                raise ValueError("a line must be a JSON object")
-            near = query.get("near")
-            point = GeoPoint(float(near["lat"]), float(near["lon"])) if near else None
-            request = SearchRequest(
-                text=str(query.get("text") or ""),
-                near=point,
-                limit=max(1, min(int(query.get("limit", 5)), 100)),
-                now=services.clock(),
-            )
-        except (ValueError, TypeError, KeyError) as error:
-            out.write(json.dumps({"error": f"line {number}: {error}", "results": []}) + "\n")
-            continue
-        result, _ = service.search(request)
-        hits = [{"id": h.key, "score": h.score, "distance_km": h.distance_km} for h in result.hits]
-        out.write(json.dumps({"results": hits}, ensure_ascii=False) + "\n")
-        out.flush()
-    return 0
 
 
 def reply_text(  # type: ignore[no-untyped-def]
@@ -391,7 +428,7 @@ def chat_command(services: Services) -> int:
             "To connect a real Telegram bot, set TELEGRAM_BOT_TOKEN (see README).", file=sys.stderr
         )
         print(_("Hello! Write what you would like to learn (Ctrl+D to quit)."))
-    for raw in sys.stdin:
+    for raw in input_lines(sys.stdin):
         text = raw.strip()
         if text in ("/quit", "/exit"):
             break

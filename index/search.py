@@ -16,11 +16,11 @@ from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
 from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
 from index.query import KNOWN_EXPANSION_WEIGHT, Lexicon, Understanding, understand
+from index.sanitise import query_text
 from index.text import terms, words
 from index.when import this_week
 
 UTC_ZONE = ZoneInfo("UTC")
-MAX_QUERY_CHARS = 1000
 EXACT_UP_TO = 20_000  # below this many rows every row is scored exactly
 ANN_CANDIDATES = 64
 COMMON_TERM_SHARE = 0.05  # in a large catalogue, words in more rows than this score candidates only
@@ -97,11 +97,6 @@ class SearchResult:
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
-def clean_query(text: str) -> str:
-    text = " ".join((text or "").split())
-    return text[:MAX_QUERY_CHARS]
-
-
 class CatalogueSearch:
     """The search service: an index plus the gazetteer and lexicon that read queries."""
 
@@ -120,7 +115,7 @@ class CatalogueSearch:
         self._current_mask = np.zeros(0, dtype=bool)
 
     def search(self, request: SearchRequest) -> SearchResult:
-        text = clean_query(request.text)
+        text = query_text(request.text)
         now = (request.now or datetime.now(UTC)).astimezone(self.zone)
         notices: list[str] = []
         understood = (

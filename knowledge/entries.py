@@ -20,6 +20,9 @@ REQUIRED = ("id", "area", "title", "questions", "answer", "topics", "source", "w
 OPTIONAL = ("next_step",)
 MIN_QUESTIONS = 3
 MAX_ANSWER_CHARS = 1500  # a plain answer fits one Telegram message with room to spare
+# NUL (PostgreSQL stores no text holding it) and lone surrogates (YAML's "\ud800"; no encoding
+# can write them, so the embedder cannot read them) are refused, not stored
+_NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 WHOLE_FILE, WHOLE_ENTRY = "(file)", "(entry)"  # the "field" of a fault that is no one field's
@@ -89,6 +92,18 @@ class KnowledgeEntry:
         return data
 
 
+def _storable(where: str, field: str, text: str) -> str:
+    found = _NOT_STORABLE.search(text)
+    if found is not None:
+        raise EntryError(
+            where,
+            field,
+            N_("holds a character that cannot be stored ({char})"),
+            char=f"U+{ord(found.group()):04X}",
+        )
+    return text
+
+
 def _bilingual(where: str, field: str, value: Any, required: bool = True) -> dict[str, str]:
     if value is None and not required:
         return {}
@@ -102,7 +117,7 @@ def _bilingual(where: str, field: str, value: Any, required: bool = True) -> dic
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
             raise EntryError(where, f"{field}.{lang}", N_("is missing or empty"))
-        out[lang] = text.strip()
+        out[lang] = _storable(where, f"{field}.{lang}", text.strip())
     return out
 
 
@@ -137,6 +152,8 @@ def parse_entry(data: Any, where: str) -> KnowledgeEntry:
         isinstance(q, str) and q.strip() for q in questions
     ):
         raise EntryError(where, "questions", N_("must be a list of non-empty texts"))
+    for question in questions:
+        _storable(where, "questions", question)
     if len(questions) < MIN_QUESTIONS:
         raise EntryError(
             where,
@@ -160,10 +177,13 @@ def parse_entry(data: Any, where: str) -> KnowledgeEntry:
     topics = data["topics"]
     if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
         raise EntryError(where, "topics", N_("must be a list of catalogue topics"))
+    for topic in topics:
+        _storable(where, "topics", topic)
     source = data["source"]
     if not isinstance(source, dict) or not str(source.get("name") or "").strip():
         raise EntryError(where, "source.name", N_("is missing"))
-    url = str(source.get("url") or "")
+    _storable(where, "source.name", str(source["name"]))
+    url = _storable(where, "source.url", str(source.get("url") or ""))
     if not _URL.match(url):
         raise EntryError(where, "source.url", N_("{value} is not a web address"), value=repr(url))
     written = data["written"]
@@ -193,9 +213,17 @@ def parse_entry(data: Any, where: str) -> KnowledgeEntry:
     )
 
 
+def _load(text: str, where: str) -> Any:
+    """The YAML document of a file; a nesting deeper than the parser recurses is refused."""
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise EntryError(where, WHOLE_FILE, N_("is nested too deeply")) from None
+
+
 def parse_yaml(text: str, where: str) -> KnowledgeEntry:
     try:
-        data = yaml.safe_load(text)
+        data = _load(text, where)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         if mark is None:
@@ -238,7 +266,7 @@ def load_outside(path: Path) -> list[str]:
 
 def parse_outside(text: str, where: str) -> list[str]:
     try:
-        data = yaml.safe_load(text)
+        data = _load(text, where)
     except yaml.YAMLError as error:
         raise EntryError(where, WHOLE_FILE, N_("is not valid YAML")) from error
     questions = data.get("questions") if isinstance(data, dict) else None

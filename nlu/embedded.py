@@ -16,6 +16,7 @@ from index.embedders import Embedder
 from index.geo import Gazetteer
 from index.language import detect
 from index.query import Lexicon, understand
+from index.sanitise import query_text
 from index.when import Clock, wall_clock
 from nlu.interpretation import Entity, Interpretation
 from nlu.training_data import TRAIN_FILE, TrainingData, load_for_training
@@ -142,7 +143,7 @@ class EmbeddedInterpreter:
         return cls(embedder, model, gazetteer, lexicon, clock)
 
     def parse(self, text: str, vector: np.ndarray | None = None) -> Interpretation:
-        text = " ".join(text.split())[:1000]
+        text = query_text(text)
         if vector is None:
             vector = self.embedder.embed_queries([text or " "])[0]
         return self.parse_embedded(text, vector)

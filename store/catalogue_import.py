@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import codecs
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import false, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from store import saved
@@ -16,6 +17,9 @@ from store.models import Opportunity, Organisation, utcnow
 from store.records import OpportunityRecord, RecordError, parse_line
 
 MAX_REPORTED_ERRORS = 20
+# On PostgreSQL an import holds this advisory lock ("colbot" in ASCII) until its transaction ends
+IMPORT_LOCK = 0x636F6C626F74
+IMPORT_WAIT_MS = 10 * 60 * 1000  # how long an import on SQLite waits for another to finish
 
 Tick = Callable[[int], None]
 _COPIED_FIELDS = [
@@ -47,11 +51,54 @@ class ImportReport:
         return bool(self.created or self.updated or self.withdrawn)
 
 
-def read_catalogue(lines: Iterable[str], tick: Tick | None = None) -> list[OpportunityRecord]:
-    """Check every line; raise CatalogueError listing the faults, or return all records."""
+class _Faults:
+    """The faults found so far: the first MAX_REPORTED_ERRORS kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[RecordError] = []
+        self.more = 0
+
+    def add(self, error: RecordError) -> None:
+        if len(self.kept) < MAX_REPORTED_ERRORS:
+            self.kept.append(error)
+        else:
+            self.more += 1
+
+    def raise_any(self) -> None:
+        if self.kept:
+            raise CatalogueError(self.kept, self.more)
+
+
+@dataclass(frozen=True)
+class PrunePlan:
+    """What a prune would do: withdraw `withdrawn` of the `active` items, those the file lacks."""
+
+    withdrawn: int
+    active: int
+
+    @property
+    def drastic(self) -> bool:
+        """Withdrawing more than half of the catalogue (or all of it) is more often an empty or
+        cut file than a wish: it is not done without asking."""
+        return 2 * self.withdrawn > self.active > 0
+
+
+def prune_plan(session: Session, records: list[OpportunityRecord]) -> PrunePlan:
+    """How many of the items now active a prune with `records` would withdraw."""
+    wanted = {r.external_id for r in records}
+    active = session.scalars(
+        select(Opportunity.external_id).where(Opportunity.withdrawn_at.is_(None))
+    ).all()
+    return PrunePlan(sum(1 for key in active if key not in wanted), len(active))
+
+
+def read_catalogue(
+    lines: Iterable[str | bytes], tick: Tick | None = None
+) -> list[OpportunityRecord]:
+    """Check every line (text, or the bytes of a file, decoded line by line); raise
+    CatalogueError listing the faults, or return all records."""
     records: list[OpportunityRecord] = []
-    errors: list[RecordError] = []
-    more = 0
+    faults = _Faults()
     seen: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
         if tick:
@@ -61,33 +108,28 @@ def read_catalogue(lines: Iterable[str], tick: Tick | None = None) -> list[Oppor
         try:
             record = parse_line(number, raw)
         except RecordError as error:
-            if len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(error)
-            else:
-                more += 1
+            faults.add(error)
             continue
-        if record.external_id in seen:
-            errors.append(
-                RecordError(
-                    number, "id", f"'{record.external_id}' repeats line {seen[record.external_id]}"
-                )
-            )
+        first = seen.setdefault(record.external_id, number)
+        if first != number:
+            faults.add(RecordError(number, "id", f"'{record.external_id}' repeats line {first}"))
             continue
-        seen[record.external_id] = number
         records.append(record)
-    if errors:
-        raise CatalogueError(errors, more)
+    faults.raise_any()
     return records
 
 
 def read_catalogue_file(path: Path, tick: Tick | None = None) -> list[OpportunityRecord]:
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            return read_catalogue(handle, tick)
-    except UnicodeDecodeError as error:
-        raise CatalogueError(
-            [RecordError(0, "(file)", f"is not UTF-8 text: {error.reason}")]
-        ) from None
+    """Check a JSON Lines file, read as bytes so that a byte that is not UTF-8 is reported
+    with its line, like any other fault."""
+    with path.open("rb") as handle:
+        return read_catalogue(_without_bom(handle), tick)
+
+
+def _without_bom(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a file, the first without the byte order mark some editors write."""
+    for number, line in enumerate(lines):
+        yield line.removeprefix(codecs.BOM_UTF8) if number == 0 else line
 
 
 def apply_records(
@@ -104,6 +146,7 @@ def apply_records(
     whose start moved follow it, reckoned from `now` (the import time): in the same
     transaction, so they move only if the import holds."""
     report = ImportReport()
+    one_import_at_a_time(session)
     existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
     now = now or utcnow()
@@ -140,6 +183,24 @@ def apply_records(
     session.flush()
     saved.reschedule_reminders(session, moved, now, zone)
     return report
+
+
+def one_import_at_a_time(session: Session) -> None:
+    """Take the catalogue for the rest of the session's transaction, waiting while another
+    import holds it: two imports run one after the other, and the second reads what the
+    first wrote, instead of adding the same new ids (and organisations) a second time."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+    elif dialect == "sqlite":
+        # any write, even one that changes nothing, takes SQLite's one write lock at once
+        table = Opportunity.__table__
+        before = session.execute(text("PRAGMA busy_timeout")).scalar_one()
+        session.execute(text(f"PRAGMA busy_timeout = {IMPORT_WAIT_MS}"))
+        try:
+            session.execute(table.update().where(false()).values(id=table.c.id))
+        finally:
+            session.execute(text(f"PRAGMA busy_timeout = {int(before)}"))
 
 
 def _organisation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +17,29 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created and foreign keys are enforced."""
+    """An engine for `url`; a SQLite file is created for its owner alone (with its folder) and
+    foreign keys are enforced."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(parsed.database))
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create a SQLite file that does not exist yet, and the folders above it that do not, for
+    their owner alone (0600 and 0700): the database holds who saved what. The umask can only
+    take rights away; an existing file or folder keeps the rights it was given."""
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():  # an empty file is an empty database
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

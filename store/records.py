@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,6 +15,10 @@ from store.models import AUDIENCES, KINDS
 
 LANGS = ("sl", "en")
 MAX_ID = 100
+WHOLE_LINE = "(line)"  # the "field" of a fault that is no one field's
+# NUL (PostgreSQL stores no text holding it) and lone surrogates (no encoding can write them: a
+# JSON "\ud800" decodes to one) cannot be stored as text
+_NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class RecordError(ValueError):
@@ -84,7 +89,19 @@ class _Reader:
         value = value.strip()
         if len(value) > max_len:
             raise self.fail(field, f"is longer than {max_len} characters")
+        self.storable(value, field)
         return value
+
+    def storable(self, value: str, field: str) -> None:
+        """Refuse a text holding a character no database column can hold."""
+        found = _NOT_STORABLE.search(value)
+        if found is None:
+            return
+        at = found.start() + 1
+        if found.group() == "\x00":
+            raise self.fail(field, f"holds a NUL character (\\u0000) at position {at}")
+        code = f"U+{ord(found.group()):04X}"
+        raise self.fail(field, f"holds a lone surrogate ({code}) at position {at}, not a character")
 
     def bilingual(self, field: str, max_len: int, required: bool) -> tuple[str | None, str | None]:
         value = self.data.get(field)
@@ -115,6 +132,7 @@ class _Reader:
             raise self.fail(field, "must be a list of strings")
         tags = []
         for v in value:
+            self.storable(v, field)
             tag = v.strip().lower()
             if not tag:
                 continue
@@ -140,6 +158,12 @@ class _Reader:
             ) from None
         if moment.tzinfo is None:
             raise self.fail(field, f"'{value}' has no UTC offset (add e.g. +01:00)")
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise self.fail(
+                field, f"'{value}' is out of range (in UTC it falls outside the years 1 to 9999)"
+            ) from None
         return moment
 
     def coordinate(self, location: dict[str, Any], name: str, limit: float) -> float | None:
@@ -148,20 +172,53 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"location.{name}", "must be a number")
-        value = float(value)
-        if not math.isfinite(value) or not -limit <= value <= limit:
-            raise self.fail(f"location.{name}", f"{value} is out of range (±{limit:g})")
-        return value
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            number = math.inf
+        if not math.isfinite(number) or not -limit <= number <= limit:
+            raise self.fail(f"location.{name}", f"{shown(value)} is out of range (±{limit:g})")
+        return number
 
 
-def parse_line(line_number: int, raw: str) -> OpportunityRecord:
-    """Decode and check one catalogue line; raises RecordError naming the field at fault."""
+def shown(value: object, width: int = 40) -> str:
+    """A value as a message quotes it: a long one cut, so it names the value, not repeats it."""
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def decode_line(line_number: int, raw: bytes) -> str:
+    """One line of a catalogue file as text; a byte that is not UTF-8 is named with its
+    position on the line, counted in characters as an editor counts them."""
     try:
-        data = json.loads(raw)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        column = len(raw[: error.start].decode("utf-8")) + 1
+        byte = raw[error.start]
+        raise RecordError(
+            line_number, WHOLE_LINE, f"is not UTF-8 text (byte 0x{byte:02x} at position {column})"
+        ) from None
+
+
+def decoded_json(line_number: int, raw: str | bytes) -> Any:
+    """The JSON value of one line (bytes are decoded first); raises RecordError."""
+    text = decode_line(line_number, raw) if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
-        raise RecordError(line_number, "(line)", f"is not valid JSON: {error.msg}") from None
+        message = f"is not valid JSON: {error.msg} (position {error.colno})"
+        raise RecordError(line_number, WHOLE_LINE, message) from None
+    except RecursionError:
+        raise RecordError(line_number, WHOLE_LINE, "is nested too deeply") from None
+    except ValueError:  # an integer longer than Python reads (4,300 digits)
+        raise RecordError(line_number, WHOLE_LINE, "holds a number with too many digits") from None
+
+
+def parse_line(line_number: int, raw: str | bytes) -> OpportunityRecord:
+    """Decode and check one catalogue line; raises RecordError naming the field at fault."""
+    data = decoded_json(line_number, raw)
     if not isinstance(data, dict):
-        raise RecordError(line_number, "(line)", "must be a JSON object")
+        raise RecordError(line_number, WHOLE_LINE, "must be a JSON object")
     r = _Reader(line_number, data)
 
     external_id = r.text(data.get("id"), "id", MAX_ID, required=True)
@@ -204,11 +261,12 @@ def parse_line(line_number: int, raw: str) -> OpportunityRecord:
         if isinstance(price, bool) or not isinstance(price, int | float | str):
             raise r.fail("price_eur", "must be a number of euros")
         try:
-            price_eur = Decimal(str(price)).quantize(Decimal("0.01"))
+            price_eur = Decimal(str(price))
         except InvalidOperation:
-            raise r.fail("price_eur", f"'{price}' is not a number") from None
+            raise r.fail("price_eur", f"'{shown(price)}' is not a number") from None
         if not price_eur.is_finite() or price_eur < 0 or price_eur > Decimal("99999999"):
-            raise r.fail("price_eur", f"{price} is not a valid price")
+            raise r.fail("price_eur", f"{shown(price)} is not a valid price")
+        price_eur = price_eur.quantize(Decimal("0.01"))
 
     url = r.text(data.get("url"), "url", 500)
     if url and not url.startswith(("https://", "http://")):

@@ -19,6 +19,7 @@ from knowledge.entries import (
     Nn_,
     load_directory,
     load_outside,
+    parse_outside,
     parse_yaml,
 )
 from knowledge.service import KnowledgeService
@@ -124,6 +125,41 @@ def test_a_bad_entry_is_refused_naming_its_field(change, field):
             lambda t: t.replace("title: {", "title: {{"),
             "bad.yaml: ni veljaven zapis YAML (napaka v vrstici 4)",
             "bad.yaml: is not valid YAML (line 4)",
+        ),
+        (
+            lambda t: t.replace("[smartphone]", "[" * 20_000 + "]" * 20_000),
+            "bad.yaml: zapis YAML je pregloboko ugnezden",
+            "bad.yaml: is nested too deeply",
+        ),
+        (
+            lambda t: t.replace("[smartphone]", "[" * 50 + "]" * 50),
+            "bad.yaml, polje »topics«: mora biti seznam tem iz kataloga",
+            "bad.yaml, field 'topics': must be a list of catalogue topics",
+        ),
+        (
+            lambda t: t.replace("Prva vrstica.", "Prva\\0 vrstica."),
+            "bad.yaml, polje »answer.sl«: vsebuje znak, ki ga ni mogoče shraniti (U+0000)",
+            "bad.yaml, field 'answer.sl': holds a character that cannot be stored (U+0000)",
+        ),
+        (
+            lambda t: t.replace('"How?"', '"How\\udc80?"'),
+            "bad.yaml, polje »questions«: vsebuje znak, ki ga ni mogoče shraniti (U+DC80)",
+            "bad.yaml, field 'questions': holds a character that cannot be stored (U+DC80)",
+        ),
+        (
+            lambda t: t.replace("{name: Test,", '{name: "Test\\ud800",'),
+            "bad.yaml, polje »source.name«: vsebuje znak, ki ga ni mogoče shraniti (U+D800)",
+            "bad.yaml, field 'source.name': holds a character that cannot be stored (U+D800)",
+        ),
+        (
+            lambda t: t.replace('url: "https://example.org/"', 'url: "https://example.org/\\0"'),
+            "bad.yaml, polje »source.url«: vsebuje znak, ki ga ni mogoče shraniti (U+0000)",
+            "bad.yaml, field 'source.url': holds a character that cannot be stored (U+0000)",
+        ),
+        (
+            lambda t: t.replace("[smartphone]", '["smart\\0phone"]'),
+            "bad.yaml, polje »topics«: vsebuje znak, ki ga ni mogoče shraniti (U+0000)",
+            "bad.yaml, field 'topics': holds a character that cannot be stored (U+0000)",
         ),
     ],
 )
@@ -321,3 +357,9 @@ def test_the_none_of_ours_questions_are_many_languages_and_no_entrys_own():
     scripts = {"cyrillic": "\u0400", "arabic": "\u0600"}
     for start in scripts.values():
         assert any(any(start <= c <= chr(ord(start) + 0xFF) for c in q) for q in outside)
+
+
+def test_a_list_of_outside_questions_nested_too_deeply_is_refused():
+    with pytest.raises(EntryError) as caught:
+        parse_outside("questions: " + "[" * 20_000 + "]" * 20_000, "outside.yaml")
+    assert str(caught.value) == "outside.yaml, field '(file)': is nested too deeply"
