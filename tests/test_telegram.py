@@ -21,7 +21,7 @@ from store.models import Opportunity, SavedOpportunity
 from .botapi_double import BotApiDouble
 from .conftest import DEMO, NOW, make_services
 
-TEEN, MIGRANT, SENIOR = 1001, 1002, 1003
+TEEN, MIGRANT, SENIOR, POLYGLOT = 1001, 1002, 1003, 1004
 
 
 @pytest.fixture
@@ -184,19 +184,49 @@ def test_stickers_and_bad_input_get_a_polite_answer(double, shared_services):
     story(double, shared_services, scenario)
 
 
-def test_language_is_chosen_and_remembered(double, shared_services):
-    async def scenario():
-        double.push_message(TEEN, "/language", language_code="sl")
+def test_language_and_simple_mode_are_chosen_and_remembered_across_a_restart(double, demo_services):
+    async def choose():
+        double.push_message(POLYGLOT, "/language", language_code="sl")
         [menu] = await double.wait_for("sendMessage")
         assert menu.params["text"] == "Izberite jezik:"
-        double.push_callback(TEEN, "lang:en")
+        double.push_callback(POLYGLOT, "lang:en")
         await double.wait_for("sendMessage", count=2)
-        double.push_message(TEEN, "robotika", language_code="sl")
+        double.push_message(POLYGLOT, "robotika", language_code="sl")
         replies = await double.wait_for("sendMessage", count=3)
         assert replies[1].params["text"] == "I will write in English."
         assert "found" in replies[2].params["text"]
+        double.push_message(POLYGLOT, "/simple", language_code="sl")
+        await double.wait_for("sendMessage", count=4)
 
-    story(double, shared_services, scenario)
+    async def after_a_restart():
+        double.clear()
+        double.push_message(POLYGLOT, "tečaj", language_code="sl")
+        [answer] = await double.wait_for("sendMessage")
+        assert "found" in answer.params["text"]  # still English, as chosen
+        double.push_message(POLYGLOT, "/mydata", language_code="sl")
+        [_, mydata] = await double.wait_for("sendMessage", count=2)
+        assert "simple mode" in mydata.params["text"]  # still the simple mode
+        more = answer.params["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
+        assert more.startswith("more:")
+        double.clear()
+        return more
+
+    async def old_button_after_another_restart(more: str):
+        double.push_callback(POLYGLOT, more)  # a search made before the restart
+        [said] = await double.wait_for("sendMessage")
+        assert said.params["text"] == "That search has expired; please search again."
+        [answered] = await double.wait_for("answerCallbackQuery")
+        assert answered.params["callback_query_id"]
+
+    async def main():
+        async with running(double, demo_services):
+            await choose()
+        async with running(double, demo_services):  # the bot restarts
+            more = await after_a_restart()
+        async with running(double, demo_services):  # and again: the search is forgotten
+            await old_button_after_another_restart(more)
+
+    asyncio.run(main())
 
 
 def test_a_flood_is_throttled_politely(double, shared_services):
