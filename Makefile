@@ -31,11 +31,13 @@ chat: setup
 
 test: setup rasa-model
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest
 
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: setup rasa-model
 	$(PY) -m bench
