@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import IO
 
 CONVERSATION_LOGGER = "colbot.conversation"  # what people write, for development only
 QUIET_LIBRARIES = ("httpx", "httpcore")  # their INFO lines hold request URLs with the token
@@ -53,10 +54,13 @@ class KeepConversationsPrivate(logging.Filter):
 
 
 def configure_logging(
-    level: int = logging.WARNING, secrets: Iterable[str] = (), production: bool = False
+    level: int = logging.WARNING,
+    secrets: Iterable[str] = (),
+    production: bool = False,
+    stream: IO[str] | None = None,
 ) -> None:
-    """Set up the root logger once for a process of colbot's."""
-    handler = logging.StreamHandler()
+    """Set up the root logger once for a process of colbot's (standard error by default)."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     if production:
