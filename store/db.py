@@ -58,10 +58,12 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision` (idempotent)."""
     command.upgrade(alembic_config(engine), revision)
+    engine.dispose()  # SQLite: the next connections enforce foreign keys again (see env.py)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+    engine.dispose()
 
 
 class Database:

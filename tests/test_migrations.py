@@ -28,3 +28,70 @@ def test_migrations_go_down_and_up_again(database_url: str):
     migrate(database.engine)  # idempotent
     assert "opportunity" in inspect(database.engine).get_table_names()
     database.dispose()
+
+
+def test_data_stored_under_the_old_schema_is_carried_over(database_url: str):
+    """A database of 1 December (revision 0004: people by Telegram id) is upgraded: each
+    person keeps what they saved and their language, reminders keep their times, the catalogue
+    is Ljubljana's; and it goes back down again."""
+    database = Database(database_url)
+    migrate(database.engine, "0004")
+    created, remind = "2026-11-30 10:00:00+00:00", "2026-12-02 08:00:00+00:00"
+    with database.engine.begin() as connection:
+        run = connection.exec_driver_sql
+        run(
+            "INSERT INTO organisation (id, name, created_at) VALUES (1, 'Knjižnica', %s)"
+            % repr(created)
+        )
+        for number, key in ((10, "lj-1"), (11, "lj-2")):
+            run(
+                "INSERT INTO opportunity (id, external_id, organisation_id, kind, title_sl, "
+                "topics, audience, languages, online, record_hash, created_at, updated_at) "
+                f"VALUES ({number}, '{key}', 1, 'course', 'Tečaj', '[]', '[]', '[]', false, 'h', "
+                f"{created!r}, {created!r})"
+            )
+        for number, telegram_id, language, active in ((5, 9001, "en", True), (6, 9002, None, False)):
+            run(
+                "INSERT INTO chat_user (id, telegram_id, language, active, created_at, "
+                f"last_seen_at) VALUES ({number}, {telegram_id}, "
+                f"{repr(language) if language else 'NULL'}, {str(active).lower()}, "
+                f"{created!r}, {created!r})"
+            )
+        run(
+            "INSERT INTO saved_opportunity (telegram_id, opportunity_id, created_at, remind_at) "
+            f"VALUES (9001, 10, {created!r}, {remind!r}), (9001, 11, {created!r}, NULL), "
+            f"(9002, 10, {created!r}, {remind!r})"
+        )
+    migrate(database.engine)
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from store import people
+    from store.models import Opportunity, Organisation, Person, SavedOpportunity
+
+    with database.session() as session:
+        first = people.by_telegram_id(session, 9001)
+        second = people.by_telegram_id(session, 9002)
+        assert (first.language, first.active, second.active) == ("en", True, False)
+        saved = {
+            (s.person_id, s.opportunity_id): s.remind_at
+            for s in session.scalars(select(SavedOpportunity))
+        }
+        assert saved == {
+            (first.id, 10): datetime(2026, 12, 2, 8, tzinfo=UTC),
+            (first.id, 11): None,
+            (second.id, 10): datetime(2026, 12, 2, 8, tzinfo=UTC),
+        }
+        assert set(session.scalars(select(Opportunity.city))) == {"ljubljana"}
+        assert session.scalar(select(Organisation.city)) == "ljubljana"
+        newcomer = people.seen(session, 9003, datetime(2026, 12, 6, tzinfo=UTC))
+        assert newcomer.id not in (first.id, second.id)  # new ids go on after the copied ones
+        assert session.get(Person, newcomer.id).telegram_id == 9003
+    downgrade(database.engine, "0004")
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT telegram_id, opportunity_id FROM saved_opportunity ORDER BY 1, 2"
+        ).all()
+        assert [tuple(r) for r in rows] == [(9001, 10), (9001, 11), (9002, 10)]
+    database.dispose()

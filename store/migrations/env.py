@@ -17,6 +17,11 @@ if engine is None:  # `alembic` run by hand (`python -m bot migrate` is the usua
     engine = make_engine(url)
 
 with engine.begin() as connection:
+    if connection.dialect.name == "sqlite":
+        # SQLite rebuilds a table to alter it (batch mode): dropping the old one must not
+        # cascade to the rows that refer to it. The pragma takes effect outside a transaction,
+        # which pysqlite has not begun yet.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -25,3 +30,5 @@ with engine.begin() as connection:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
