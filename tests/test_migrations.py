@@ -39,10 +39,7 @@ def test_data_stored_under_the_old_schema_is_carried_over(database_url: str):
     created, remind = "2026-11-30 10:00:00+00:00", "2026-12-02 08:00:00+00:00"
     with database.engine.begin() as connection:
         run = connection.exec_driver_sql
-        run(
-            "INSERT INTO organisation (id, name, created_at) VALUES (1, 'Knjižnica', %s)"
-            % repr(created)
-        )
+        run(f"INSERT INTO organisation (id, name, created_at) VALUES (1, 'Knjižnica', {created!r})")
         for number, key in ((10, "lj-1"), (11, "lj-2")):
             run(
                 "INSERT INTO opportunity (id, external_id, organisation_id, kind, title_sl, "
@@ -50,7 +47,10 @@ def test_data_stored_under_the_old_schema_is_carried_over(database_url: str):
                 f"VALUES ({number}, '{key}', 1, 'course', 'Tečaj', '[]', '[]', '[]', false, 'h', "
                 f"{created!r}, {created!r})"
             )
-        for number, telegram_id, language, active in ((5, 9001, "en", True), (6, 9002, None, False)):
+        for number, telegram_id, language, active in (
+            (5, 9001, "en", True),
+            (6, 9002, None, False),
+        ):
             run(
                 "INSERT INTO chat_user (id, telegram_id, language, active, created_at, "
                 f"last_seen_at) VALUES ({number}, {telegram_id}, "
