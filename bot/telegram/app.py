@@ -175,7 +175,7 @@ async def post_init(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    application.bot_data.workers.shutdown()
+    await application.bot_data.workers.shutdown()
 
 
 def build_application(services: Services) -> Application:

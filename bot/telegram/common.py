@@ -78,7 +78,8 @@ async def call(
 ) -> list[Message]:
     """One action of the dialogue, on the search worker (it may touch the index)."""
     dialogue = context.services.dialogue
-    return await context.workers.searching(dialogue.run, action, slots, sender(context), text)
+    person = sender(context)
+    return await context.workers.searching(dialogue.run, action, slots, person, text, who=person)
 
 
 async def saved_ids(context: ColbotContext) -> frozenset[int]:

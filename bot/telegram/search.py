@@ -79,7 +79,7 @@ async def understand_and_answer(update: Update, context: ColbotContext, text: st
     def understand_and_respond() -> list[Message]:
         return services.dialogue.respond(services.interpreter.parse(text), slots, person)
 
-    messages = await context.workers.searching(understand_and_respond)
+    messages = await context.workers.searching(understand_and_respond, who=person)
     remember_searches(context, messages, {"query": text, **slots})
     await reply(update, context, messages)
 

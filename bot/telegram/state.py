@@ -5,8 +5,10 @@ database; their place and searches stay in memory and are never stored."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -15,6 +17,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.services import Services
 
 T = TypeVar("T")
+Piece = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 KEPT_SEARCHES = 20  # searches a person can still page through ("more results")
 
 
@@ -44,22 +47,84 @@ class PersonState:
         return {"simple": True} if self.simple else {}
 
 
+class TakingTurns:
+    """Work run on one thread, one piece at a time, with people taking turns: each person's
+    pieces wait in their own line and the lines are served round robin, so someone who sends
+    many (or heavy) messages delays another person by at most one piece of their own."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self.executor = executor
+        self._lines: OrderedDict[Hashable, deque[Piece]] = OrderedDict()
+        self._waiting: asyncio.Event | None = None
+        self._server: asyncio.Task[None] | None = None
+
+    async def run(self, who: Hashable, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        if self._server is None or self._server.done():
+            self._waiting = asyncio.Event()
+            self._server = loop.create_task(self._serve(), name="taking-turns")
+        done: asyncio.Future[T] = loop.create_future()
+        self._lines.setdefault(who, deque()).append((function, args, done))
+        assert self._waiting is not None
+        self._waiting.set()
+        return await done
+
+    def next_piece(self) -> Piece | None:
+        """The first piece of the person whose turn it is; they go to the back of the line."""
+        while self._lines:
+            who, line = self._lines.popitem(last=False)
+            piece = line.popleft()
+            if line:
+                self._lines[who] = line
+            if not piece[2].cancelled():
+                return piece
+        return None
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._waiting is not None
+        while True:
+            await self._waiting.wait()
+            self._waiting.clear()
+            while (piece := self.next_piece()) is not None:
+                function, args, done = piece
+                try:
+                    result = await loop.run_in_executor(self.executor, function, *args)
+                except Exception as error:  # handed to the person's handler, which reports it
+                    if not done.cancelled():
+                        done.set_exception(error)
+                else:
+                    if not done.cancelled():
+                        done.set_result(result)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._server
+
+
 class Workers:
     """Threads for the blocking work: one for the index and the embedder (searches and
-    understanding share caches that are read and filled without locks), a few for the database
-    alone, so that saving or /mydata never waits behind someone's search."""
+    understanding share caches that are read and filled without locks), with people taking
+    turns on it; a few for the database alone, so that saving or /mydata never waits behind
+    anyone's search."""
 
     def __init__(self, store_threads: int = 4) -> None:
         self.search = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
         self.store = ThreadPoolExecutor(max_workers=store_threads, thread_name_prefix="store")
+        self.turns = TakingTurns(self.search)
 
-    async def searching(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.search, function, *args)
+    async def searching(self, function: Callable[..., T], *args: Any, who: Hashable = None) -> T:
+        """`function(*args)` on the search thread, in `who`'s turn (a person; jobs share one
+        turn)."""
+        return await self.turns.run(who, function, *args)
 
     async def storing(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.store, function, *args)
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        await self.turns.close()
         self.search.shutdown(wait=True, cancel_futures=True)
         self.store.shutdown(wait=True, cancel_futures=True)
 
