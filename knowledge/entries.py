@@ -136,7 +136,7 @@ def parse_entry(data: Any, where: str) -> KnowledgeEntry:
         raise EntryError(
             where,
             "id",
-            N_("{value} must be a-z, 0-9 and '-' (2–63 characters)"),
+            N_("{value} must be a-z, 0-9 and '-' (2–61 characters)"),
             value=repr(entry_id),
         )
     if data["area"] not in AREAS:

@@ -363,3 +363,15 @@ def test_a_list_of_outside_questions_nested_too_deeply_is_refused():
     with pytest.raises(EntryError) as caught:
         parse_outside("questions: " + "[" * 20_000 + "]" * 20_000, "outside.yaml")
     assert str(caught.value) == "outside.yaml, field '(file)': is nested too deeply"
+
+
+def test_an_entry_id_fits_the_button_that_opens_it():
+    from bot.callbacks import Button, callback, parse_callback
+
+    longest = "a" * 61
+    entry = parse_yaml(SIMPLE_ENTRY.replace("id: test-entry", f"id: {longest}"), "x.yaml")
+    data = callback(Button.TOPIC, entry.id)
+    assert len(data.encode()) <= 64 and parse_callback(data).parts == (longest,)
+    with pytest.raises(EntryError) as refused:
+        parse_yaml(SIMPLE_ENTRY.replace("id: test-entry", "id: " + "a" * 62), "x.yaml")
+    assert refused.value.field == "id"
