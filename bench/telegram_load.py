@@ -24,6 +24,9 @@ from tests.botapi_double import BotApiDouble  # noqa: E402
 USERS = 200
 MESSAGES_EACH = 3
 STEADY_RATE = 10.0  # messages a second, below what one machine handles
+HOSTILE_PEOPLE, HOSTILE_EACH = 10, 5  # people sending the heaviest messages there are …
+HEAVY = "学习斯洛文尼亚语的课程在哪里" * 300  # … 4,200 CJK characters: a token a character
+CALM_PEOPLE = 40  # … while these send one ordinary message each
 QUERIES = [
     "robotika v Šiški",
     "tečaj slovenščine za začetnike",
@@ -99,6 +102,48 @@ async def drive(
     }
 
 
+async def hostile(double: BotApiDouble, services: Services, heavy: bool) -> dict[str, float]:
+    """CALM_PEOPLE ordinary messages, pushed right after HOSTILE_PEOPLE × HOSTILE_EACH of the
+    heaviest messages (or, for comparison, after nothing): how long the ordinary ones wait."""
+    settings = replace(
+        services.settings, telegram_bot_token=double.token, telegram_base_url=double.base_url
+    )
+    talking = replace(services, settings=settings)
+    talking.interpreter  # noqa: B018
+    app = build_application(talking)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    pushed: dict[int, float] = {}
+    try:
+        if heavy:
+            for person in range(HOSTILE_PEOPLE):
+                for _ in range(HOSTILE_EACH):
+                    double.push_message(50_000 + person, HEAVY, language_code="en")
+        for person in range(CALM_PEOPLE):
+            chat = 60_000 + person
+            double.push_message(chat, QUERIES[person % len(QUERIES)], language_code="sl")
+            pushed[chat] = time.perf_counter()
+        expected = CALM_PEOPLE + (HOSTILE_PEOPLE * HOSTILE_EACH if heavy else 0)
+        deadline = time.perf_counter() + 300
+        while len(double.sent_messages()) < expected and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    latencies = [
+        (call.at - pushed[int(call.params["chat_id"])]) * 1000
+        for call in double.sent_messages()
+        if int(call.params["chat_id"]) in pushed
+    ]
+    return {
+        "latency_p50_ms": float(np.percentile(latencies, 50)),
+        "latency_p99_ms": float(np.percentile(latencies, 99)),
+        "answered": len(latencies),
+    }
+
+
 def load_section() -> tuple[list[str], dict[str, float]]:
     figures = run()
     lines = [
@@ -113,6 +158,16 @@ def load_section() -> tuple[list[str], dict[str, float]]:
         f"| steady: {STEADY_RATE:.0f} messages/s | {figures['steady_messages']:.0f} | "
         f"{figures['steady_messages_per_s']:.1f} | {figures['steady_latency_p50_ms']:.0f} ms | "
         f"{figures['steady_latency_p99_ms']:.0f} ms |",
+        "",
+        f"Hostile messages: {CALM_PEOPLE} people send one ordinary message each, right after "
+        f"{HOSTILE_PEOPLE} people sent {HOSTILE_EACH} messages of {len(HEAVY):,} Chinese "
+        "characters each (read up to 300; people take turns on the search thread):",
+        "",
+        "| ordinary messages | reply latency p50 | p99 |",
+        "| --- | --- | --- |",
+        f"| alone | {figures['calm_latency_p50_ms']:.0f} ms | {figures['calm_latency_p99_ms']:.0f} ms |",
+        f"| after the hostile ones | {figures['hostile_latency_p50_ms']:.0f} ms | "
+        f"{figures['hostile_latency_p99_ms']:.0f} ms |",
     ]
     return lines, figures
 
@@ -123,9 +178,15 @@ def run() -> dict[str, float]:
         burst = asyncio.run(drive(double, services))
         double.clear()
         steady = asyncio.run(drive(double, services, rate=STEADY_RATE, rounds=1))
+        double.clear()
+        calm = asyncio.run(hostile(double, services, heavy=False))
+        double.clear()
+        attacked = asyncio.run(hostile(double, services, heavy=True))
         return {
             **{f"burst_{k}": v for k, v in burst.items()},
             **{f"steady_{k}": v for k, v in steady.items()},
+            **{f"calm_{k}": v for k, v in calm.items()},
+            **{f"hostile_{k}": v for k, v in attacked.items()},
         }
 
 

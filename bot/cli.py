@@ -7,7 +7,6 @@ import argparse
 import io
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -118,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging()
         print(f"settings: {error}", file=sys.stderr)
         return 2
-    secrets = [settings.telegram_bot_token or "", os.environ.get("WEBHOOK_SECRET", "")]
+    secrets = [settings.telegram_bot_token or "", settings.webhook_secret or ""]
     configure_logging(logging.WARNING, secrets, settings.production)
     command = args.command or "run"
     try:
@@ -396,8 +395,8 @@ def telegram_command(services: Services, webhook: bool) -> int:
         print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
         application.run_polling()
         return 0
-    url = os.environ.get("WEBHOOK_URL")
-    secret = os.environ.get("WEBHOOK_SECRET")
+    settings = services.settings
+    url, secret = settings.webhook_url, settings.webhook_secret
     if not url or not secret:
         print(
             "run --webhook needs WEBHOOK_URL and WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)",
@@ -405,8 +404,8 @@ def telegram_command(services: Services, webhook: bool) -> int:
         )
         return 2
     application.run_webhook(
-        listen=os.environ.get("WEBHOOK_LISTEN", "0.0.0.0"),
-        port=int(os.environ.get("WEBHOOK_PORT", "8443")),
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
         url_path="telegram",
         webhook_url=url.rstrip("/") + "/telegram",
         secret_token=secret,

