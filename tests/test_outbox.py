@@ -5,13 +5,16 @@ and lost rows); the pacer; and the drainer through the real Application and the 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import delete, select
 
 from actions.messages import OpportunityView, Reminder, to_json
+from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, Pacer
 from store import outbox, people
 from store.models import OutboxMessage, Person
 from store.outbox import Outcome
@@ -376,3 +379,35 @@ def test_forgetting_a_person_forgets_their_messages(store):
         # the database cascades as well: a person deleted by hand takes their messages along
         session.execute(delete(Person).where(Person.id == SENIOR))
     assert [r.person_id for r in rows(store)] == [MIGRANT]
+
+
+# ---- the pacer --------------------------------------------------------------------------------
+def test_the_pacer_spaces_all_messages_and_each_chats_messages():
+    async def turns() -> list[tuple[int, float]]:
+        pacer = Pacer(rate=50.0, per_chat=0.3)
+        chats = [1, 2, 1, 3, 1, 2, 4, 5, 6, 1]
+        moments = await asyncio.gather(*(pacer.turn(chat) for chat in chats))
+        return list(zip(chats, moments, strict=True))
+
+    taken = sorted(asyncio.run(turns()), key=lambda turn: turn[1])
+    moments = [moment for _, moment in taken]
+    assert all(b - a >= 1 / 50.0 for a, b in pairwise(moments))
+    for chat in {chat for chat, _ in taken}:
+        mine = [moment for c, moment in taken if c == chat]
+        assert all(b - a >= 0.3 for a, b in pairwise(mine))
+    # a chat that must wait does not hold up the others: chats 3 to 6 go before chat 1's second
+    order = [chat for chat, _ in taken]
+    assert order.index(6) < order.index(1, 1)
+    assert (OUTBOX_RATE, PER_CHAT_SPACING) == (25.0, 1.0)
+
+
+def test_the_pacer_pauses_when_telegram_asks():
+    now = [100.0]
+    pacer = Pacer(clock=lambda: now[0])
+    assert pacer.paused_for() == 0
+    pacer.pause(3)
+    pacer.pause(1)  # a shorter pause does not shorten the first
+    assert pacer.paused_for() == 3
+    now[0] += 3
+    assert pacer.paused_for() == 0
+    assert pacer.per_run(1.0) == 25
