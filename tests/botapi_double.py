@@ -107,7 +107,8 @@ class Call:
     """One request the bot made: the canonical method name and its decoded parameters.
 
     Uploaded files appear in `params` as `{"filename": ..., "size": ...}`; their bytes are in
-    `uploads`, keyed by parameter name. `status` is the HTTP status the double answered with.
+    `uploads`, keyed by parameter name. `status` is the HTTP status the double answered with,
+    `result` what it answered (a sent Message with its message_id; None for an error).
     """
 
     method: str
@@ -115,6 +116,7 @@ class Call:
     status: int = HTTPStatus.OK
     uploads: dict[str, bytes] = field(default_factory=dict, repr=False)
     at: float = field(default_factory=time.perf_counter, repr=False, compare=False)  # arrival
+    result: Any = field(default=None, repr=False, compare=False)
 
 
 def bad_request(reason: str) -> ApiError:
@@ -899,7 +901,8 @@ class BotApiDouble:
         status = error.status if error else HTTPStatus.OK
         uploads = {field_name: content for field_name, (_, content) in request.files.items()}
         with self._cond:
-            self._calls.append(Call(name, request.params, int(status), uploads))
+            answered = None if error else result
+            self._calls.append(Call(name, request.params, int(status), uploads, result=answered))
             self._cond.notify_all()
             delay = self._delays.get(name.lower(), 0.0)
         if delay:
