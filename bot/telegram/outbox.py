@@ -59,12 +59,15 @@ def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
 
 
 async def start(sender: OutboxSender | None) -> None:
+    """The outbox's Bot, ready to send (post_init); the drainer sends nothing before."""
     if sender is not None:
         await sender.bot.initialize()
+        sender.started = True
 
 
 async def stop(sender: OutboxSender | None) -> None:
-    if sender is not None:
+    if sender is not None and sender.started:
+        sender.started = False
         await sender.bot.shutdown()
 
 
@@ -107,7 +110,7 @@ async def drain_outbox(context: ColbotContext) -> None:
     """One run of the drainer (the job); a run still sending, or a pause that a 429 asked for,
     makes it return at once."""
     sender = context.bot_data.outbox
-    if sender is None or sender.draining or sender.pacer.paused_for() > 0:
+    if sender is None or not sender.started or sender.draining or sender.pacer.paused_for() > 0:
         return
     sender.draining = True
     try:
@@ -161,8 +164,9 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
     except (KeyError, TypeError, ValueError) as error:
         return await outcome(Outcome.REFUSED, f"could not render it: {type(error).__name__}")
     for part in parts[len(sent) :]:
-        await sender.pacer.turn(message.chat_id)
-        if (paused := sender.pacer.paused_for()) > 0:  # a 429 came while it waited its turn
+        if sender.pacer.paused_for() == 0:
+            await sender.pacer.turn(message.chat_id)
+        if (paused := sender.pacer.paused_for()) > 0:  # a 429 came before its turn
             return await outcome(Outcome.PAUSED, "all sending paused (429)", paused)
         try:
             taken = await send(

@@ -76,6 +76,7 @@ class OutboxSender:
     bot: ExtBot
     send_timeout: float  # seconds to wait for Telegram's answer before the send is unsure
     pacer: Pacer = field(default_factory=Pacer)
+    started: bool = False  # its Bot is initialized (post_init), until post_shutdown
     draining: bool = False  # a run is sending
     purged_at: float = -math.inf  # when finished rows were last deleted (monotonic)
 
