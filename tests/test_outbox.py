@@ -11,13 +11,18 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from actions.messages import OpportunityView, Reminder, to_json
 from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, Pacer
+from index.when import wall_clock
 from store import outbox, people
 from store.models import OutboxMessage, Person
 from store.outbox import Outcome
+
+from .botapi_double import BotApiDouble
+from .conftest import make_services
+from .test_telegram import running
 
 T0 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 9:00 in Ljubljana
 STARTS = T0 + timedelta(days=1)
@@ -411,3 +416,235 @@ def test_the_pacer_pauses_when_telegram_asks():
     now[0] += 3
     assert pacer.paused_for() == 0
     assert pacer.per_run(1.0) == 25
+
+
+# ---- the drainer, through the real Application and the Bot API double --------------------------
+# The pace is measured where the double received the calls (Call.at). The bot takes its turn
+# and then sends: building the request and opening a connection take a few milliseconds (here
+# up to about 6), not always the same, so two calls sent exactly 1/OUTBOX_RATE apart may be
+# received up to this much closer together. Any stretch of calls is still held to the rate.
+RECEIVED_JITTER = 0.020  # seconds
+
+
+class MovedClock:
+    """The wall clock (which runs on from NOW in the tests), moved on by the test when it
+    would otherwise have to wait (for an unsure message's second try)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return wall_clock() + self.ahead
+
+
+@pytest.fixture(scope="module")
+def bot_services(tmp_path_factory, embedder, warm_cache, interpreter):
+    """Services of this module (no catalogue: the messages carry what they show)."""
+    clock = MovedClock()
+    services = make_services(
+        tmp_path_factory.mktemp("outbox"), embedder, warm_cache, interpreter, clock=clock
+    )
+    yield services, clock
+    services.close()
+
+
+@pytest.fixture
+def live(bot_services):
+    """The module's services with an empty outbox, no people, and the clock set right."""
+    services, clock = bot_services
+    clock.ahead = timedelta(0)
+    with services.database.session() as session:
+        session.execute(delete(OutboxMessage))
+        session.execute(delete(Person))
+    return services, clock
+
+
+@pytest.fixture
+def double():
+    with BotApiDouble() as server:
+        yield server
+
+
+def someone(services, telegram_id: int, **fields) -> int:
+    """A person the bot can reach at this Telegram id; our id of them."""
+    with services.database.session() as session:
+        person = Person(telegram_id=telegram_id, active=True, **fields)
+        session.add(person)
+        session.flush()
+        return person.id
+
+
+def queue(services, person_id: int, payload: list[dict] | None = None, **fields) -> int:
+    """A message for the person, due now; its id."""
+    now = services.clock()
+    values = {"kind": "reminder", "not_before": now, "expires_at": now + timedelta(days=1)}
+    message = outbox.NewMessage(person_id, payload=payload or reminder_payload(), **values | fields)
+    with services.database.session() as session:
+        assert outbox.enqueue(session, message, now)
+        return session.scalar(select(func.max(OutboxMessage.id)))
+
+
+def outbox_row(services, message_id: int) -> OutboxMessage:
+    with services.database.session() as session:
+        return session.get(OutboxMessage, message_id)
+
+
+def statuses(services) -> list[str]:
+    with services.database.session() as session:
+        return list(session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+
+
+async def until(check, timeout: float = 20.0) -> None:
+    """Wait until `check()` holds (the drainer runs every second on its own)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not so after {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+def test_a_reminder_sent_through_the_outbox_keeps_its_telegram_message_id(double, live):
+    services, _clock = live
+    teen = someone(services, 7001, language="sl")
+    visitor = someone(services, 7002, telegram_language="en-GB")  # never chose a language
+
+    async def scenario():
+        async with running(double, services):
+            queue(services, teen)
+            queue(services, visitor)
+            await until(lambda: statuses(services) == ["sent", "sent"])
+
+    asyncio.run(scenario())
+    [to_teen] = double.sent_messages(7001)
+    [to_visitor] = double.sent_messages(7002)
+    assert to_teen.params["text"].startswith("⏰ <b>Jutri: Robotski krožek</b>")
+    assert to_visitor.params["text"].startswith("⏰ <b>Tomorrow: Robotics club</b>")
+    with services.database.session() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [r.telegram_message_ids for r in rows] == [
+            [to_teen.result["message_id"]],
+            [to_visitor.result["message_id"]],
+        ]
+        assert all(r.attempts == 1 and r.sent_at is not None for r in rows)
+
+
+def test_flood_control_pauses_all_outbox_sending_for_as_long_as_telegram_asks(double, live):
+    services, _clock = live
+    everyone = [someone(services, 7100 + n) for n in range(4)]
+
+    async def scenario():
+        async with running(double, services) as app:
+            # two a second: the 429's answer is back long before the next message's turn
+            app.bot_data.outbox.pacer.rate = 2.0
+            double.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
+            for person_id in everyone:
+                queue(services, person_id)
+            await until(lambda: statuses(services) == ["sent"] * 4, timeout=30)
+
+    asyncio.run(scenario())
+    [flood, *after] = double.calls_to("sendMessage")
+    assert flood.status == 429
+    assert [c.status for c in after] == [200] * 4  # the refused one again, and the others
+    assert all(c.at - flood.at >= 2.0 for c in after)  # nothing at all during the pause
+    assert {c.params["chat_id"] for c in after} == {7100, 7101, 7102, 7103}
+    with services.database.session() as session:  # the refused try did not count
+        assert set(session.scalars(select(OutboxMessage.attempts))) == {1}
+
+
+def test_a_person_who_blocked_the_bot_gets_the_message_when_they_write_again(double, live):
+    services, _clock = live
+
+    async def scenario():
+        async with running(double, services):
+            double.push_message(7201, "/start", language_code="sl")
+            await double.wait_for("sendMessage")
+            [person_id] = people_ids(services)
+            double.block_chat(7201)
+            message_id = queue(services, person_id)
+            await until(lambda: outbox_row(services, message_id).status == "held")
+            with services.database.session() as session:
+                assert session.get(Person, person_id).active is False  # marked inactive
+            await asyncio.sleep(2.5)  # two more runs of the drainer: nothing is tried
+            refused = [c for c in double.calls_to("sendMessage") if c.status == 403]
+            assert [c.params["text"][:2] for c in refused] == ["⏰ "]
+
+            double.unblock_chat(7201)
+            double.push_message(7201, "/help", language_code="sl")
+            await until(lambda: outbox_row(services, message_id).status == "sent")
+            sent = [c for c in double.sent_messages(7201) if c.params["text"].startswith("⏰")]
+            assert len(sent) == 1
+            assert outbox_row(services, message_id).telegram_message_ids == [
+                sent[0].result["message_id"]
+            ]
+
+    asyncio.run(scenario())
+
+
+def people_ids(services) -> list[int]:
+    with services.database.session() as session:
+        return list(session.scalars(select(Person.id)))
+
+
+def test_a_send_that_timed_out_is_unsure_and_sent_once_more(double, live):
+    services, clock = live
+    lucky, unlucky = someone(services, 7301), someone(services, 7302)
+
+    async def scenario():
+        async with running(double, services) as app:
+            app.bot_data.outbox.send_timeout = 0.5
+            double.delay("sendMessage", 1.5)  # Telegram takes the message but answers late
+            first = queue(services, lucky)
+            await until(lambda: outbox_row(services, first).status == "unsure")
+            [arrived] = double.sent_messages(7301)  # it did arrive: the bot cannot know
+            double.delay("sendMessage", 0)
+            clock.ahead += outbox.UNSURE_RESEND_AFTER
+            await until(lambda: outbox_row(services, first).status == "sent")
+            [_, again] = double.sent_messages(7301)  # sent once more: a duplicate
+            assert again.params["text"] == arrived.params["text"]
+            row = outbox_row(services, first)
+            assert (row.attempts, row.unsure) == (2, 1)
+            assert row.telegram_message_ids == [again.result["message_id"]]
+
+            double.delay("sendMessage", 1.5)  # and a time-out both times
+            second = queue(services, unlucky)
+            await until(lambda: outbox_row(services, second).status == "unsure")
+            clock.ahead += outbox.UNSURE_RESEND_AFTER
+            await until(lambda: outbox_row(services, second).status == "unconfirmed")
+            assert len(double.sent_messages(7302)) == 2  # once more, and no more
+            row = outbox_row(services, second)
+            assert (row.attempts, row.unsure, row.telegram_message_ids) == (2, 2, [])
+            double.delay("sendMessage", 0)
+
+    asyncio.run(scenario())
+
+
+def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live):
+    services, _clock = live
+    one_each = [someone(services, 7400 + n) for n in range(30)]
+    two_rows = [someone(services, 7500 + n) for n in range(5)]  # two messages due at once
+    two_parts = [someone(services, 7600 + n, language="sl") for n in range(5)]  # two parts each
+    badge_like = reminder_payload("Prvi del") + reminder_payload("Drugi del")
+
+    async def scenario():
+        async with running(double, services):
+            for person_id in one_each + two_rows + two_rows:
+                queue(services, person_id)
+            for person_id in two_parts:
+                queue(services, person_id, badge_like)
+            await until(lambda: set(statuses(services)) == {"sent"}, timeout=30)
+
+    asyncio.run(scenario())
+    sends = sorted(double.calls_to("sendMessage"), key=lambda c: c.at)
+    assert len(sends) == 30 + 10 + 10 and {c.status for c in sends} == {200}
+    spacing = 1 / OUTBOX_RATE
+    for i, earlier in enumerate(sends):  # never a burst above the rate, over any stretch
+        for n, later in enumerate(sends[i + 1 :], start=1):
+            assert later.at - earlier.at >= n * spacing - RECEIVED_JITTER
+    for chat in {c.params["chat_id"] for c in sends}:
+        mine = [c.at for c in sends if c.params["chat_id"] == chat]
+        assert all(b - a >= PER_CHAT_SPACING - RECEIVED_JITTER for a, b in pairwise(mine))
+    parts = [c.params["text"] for c in sends if c.params["chat_id"] == 7600]
+    assert [p.split("\n")[0] for p in parts] == [
+        "⏰ <b>Jutri: Prvi del</b>",
+        "⏰ <b>Jutri: Drugi del</b>",
+    ]
