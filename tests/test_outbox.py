@@ -618,6 +618,24 @@ def test_a_send_that_timed_out_is_unsure_and_sent_once_more(double, live):
     asyncio.run(scenario())
 
 
+def test_a_message_on_its_way_when_the_bot_stops_is_recorded_first(double, live):
+    services, _clock = live
+    person_id = someone(services, 7701)
+
+    async def scenario() -> int:
+        async with running(double, services):
+            double.delay("sendMessage", 2.5)  # Telegram is slow to answer
+            message_id = queue(services, person_id)
+            await until(lambda: outbox_row(services, message_id).status == "sending")
+        return message_id  # the bot has stopped
+
+    message_id = asyncio.run(scenario())
+    double.delay("sendMessage", 0)
+    [sent] = double.sent_messages(7701)
+    row = outbox_row(services, message_id)
+    assert (row.status, row.telegram_message_ids) == ("sent", [sent.result["message_id"]])
+
+
 def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live):
     services, _clock = live
     one_each = [someone(services, 7400 + n) for n in range(30)]

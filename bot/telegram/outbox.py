@@ -66,6 +66,8 @@ async def start(sender: OutboxSender | None) -> None:
 
 
 async def stop(sender: OutboxSender | None) -> None:
+    """The outbox's Bot, closed (post_shutdown). The application stops its job queue first,
+    which waits for a run that is sending: its outcomes are recorded before."""
     if sender is not None and sender.started:
         sender.started = False
         await sender.bot.shutdown()
@@ -151,7 +153,8 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
             outbox_store.record, sent_ids=sent, error=error, retry_after=timedelta(seconds=wait)
         )
         status = await in_store(context, record, message.id, what, context.services.clock())
-        log.info("outbox: a %s message %s: %s", message.kind, what.value, status)
+        level = logging.DEBUG if what is Outcome.SENT else logging.INFO
+        log.log(level, "outbox: a %s message %s: now %s", message.kind, what.value, status)
         return status or ""
 
     if message.chat_id is None:
