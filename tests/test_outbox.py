@@ -10,11 +10,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
+import httpx
 import pytest
 from sqlalchemy import delete, func, select
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from actions.messages import OpportunityView, Reminder, to_json
 from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, Pacer
+from bot.telegram.outbox import describe, outcome_of
 from index.when import wall_clock
 from store import outbox, people
 from store.models import OutboxMessage, Person
@@ -416,6 +419,41 @@ def test_the_pacer_pauses_when_telegram_asks():
     now[0] += 3
     assert pacer.paused_for() == 0
     assert pacer.per_run(1.0) == 25
+
+
+# ---- what Telegram's answers mean ----------------------------------------------------------------
+def timed_out(cause: Exception) -> TimedOut:
+    try:
+        raise TimedOut from cause
+    except TimedOut as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome", "wait"),
+    [
+        (RetryAfter(3), Outcome.FLOOD, 3.0),
+        (Forbidden("Forbidden: bot was blocked by the user"), Outcome.BLOCKED, 0.0),
+        (BadRequest("Bad Request: chat not found"), Outcome.REFUSED, 0.0),  # a NetworkError too
+        (timed_out(httpx.ReadTimeout("read")), Outcome.UNSURE, 0.0),  # it may have arrived
+        (timed_out(httpx.WriteTimeout("write")), Outcome.UNSURE, 0.0),
+        (timed_out(httpx.ConnectTimeout("connect")), Outcome.NOT_SENT, 0.0),  # never left
+        (timed_out(httpx.PoolTimeout("pool")), Outcome.NOT_SENT, 0.0),
+        (NetworkError("httpx.ConnectError: refused"), Outcome.NOT_SENT, 0.0),
+        (InvalidToken(), Outcome.REFUSED, 0.0),
+    ],
+)
+def test_what_each_answer_of_telegram_means_for_the_message(error, outcome, wait):
+    assert outcome_of(error) == (outcome, wait)
+
+
+def test_a_kept_error_is_telegrams_description_without_the_token():
+    assert describe(Forbidden("Forbidden: bot was blocked by the user")) == (
+        "Forbidden: bot was blocked by the user"
+    )
+    assert describe(BadRequest("Bad Request: chat not found")) == "BadRequest: Chat not found"
+    quoting = NetworkError("httpx.ConnectError: https://api.telegram.org/bot123:SECRET/sendMessage")
+    assert "SECRET" not in describe(quoting, "123:SECRET")
 
 
 # ---- the drainer, through the real Application and the Bot API double --------------------------

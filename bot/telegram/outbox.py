@@ -103,9 +103,12 @@ def outcome_of(error: TelegramError) -> tuple[Outcome, float]:
     return Outcome.REFUSED, 0.0  # an invalid token, a chat that moved …: sending again won't help
 
 
-def describe(error: TelegramError) -> str:
-    """A short description of the error: Telegram's own words, never the message's text."""
-    return f"{type(error).__name__}: {error.message}"
+def describe(error: TelegramError, token: str = "") -> str:
+    """A short description of the error to keep: Telegram's own words, never the message's
+    text, and never the bot's token (a network error may quote the address)."""
+    name, text = type(error).__name__, error.message
+    described = text if text.startswith(name) else f"{name}: {text}"
+    return described.replace(token, "<token>") if token else described
 
 
 async def drain_outbox(context: ColbotContext) -> None:
@@ -188,6 +191,6 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
                 person = context.application.user_data.get(message.chat_id)
                 if person is not None:
                     person.seen_at = float("-inf")  # their next message reactivates them
-            return await outcome(what, describe(error), wait)
+            return await outcome(what, describe(error, sender.bot.token), wait)
         sent.append(taken.message_id)
     return await outcome(Outcome.SENT)
