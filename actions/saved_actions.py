@@ -1,11 +1,12 @@
 """Actions on what a person saved: save an opportunity (with a reminder before it starts), list
-what they saved, remove one; and the reminders that are due. The person is the tracker's sender
-(our id of the person, not a Telegram id); no Telegram types in here."""
+what they saved, remove one; and the reminders that are due, put in the outbox (store/outbox.py)
+that sends them. The person is the tracker's sender (our id of the person, not a Telegram id); no
+Telegram types in here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,12 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ColbotAction, say
 from actions.catalogue_actions import opportunity_in
-from actions.messages import Notice, Reminder, SavedItem, SavedList
+from actions.messages import Notice, Reminder, SavedItem, SavedList, to_json
 from actions.services import ActionServices
 from actions.views import local_iso, view_of
+from store import outbox
 from store import saved as saved_store
 from store.models import SavedOpportunity
-from store.saved import reminder_time
+from store.saved import DueReminder, reminder_time
+
+REMINDER = "reminder"  # the outbox's kind of a reminder
 
 
 def reminder_day(starts_at: datetime, moment: datetime, zone: ZoneInfo) -> str:
@@ -136,21 +140,54 @@ class ReminderToSend:
     message: Reminder
 
 
+def _reminder_message(due: DueReminder, moment: datetime, zone: ZoneInfo) -> Reminder | None:
+    starts_at = due.opportunity.starts_at
+    if starts_at is None:
+        return None
+    return Reminder(view_of(due.opportunity, zone), reminder_day(starts_at, moment, zone))
+
+
 def reminders_due(services: ActionServices, moment: datetime) -> list[ReminderToSend]:
-    """The reminders to send at `moment`, not yet claimed (see store.saved.mark_reminded)."""
+    """The reminders to send at `moment`, not yet in the outbox (see queue_reminders)."""
     zone = services.zone
     with services.catalogue.database.session() as session:
         return [
             ReminderToSend(
-                due.person_id,
-                due.opportunity.id,
-                due.language,
-                due.telegram_language,
-                Reminder(
-                    view_of(due.opportunity, zone),
-                    reminder_day(due.opportunity.starts_at, moment, zone),
-                ),
+                due.person_id, due.opportunity.id, due.language, due.telegram_language, message
             )
             for due in saved_store.due_reminders(session, moment)
-            if due.opportunity.starts_at is not None
+            if (message := _reminder_message(due, moment, zone)) is not None
         ]
+
+
+def reminder_key(person_id: int, opportunity_id: int, remind_at: datetime) -> str:
+    """The outbox's dedupe key of a reminder: one per person, opportunity and reminder time."""
+    return f"{REMINDER}:{person_id}:{opportunity_id}:{remind_at.astimezone(UTC).isoformat()}"
+
+
+def queue_reminders(services: ActionServices, moment: datetime) -> int:
+    """Put the reminders due at `moment` in the outbox, in one transaction: each is marked sent
+    (store.saved.mark_reminded) and gets its outbox row, which expires when the opportunity
+    starts; the outbox sends it. How many were queued."""
+    zone, queued = services.zone, 0
+    with services.catalogue.database.session() as session:
+        for due in saved_store.due_reminders(session, moment):
+            message = _reminder_message(due, moment, zone)
+            opportunity_id = due.opportunity.id
+            if message is None or not saved_store.mark_reminded(
+                session, due.person_id, opportunity_id, moment
+            ):
+                continue
+            queued += outbox.enqueue(
+                session,
+                outbox.NewMessage(
+                    due.person_id,
+                    REMINDER,
+                    [to_json(message)],
+                    not_before=moment,
+                    expires_at=due.opportunity.starts_at,
+                    dedupe_key=reminder_key(due.person_id, opportunity_id, due.remind_at),
+                ),
+                moment,
+            )
+    return queued

@@ -1,4 +1,6 @@
-"""SQLAlchemy 2.0 typed models of the catalogue: organisations and their opportunities."""
+"""SQLAlchemy 2.0 typed models: the catalogue (organisations and their opportunities), the people
+colbot serves and what they saved, the knowledge entries, and the outbox of messages the bot sends
+on its own."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
+    Integer,
     Numeric,
     String,
     Text,
@@ -173,3 +177,36 @@ class KnowledgeRecord(Base):
     origin: Mapped[str] = mapped_column(String(8))  # "repo" or "admin"
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)  # the administrator's Telegram id
+
+
+class OutboxMessage(Base):
+    """One message the bot sends on its own (a reminder; later a badge, an announcement) to one
+    person, kept until it is sent or given up: the rules are in store/outbox.py. The payload is
+    the structured messages (actions.messages as JSON), rendered when it is sent, in the language
+    the person reads then; no rendered text is kept, and an error is a short description of what
+    Telegram said, never the message's text."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "not_before"),  # the drainer's claim and sweep
+        Index("ix_outbox_message_expiry", "status", "expires_at"),  # what is no longer worth it
+        Index("ix_outbox_message_person", "person_id", "status"),  # held until they come back
+        Index("ix_outbox_message_batch", "batch_id", "status"),  # an announcement's counts
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # "reminder"; later "badge", "announcement"
+    batch_id: Mapped[str | None] = mapped_column(String(64))  # an announcement's rows share one
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # once per key
+    payload: Mapped[list[dict]] = mapped_column(StringList)  # the structured messages
+    status: Mapped[str] = mapped_column(String(12))  # see store/outbox.py
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # not worth sending after
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # sends tried
+    unsure: Mapped[int] = mapped_column(Integer, default=0)  # sends that may have arrived
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # while being sent
+    telegram_message_ids: Mapped[list[int]] = mapped_column(StringList, default=list)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

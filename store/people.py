@@ -1,5 +1,6 @@
 """People colbot serves: found by their Telegram id, noted when they write, marked when they
-block the bot, their choices kept, shown what is stored about them and forgotten on request."""
+block the bot (the outbox holds their messages until they write again), their choices kept,
+shown what is stored about them and forgotten on request."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store import outbox
 from store.models import Person, SavedOpportunity
 
 
@@ -50,10 +52,12 @@ def reached_on_telegram(session: Session, telegram_id: int, now: datetime) -> Pe
 def seen(
     session: Session, telegram_id: int, now: datetime, telegram_language: str | None = None
 ) -> Person:
-    """Note that a person wrote: they are active again even if they had blocked the bot. Their
+    """Note that a person wrote: they are active again even if they had blocked the bot, and
+    what the outbox held for them while they had is due now (unless it expired). Their
     Telegram's language is kept too, so that what the bot sends on its own (reminders) reads
     as its replies do when they never chose a language."""
     person = reached_on_telegram(session, telegram_id, now)
+    outbox.release_held(session, person.id, now)
     person.active, person.blocked_at, person.last_seen_at = True, None, now
     if telegram_language:
         person.telegram_language = telegram_language[:8]
@@ -62,10 +66,12 @@ def seen(
 
 
 def blocked(session: Session, person_id: int, now: datetime) -> None:
-    """The person blocked the bot: nothing is sent to them until they write again."""
+    """The person blocked the bot: nothing is sent to them until they write again (what the
+    outbox has for them is held)."""
     person = session.get(Person, person_id)
     if person is not None:
         person.active, person.blocked_at = False, now
+        outbox.hold_for(session, person_id)
         session.flush()
 
 
@@ -109,5 +115,6 @@ def forget(session: Session, person_id: int) -> bool:
     """Delete everything stored about a person; True when there was something."""
     # The database cascades too; deleting here does not depend on SQLite's foreign_keys pragma.
     session.execute(delete(SavedOpportunity).where(SavedOpportunity.person_id == person_id))
+    outbox.forget_person(session, person_id)
     result = session.execute(delete(Person).where(Person.id == person_id))
     return bool(result.rowcount)

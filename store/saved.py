@@ -41,6 +41,7 @@ class DueReminder:
     language: str | None  # the language they chose
     telegram_language: str | None  # their Telegram's, for when they never chose
     opportunity: Opportunity  # with its organisation loaded
+    remind_at: datetime  # when it was due
 
 
 def _find(session: Session, person_id: int, opportunity_id: int) -> SavedOpportunity | None:
@@ -144,14 +145,16 @@ def due_reminders(session: Session, now: datetime, limit: int = 200) -> list[Due
         .options(selectinload(SavedOpportunity.opportunity).selectinload(Opportunity.organisation))
     )
     return [
-        DueReminder(saved.person_id, language, telegram_language, saved.opportunity)
+        DueReminder(
+            saved.person_id, language, telegram_language, saved.opportunity, saved.remind_at
+        )
         for saved, language, telegram_language in session.execute(query)
     ]
 
 
 def mark_reminded(session: Session, person_id: int, opportunity_id: int, now: datetime) -> bool:
-    """Claim a reminder before sending it; False when it was already sent (or is being sent),
-    so that it goes out once even if two runs overlap."""
+    """Note that a reminder went to the outbox (store/outbox.py sends it from there); False when
+    it had already, so that it goes out once even if two runs overlap."""
     result = session.execute(
         update(SavedOpportunity)
         .where(
@@ -162,15 +165,3 @@ def mark_reminded(session: Session, person_id: int, opportunity_id: int, now: da
         .values(reminded_at=now)
     )
     return bool(result.rowcount)
-
-
-def release_reminder(session: Session, person_id: int, opportunity_id: int) -> None:
-    """The reminder could not be delivered: it is due again (when the person is reachable)."""
-    session.execute(
-        update(SavedOpportunity)
-        .where(
-            SavedOpportunity.person_id == person_id,
-            SavedOpportunity.opportunity_id == opportunity_id,
-        )
-        .values(reminded_at=None)
-    )

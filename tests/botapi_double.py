@@ -42,7 +42,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message as MimeHeaders
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -107,14 +107,16 @@ class Call:
     """One request the bot made: the canonical method name and its decoded parameters.
 
     Uploaded files appear in `params` as `{"filename": ..., "size": ...}`; their bytes are in
-    `uploads`, keyed by parameter name. `status` is the HTTP status the double answered with.
+    `uploads`, keyed by parameter name. `status` is the HTTP status the double answered with,
+    `result` what it answered (a sent Message with its message_id; None for an error).
     """
 
     method: str
     params: dict[str, Any]
     status: int = HTTPStatus.OK
     uploads: dict[str, bytes] = field(default_factory=dict, repr=False)
-    at: float = field(default_factory=time.perf_counter, repr=False, compare=False)  # arrival
+    at: float = field(default_factory=time.perf_counter, repr=False, compare=False)  # received
+    result: Any = field(default=None, repr=False, compare=False)
 
 
 def bad_request(reason: str) -> ApiError:
@@ -866,8 +868,11 @@ class BotApiDouble:
 
     # -- HTTP ----------------------------------------------------------------------------------
 
-    def _serve(self, path: str, content_type: str, body: bytes) -> tuple[int, str, bytes]:
-        """Answer one HTTP request: (status, content type, body)."""
+    def _serve(
+        self, path: str, content_type: str, body: bytes, received: float | None = None
+    ) -> tuple[int, str, bytes]:
+        """Answer one HTTP request: (status, content type, body); `received` is when its
+        headers had been read (time.perf_counter), the call's `at`."""
         url = urlsplit(path)
         route = unquote(url.path)
         file_prefix = f"/file/bot{self.token}/"
@@ -899,7 +904,9 @@ class BotApiDouble:
         status = error.status if error else HTTPStatus.OK
         uploads = {field_name: content for field_name, (_, content) in request.files.items()}
         with self._cond:
-            self._calls.append(Call(name, request.params, int(status), uploads))
+            answered = None if error else result
+            call = Call(name, request.params, int(status), uploads, result=answered)
+            self._calls.append(call if received is None else replace(call, at=received))
             self._cond.notify_all()
             delay = self._delays.get(name.lower(), 0.0)
         if delay:
@@ -956,10 +963,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer()
 
     def _answer(self) -> None:
+        received = time.perf_counter()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         content_type = self.headers.get("Content-Type", "")
-        status, answer_type, answer = self.server.double._serve(self.path, content_type, body)
+        status, answer_type, answer = self.server.double._serve(
+            self.path, content_type, body, received
+        )
         self.send_response(status)
         self.send_header("Content-Type", answer_type)
         self.send_header("Content-Length", str(len(answer)))

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
+from actions import saved_actions
 from actions.messages import Notice, Reminder, SavedList, from_json, to_json
 from actions.runtime import make_tracker, run_action
-from actions.saved_actions import reminder_day, reminders_due
+from actions.saved_actions import queue_reminders, reminder_day, reminder_key, reminders_due
 from store import people
 from store import saved as saved_store
 from store.catalogue_import import apply_records, read_catalogue
-from store.models import Opportunity, Person, SavedOpportunity
+from store.models import Opportunity, OutboxMessage, Person, SavedOpportunity
 from store.saved import reminder_time as reminder_at
 
 from .conftest import DEMO, NOW
@@ -177,7 +178,7 @@ def test_due_reminders_are_those_whose_time_has_come(database, catalogue_ids):
         assert [d.opportunity.id for d in saved_store.due_reminders(session, at(9, 9))] == [later]
 
 
-def test_a_reminder_is_claimed_once_and_released_when_it_was_not_delivered(database, catalogue_ids):
+def test_a_reminder_is_marked_once(database, catalogue_ids):
     dated = catalogue_ids["dated"]
     with database.session() as session:
         saved_store.save(session, TEEN, dated, at(2, 9))
@@ -187,10 +188,6 @@ def test_a_reminder_is_claimed_once_and_released_when_it_was_not_delivered(datab
         assert saved_store.mark_reminded(session, TEEN, dated, at(2, 9, 1)) is False
         assert saved_store.due_reminders(session, at(2, 9, 1)) == []
         assert session.get(SavedOpportunity, (TEEN, dated)).reminded_at == at(2, 9)
-    with database.session() as session:
-        saved_store.release_reminder(session, TEEN, dated)
-    with database.session() as session:
-        assert [d.person_id for d in saved_store.due_reminders(session, at(2, 9, 2))] == [TEEN]
 
 
 def test_deleting_a_person_deletes_what_they_saved(database, catalogue_ids):
@@ -455,3 +452,48 @@ def test_the_saved_list_shows_the_new_reminder_after_the_course_moves(services, 
         course,
         "tomorrow",
     )
+
+
+def outbox_rows(services) -> list[OutboxMessage]:
+    with services.database.session() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_due_reminders_go_to_the_outbox_once(services, service, act):
+    course = opportunity_id(service, "lj-0002")  # Monday 7 December, 17:00
+    act("action_save_opportunity", TEEN, opportunity_id=course)
+    zone_start = datetime(2026, 12, 7, 17, tzinfo=LJ)
+    assert queue_reminders(services.dialogue.services, at(6, 8, 59)) == 0
+    assert queue_reminders(services.dialogue.services, at(6, 9)) == 1
+    [row] = outbox_rows(services)
+    [reminder] = [from_json(m) for m in row.payload]
+    assert isinstance(reminder, Reminder) and reminder.day == "tomorrow"
+    assert reminder.opportunity.title["sl"] == "Tečaj slovenščine A2"
+    assert (row.person_id, row.kind, row.status) == (TEEN, "reminder", "pending")
+    assert (row.not_before, row.expires_at) == (at(6, 9), zone_start)  # worth it until it starts
+    assert row.dedupe_key == reminder_key(TEEN, course, at(6, 9))
+    with service.database.session() as session:
+        assert session.get(SavedOpportunity, (TEEN, course)).reminded_at == at(6, 9)
+    assert queue_reminders(services.dialogue.services, at(6, 9, 1)) == 0  # once, not every minute
+    # removed and saved again the same day: due again, but the outbox has it already
+    act("action_remove_saved", TEEN, opportunity_id=course)
+    with service.database.session() as session:
+        saved_store.save(session, TEEN, course, at(6, 9))
+    assert queue_reminders(services.dialogue.services, at(6, 9, 2)) == 0
+    assert len(outbox_rows(services)) == 1
+
+
+def test_a_reminder_is_marked_and_queued_in_one_transaction(services, service, act, monkeypatch):
+    course = opportunity_id(service, "lj-0002")
+    act("action_save_opportunity", TEEN, opportunity_id=course)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(saved_actions.outbox, "enqueue", broken)
+    with pytest.raises(RuntimeError):
+        queue_reminders(services.dialogue.services, at(6, 9))
+    with service.database.session() as session:  # not marked: it is still due
+        assert session.get(SavedOpportunity, (TEEN, course)).reminded_at is None
+    monkeypatch.undo()
+    assert queue_reminders(services.dialogue.services, at(6, 9, 1)) == 1

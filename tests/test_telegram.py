@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from bot.services import Services
 from bot.telegram.app import build_application
+from bot.telegram.outbox import OUTBOX_JOB
 from bot.telegram.reminders import REMINDERS_JOB
 from store import people
-from store.models import Opportunity, SavedOpportunity
+from store.models import Opportunity, OutboxMessage, SavedOpportunity
 
 from .botapi_double import BotApiDouble
 from .conftest import DEMO, NOW, make_services
@@ -55,6 +56,7 @@ async def running(double: BotApiDouble, services: Services, **settings_fields):
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+        await app.post_shutdown(app)
 
 
 def story(double, services, scenario: Callable[[], Awaitable[None]]) -> None:
@@ -347,11 +349,29 @@ def reminders(double, chat_id: int) -> list[str]:
     return [t for t in texts(double.sent_messages(chat_id)) if t.startswith("⏰")]
 
 
-def paused_reminders(app):
-    """The reminder job, kept from running on its own: the test runs it at the times it sets."""
-    [job] = app.job_queue.get_jobs_by_name(REMINDERS_JOB)
-    job.enabled = False
-    return job
+def paused_reminders(app) -> Callable[[], Awaitable[None]]:
+    """The reminder job and the outbox's drainer, kept from running on their own: the test runs
+    them at the times it sets, with what this returns (the reminders that are due go to the
+    outbox, and the outbox sends them)."""
+    jobs = []
+    for name in (REMINDERS_JOB, OUTBOX_JOB):
+        [job] = app.job_queue.get_jobs_by_name(name)
+        job.enabled = False
+        jobs.append(job)
+
+    async def remind() -> None:
+        for job in jobs:
+            await job.run(app)
+
+    return remind
+
+
+def outbox_rows(services, telegram_id: int) -> list[OutboxMessage]:
+    """What the outbox holds for the person with this Telegram id, oldest first."""
+    with services.database.session() as session:
+        person = people.by_telegram_id(session, telegram_id)
+        query = select(OutboxMessage).where(OutboxMessage.person_id == person.id)
+        return list(session.scalars(query.order_by(OutboxMessage.id)))
 
 
 def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
@@ -363,7 +383,7 @@ def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
 
     async def scenario():  # five updates in all: within the flood limit (5 in 3 s)
         async with running(double, demo_services) as app:
-            job = paused_reminders(app)
+            remind = paused_reminders(app)
             double.push_message(TEEN, "robotika v Šiški", language_code="sl")
             [answer] = await double.wait_for("sendMessage")
             assert "<b>1. Robotski krožek za osnovnošolce</b>" in answer.params["text"]
@@ -387,17 +407,22 @@ def test_a_teenager_saves_the_robotics_club_and_gets_a_reminder_the_day_before(
             assert row.reminded_at is None
 
             clock.moment = datetime(2026, 12, 2, 8, 59, tzinfo=LJ)
-            await job.run(app)
+            await remind()
             assert reminders(double, TEEN) == []
             clock.moment = datetime(2026, 12, 2, 9, 0, tzinfo=LJ)
-            await job.run(app)
+            await remind()
             [reminder] = reminders(double, TEEN)
             lines = reminder.split("\n")
             assert lines[0] == "⏰ <b>Jutri: Robotski krožek za osnovnošolce</b>"
             assert "🗓 čet., 3. dec. 2026, 16:00" in lines
+            [sent] = [c for c in double.sent_messages(TEEN) if c.params["text"] == reminder]
+            [row] = outbox_rows(demo_services, TEEN)  # it went through the outbox
+            assert (row.kind, row.status) == ("reminder", "sent")
+            assert row.telegram_message_ids == [sent.result["message_id"]]
+            assert row.expires_at == datetime(2026, 12, 3, 16, 0, tzinfo=LJ)  # when it starts
             clock.moment += timedelta(minutes=1)
-            await job.run(app)
-            await job.run(app)
+            await remind()
+            await remind()
             assert len(reminders(double, TEEN)) == 1  # once, not every minute
             assert saved_row(demo_services, TEEN, club).reminded_at == clock.moment - timedelta(
                 minutes=1
@@ -483,19 +508,20 @@ def test_a_reminder_to_someone_who_blocked_the_bot_waits_until_they_come_back(
 
     async def scenario():
         async with running(double, demo_services) as app:
-            job = paused_reminders(app)
+            remind = paused_reminders(app)
             double.push_callback(MIGRANT, f"sav:{club}", language_code="en")
             [confirmation] = await double.wait_for("sendMessage")
             when = "I will send you a reminder on Wed, Dec 2, 2026, 9:00\u202fAM."
             assert when in confirmation.params["text"]
             double.block_chat(MIGRANT)
             clock.moment = datetime(2026, 12, 2, 9, 0, tzinfo=LJ)
-            await job.run(app)
+            await remind()
             refused = double.calls_to("sendMessage")[-1]
             assert refused.status == 403 and refused.params["text"].startswith("⏰ <b>Tomorrow: ")
-            assert not stored(demo_services, MIGRANT).active  # marked, not lost
-            assert saved_row(demo_services, MIGRANT, club).reminded_at is None
-            await job.run(app)
+            assert not stored(demo_services, MIGRANT).active  # marked, not lost:
+            [held] = outbox_rows(demo_services, MIGRANT)  # the outbox holds it for them
+            assert (held.status, held.telegram_message_ids) == ("held", [])
+            await remind()
             assert len(double.calls_to("sendMessage")) == 2  # no retries while blocked
 
             double.unblock_chat(MIGRANT)
@@ -503,8 +529,10 @@ def test_a_reminder_to_someone_who_blocked_the_bot_waits_until_they_come_back(
             await double.wait_for("sendMessage", lambda c: c.status == 200, count=2)
             assert stored(demo_services, MIGRANT).active
             clock.moment += timedelta(hours=1)
-            await job.run(app)
-            await job.run(app)
+            await remind()
+            await remind()
             assert len(reminders(double, MIGRANT)) == 1
+            [delivered] = outbox_rows(demo_services, MIGRANT)
+            assert delivered.status == "sent" and len(delivered.telegram_message_ids) == 1
 
     asyncio.run(scenario())

@@ -1,6 +1,6 @@
 """The Telegram application, wired once from the services: handlers by area, one router for
 buttons (the table in bot/callbacks.py), a note of who wrote before every update, flood
-control, the error handler, and the jobs."""
+control, the error handler, and the jobs (reminders to the outbox, the outbox's drainer)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from telegram.ext import (
 from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
-from bot.telegram import knowledge, language_privacy, saved, search
+from bot.telegram import knowledge, language_privacy, outbox, saved, search
 from bot.telegram.common import in_store, keyboard_queries, say_plainly, user_language
-from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, send_due_reminders
+from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
 from store import people
 
@@ -170,11 +170,13 @@ def commands(lang: str) -> list[BotCommand]:
 
 
 async def post_init(application: Application) -> None:
+    await outbox.start(application.bot_data.outbox)
     for lang in application.bot_data.services.city.languages:
         await application.bot.set_my_commands(commands(lang), language_code=lang)
 
 
 async def post_shutdown(application: Application) -> None:
+    await outbox.stop(application.bot_data.outbox)
     await application.bot_data.workers.shutdown()
 
 
@@ -182,12 +184,14 @@ def build_application(services: Services) -> Application:
     """The bot over `services` (its knowledge base is embedded now, then cached on disk)."""
     services.knowledge.matcher  # noqa: B018 - embedded now, not at a question
     base = services.settings.telegram_base_url.rstrip("/")
+    base_file = base.removesuffix("/bot") + "/file/bot"
+    token = services.settings.telegram_bot_token or ""
     context_types = ContextTypes(context=ColbotContext, bot_data=FrontData, user_data=PersonState)
     application = (
         Application.builder()
-        .token(services.settings.telegram_bot_token or "")
+        .token(token)
         .base_url(base)
-        .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .base_file_url(base_file)
         .context_types(context_types)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(True)  # people do not wait for each other
@@ -196,6 +200,7 @@ def build_application(services: Services) -> Application:
         .build()
     )
     application.bot_data.services = services
+    application.bot_data.outbox = outbox.make_sender(token, base, base_file)
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
     add(CommandHandler("delete", language_privacy.on_delete), group=-2)
@@ -216,9 +221,18 @@ def build_application(services: Services) -> Application:
     add(MessageHandler(~filters.TEXT & ~filters.LOCATION, language_privacy.on_other))
     application.add_error_handler(on_error)
     if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
-        log.warning("no job queue (python-telegram-bot[job-queue]): reminders are not sent")
+        log.warning("no job queue (python-telegram-bot[job-queue]): the outbox is not sent")
     else:
         application.job_queue.run_repeating(
-            send_due_reminders, REMINDERS_EVERY, first=REMINDERS_EVERY, name=REMINDERS_JOB
+            queue_due_reminders, REMINDERS_EVERY, first=REMINDERS_EVERY, name=REMINDERS_JOB
+        )
+        application.job_queue.run_repeating(
+            outbox.drain_outbox,
+            outbox.DRAIN_EVERY,
+            first=outbox.DRAIN_EVERY,
+            name=outbox.OUTBOX_JOB,
+            # a run still sending (a slow answer) lets the next one start and return at once,
+            # instead of the scheduler skipping it with a warning
+            job_kwargs={"max_instances": 2},
         )
     return application

@@ -1,10 +1,12 @@
 """What the Telegram front keeps while it runs: per person (PTB's user_data, typed), and for the
-application (bot_data: the services and the workers). Only a person's choices also live in the
-database; their place and searches stay in memory and are never stored."""
+application (bot_data: the services, the workers and the outbox's sender). Only a person's
+choices also live in the database; their place and searches stay in memory and are never
+stored."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.pacing import Pacer
 from bot.services import Services
 
 T = TypeVar("T")
@@ -130,11 +133,26 @@ class Workers:
 
 
 @dataclass
+class OutboxSender:
+    """What sends the outbox (bot/telegram/outbox.py): a Bot of its own, without a rate limiter,
+    so that it sees every 429 and 403 itself (the interactive replies keep the application's
+    bot), and the pace it keeps."""
+
+    bot: ExtBot
+    send_timeout: float  # seconds to wait for Telegram's answer before the send is unsure
+    pacer: Pacer = field(default_factory=Pacer)
+    started: bool = False  # its Bot is initialized (post_init), until post_shutdown
+    draining: bool = False  # a run is sending
+    purged_at: float = -math.inf  # when finished rows were last deleted (monotonic)
+
+
+@dataclass
 class FrontData:
     """The application's own data (PTB's bot_data)."""
 
     services: Services | None = None
     workers: Workers = field(default_factory=Workers)
+    outbox: OutboxSender | None = None
 
 
 class ColbotContext(CallbackContext[ExtBot, PersonState, dict, FrontData]):

@@ -1,0 +1,82 @@
+"""The outbox's pace (no Telegram types here). Telegram takes about 30 messages a second from a
+bot overall and about one a second in a private chat; a bot that sends faster is answered 429.
+python-telegram-bot's AIORateLimiter, which the interactive replies go through, does not pace
+private chats, so the outbox paces itself, on a Bot of its own:
+
+- overall at most OUTBOX_RATE messages a second, exactly spaced (1 / OUTBOX_RATE apart, never a
+  burst above it), which leaves room for the interactive replies;
+- at least PER_CHAT_SPACING between two messages to one chat (a message of the outbox may be
+  several Telegram messages: a badge delivery is two);
+- nothing at all while a 429 asks the bot to wait (`pause`).
+
+Slots are taken in the order they are asked for; a message waiting for its chat does not hold up
+the others."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+
+OUTBOX_RATE = 25.0  # messages a second, all chats together (Telegram's limit is about 30)
+PER_CHAT_SPACING = 1.0  # seconds between two messages to one chat (Telegram's: about 1)
+REMEMBERED_CHATS = 1000  # chats remembered before those that may take a message again are forgotten
+
+
+class Pacer:
+    """When the next message may go: `await turn(chat)` returns at that moment, and the caller
+    sends at once. The moments two turns return are at least 1 / rate apart, two turns of one
+    chat at least per_chat apart (by `clock`, seconds)."""
+
+    def __init__(
+        self,
+        rate: float = OUTBOX_RATE,
+        per_chat: float = PER_CHAT_SPACING,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("the outbox's rate must be above 0 messages a second")
+        self.rate = rate
+        self.per_chat = per_chat
+        self.clock = clock
+        self.paused_until = -math.inf
+        self._last = -math.inf  # the latest turn, all chats together
+        self._chats: dict[int, float] = {}  # each chat's latest turn
+        self._lock = asyncio.Lock()
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two messages, all chats together."""
+        return 1.0 / self.rate
+
+    def per_run(self, seconds: float) -> int:
+        """How many messages fit in `seconds` at this rate (at least one)."""
+        return max(1, math.floor(seconds * self.rate))
+
+    def pause(self, seconds: float) -> None:
+        """Telegram asked the bot to wait: nothing is sent for `seconds` from now."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds left of a pause (0 when sending may go on)."""
+        return max(0.0, self.paused_until - self.clock())
+
+    def _chat_free_at(self, chat_id: int) -> float:
+        return self._chats.get(chat_id, -math.inf) + self.per_chat
+
+    async def turn(self, chat_id: int) -> float:
+        """Wait until a message may go to `chat_id` and take that moment (returned)."""
+        while True:
+            while (wait := self._chat_free_at(chat_id) - self.clock()) > 0:
+                await asyncio.sleep(wait)  # outside the lock: others go meanwhile
+            async with self._lock:
+                if self._chat_free_at(chat_id) > self.clock():
+                    continue  # another message to this chat took the slot meanwhile
+                while (wait := self._last + self.spacing - self.clock()) > 0:
+                    await asyncio.sleep(wait)
+                now = self.clock()
+                self._last = self._chats[chat_id] = now
+                if len(self._chats) > REMEMBERED_CHATS:
+                    self._chats = {c: t for c, t in self._chats.items() if t + self.per_chat > now}
+                return now

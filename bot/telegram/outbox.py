@@ -1,0 +1,196 @@
+"""The outbox's drainer: one job of the bot's JobQueue, every DRAIN_EVERY seconds, sends what
+the bot sends on its own (store/outbox.py keeps it, and its rules). A run sweeps the outbox,
+claims what fits the pace in one run (at most one message per person), renders each message in
+the language the person reads now, sends it on the outbox's own Bot at the pace of
+bot/pacing.py, and records each outcome in a short transaction of its own; the database is only
+touched on the store workers, never on the event loop, and no transaction is open while a
+message is on its way. Here is only what Telegram's answers mean (`outcome_of`); what each does
+to the message is decided in store/outbox.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from datetime import timedelta
+from functools import partial
+
+import httpx
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from actions.messages import from_json
+from bot.i18n import reading_language
+from bot.render import render
+from bot.telegram.common import in_store, send
+from bot.telegram.state import ColbotContext, OutboxSender
+from store import outbox as outbox_store
+from store.outbox import ClaimedMessage, Outcome
+
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB = "outbox"
+DRAIN_EVERY = 1.0  # seconds between runs; a run claims what the pace sends in this time
+SEND_TIMEOUT = 10.0  # seconds to wait for Telegram's answer to one send, then it is unsure
+CONNECTIONS = 32  # to Telegram at once: sends overlap when Telegram answers slower than the pace
+PURGE_EVERY = 3600.0  # seconds between deletions of finished rows (store.outbox.KEEP_FINISHED)
+
+
+def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
+    """The outbox's own Bot, on the same Bot API server as the application's, without a rate
+    limiter: the outbox paces itself and sees every 429 and 403 (started in post_init)."""
+    request = HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        read_timeout=SEND_TIMEOUT,
+        write_timeout=SEND_TIMEOUT,
+    )
+    bot = ExtBot(token, base_url=base_url, base_file_url=base_file_url, request=request)
+    return OutboxSender(bot, SEND_TIMEOUT)
+
+
+async def start(sender: OutboxSender | None) -> None:
+    """The outbox's Bot, ready to send (post_init); the drainer sends nothing before."""
+    if sender is not None:
+        await sender.bot.initialize()
+        sender.started = True
+
+
+async def stop(sender: OutboxSender | None) -> None:
+    """The outbox's Bot, closed (post_shutdown). The application stops its job queue first,
+    which waits for a run that is sending: its outcomes are recorded before."""
+    if sender is not None and sender.started:
+        sender.started = False
+        await sender.bot.shutdown()
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long Telegram asks the bot to wait, in seconds (an int or a timedelta, by PTB's
+    settings)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def may_have_arrived(error: TimedOut) -> bool:
+    """Whether a request that timed out may have reached Telegram: not when the connection was
+    never made, or never taken from the pool."""
+    return not isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def outcome_of(error: TelegramError) -> tuple[Outcome, float]:
+    """What Telegram's refusal means for the message, and the seconds to wait (429)."""
+    if isinstance(error, RetryAfter):
+        return Outcome.FLOOD, retry_after_seconds(error)
+    if isinstance(error, Forbidden):
+        return Outcome.BLOCKED, 0.0
+    if isinstance(error, BadRequest):  # a NetworkError in PTB: asked before it
+        return Outcome.REFUSED, 0.0
+    if isinstance(error, TimedOut):  # also a NetworkError
+        return (Outcome.UNSURE if may_have_arrived(error) else Outcome.NOT_SENT), 0.0
+    if isinstance(error, NetworkError):
+        return Outcome.NOT_SENT, 0.0
+    return Outcome.REFUSED, 0.0  # an invalid token, a chat that moved …: sending again won't help
+
+
+def describe(error: TelegramError, token: str = "") -> str:
+    """A short description of the error to keep: Telegram's own words, never the message's
+    text, and never the bot's token (a network error may quote the address)."""
+    name, text = type(error).__name__, error.message
+    described = text if text.startswith(name) else f"{name}: {text}"
+    return described.replace(token, "<token>") if token else described
+
+
+async def drain_outbox(context: ColbotContext) -> None:
+    """One run of the drainer (the job); a run still sending, or a pause that a 429 asked for,
+    makes it return at once."""
+    sender = context.bot_data.outbox
+    if sender is None or not sender.started or sender.draining or sender.pacer.paused_for() > 0:
+        return
+    sender.draining = True
+    try:
+        await _drain(context, sender)
+    finally:
+        sender.draining = False
+
+
+async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
+    moment = context.services.clock()
+    moved = await in_store(context, outbox_store.sweep, moment)
+    if moved:
+        log.info("outbox: %s", ", ".join(f"{n} {what}" for what, n in sorted(moved.items())))
+    if time.monotonic() - sender.purged_at >= PURGE_EVERY:
+        sender.purged_at = time.monotonic()
+        purged = await in_store(context, outbox_store.purge_finished, moment)
+        if purged:
+            log.info("outbox: %d finished messages deleted", purged)
+    limit = sender.pacer.per_run(DRAIN_EVERY)
+    claimed = await in_store(context, outbox_store.claim, moment, limit)
+    if not claimed:
+        return
+    results = await asyncio.gather(
+        *(deliver(context, sender, message) for message in claimed), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, BaseException):  # the row stays `sending`: unsure when its lease ends
+            log.error("outbox: sending a message failed", exc_info=result)
+
+
+async def deliver(context: ColbotContext, sender: OutboxSender, message: ClaimedMessage) -> str:
+    """Send one claimed message (its parts not taken by an earlier try), at the pacer's pace, and
+    record the outcome; the message's new status."""
+    sent = list(message.sent_ids)
+
+    async def outcome(what: Outcome, error: str | None = None, wait: float = 0.0) -> str:
+        record = partial(
+            outbox_store.record, sent_ids=sent, error=error, retry_after=timedelta(seconds=wait)
+        )
+        status = await in_store(context, record, message.id, what, context.services.clock())
+        level = logging.DEBUG if what is Outcome.SENT else logging.INFO
+        log.log(level, "outbox: a %s message %s: now %s", message.kind, what.value, status)
+        return status or ""
+
+    if message.chat_id is None:
+        return await outcome(Outcome.REFUSED, "no Telegram chat to send to")
+    lang = reading_language(
+        message.language, message.telegram_language, context.services.city.languages
+    )
+    try:
+        parts = [part for data in message.payload for part in render(from_json(data), lang)]
+    except (KeyError, TypeError, ValueError) as error:
+        return await outcome(Outcome.REFUSED, f"could not render it: {type(error).__name__}")
+    for part in parts[len(sent) :]:
+        if sender.pacer.paused_for() == 0:
+            await sender.pacer.turn(message.chat_id)
+        if (paused := sender.pacer.paused_for()) > 0:  # a 429 came before its turn
+            return await outcome(Outcome.PAUSED, "all sending paused (429)", paused)
+        try:
+            taken = await send(
+                sender.bot,
+                message.chat_id,
+                part,
+                lang,
+                read_timeout=sender.send_timeout,
+                write_timeout=sender.send_timeout,
+            )
+        except TelegramError as error:
+            what, wait = outcome_of(error)
+            if what is Outcome.FLOOD:
+                sender.pacer.pause(wait)
+            elif what is Outcome.BLOCKED:
+                person = context.application.user_data.get(message.chat_id)
+                if person is not None:
+                    person.seen_at = float("-inf")  # their next message reactivates them
+            return await outcome(what, describe(error, sender.bot.token), wait)
+        sent.append(taken.message_id)
+    return await outcome(Outcome.SENT)
