@@ -19,13 +19,7 @@ from .conftest import DEMO, ROOT
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, warm_cache) -> Path:
-    data = tmp_path_factory.mktemp("cli")
-    target = data / "index" / warm_cache.parent.name
-    target.mkdir(parents=True)
-    shutil.copy(warm_cache, target / "embeddings.sqlite3")
-    done = cli(data, "import", str(DEMO))
-    assert done.returncode == 0, done.stderr
-    return data
+    return demo_data_dir(tmp_path_factory.mktemp("cli"), warm_cache)
 
 
 def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -3,7 +3,6 @@ messages. Nothing crashes, nothing is lost, and a message costs the same at any 
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from index.search import SearchRequest
 from store.db import Database
 
 from .conftest import DEMO, NOW, ROOT
-from .test_cli import cli
+from .test_cli import demo_data_dir
 
 HUGE_LATIN = "robotika za otroke v Šiški " * 4000  # 108,000 characters
 HUGE_CJK = "学习斯洛文尼亚语" * 2500  # 20,000 characters, no spaces
@@ -86,13 +85,7 @@ def test_the_interpreter_reads_a_huge_or_broken_message_cut_and_well_formed(inte
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, warm_cache) -> Path:
     """A data folder with the demo catalogue imported, as the commands below find it."""
-    data = tmp_path_factory.mktemp("hostile")
-    target = data / "index" / warm_cache.parent.name
-    target.mkdir(parents=True)
-    shutil.copy(warm_cache, target / "embeddings.sqlite3")
-    done = cli(data, "import", str(DEMO))
-    assert done.returncode == 0, done.stderr
-    return data
+    return demo_data_dir(tmp_path_factory.mktemp("hostile"), warm_cache)
 
 
 @dataclass
