@@ -457,11 +457,12 @@ def test_a_kept_error_is_telegrams_description_without_the_token():
 
 
 # ---- the drainer, through the real Application and the Bot API double --------------------------
-# The pace is measured where the double received the calls (Call.at). The bot takes its turn
-# and then sends: building the request and opening a connection take a few milliseconds (here
-# up to about 6), not always the same, so two calls sent exactly 1/OUTBOX_RATE apart may be
-# received up to this much closer together. Any stretch of calls is still held to the rate.
-RECEIVED_JITTER = 0.020  # seconds
+# The pace the outbox keeps is checked exactly at the moments its pacer gives the sends their
+# turns. Where the double receives them (Call.at), a loaded machine moves each call by a few
+# milliseconds, or by tens when other work holds the processor, so there the calls are checked
+# against Telegram's own limits (about 30 a second, one a second a chat), with this margin.
+RECEIVED_JITTER = 0.100  # seconds
+TELEGRAM_RATE = 30  # messages a second, all chats together
 
 
 class MovedClock:
@@ -674,8 +675,17 @@ def test_a_message_on_its_way_when_the_bot_stops_is_recorded_first(double, live)
     assert (row.status, row.telegram_message_ids) == ("sent", [sent.result["message_id"]])
 
 
-def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live):
+def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live, monkeypatch):
     services, _clock = live
+    turns: list[tuple[int, float]] = []  # (chat, the moment the pacer gave it its turn)
+    take_turn = Pacer.turn
+
+    async def recorded_turn(self: Pacer, chat_id: int) -> float:
+        moment = await take_turn(self, chat_id)
+        turns.append((chat_id, moment))
+        return moment
+
+    monkeypatch.setattr(Pacer, "turn", recorded_turn)
     one_each = [someone(services, 7400 + n) for n in range(30)]
     two_rows = [someone(services, 7500 + n) for n in range(5)]  # two messages due at once
     two_parts = [someone(services, 7600 + n, language="sl") for n in range(5)]  # two parts each
@@ -692,10 +702,18 @@ def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live):
     asyncio.run(scenario())
     sends = sorted(double.calls_to("sendMessage"), key=lambda c: c.at)
     assert len(sends) == 30 + 10 + 10 and {c.status for c in sends} == {200}
-    spacing = 1 / OUTBOX_RATE
-    for i, earlier in enumerate(sends):  # never a burst above the rate, over any stretch
-        for n, later in enumerate(sends[i + 1 :], start=1):
-            assert later.at - earlier.at >= n * spacing - RECEIVED_JITTER
+    assert len(turns) == len(sends)
+    moments = [moment for _chat, moment in turns]
+    assert moments == sorted(moments)
+    for earlier, later in pairwise(moments):  # exactly spaced: never a burst above the rate
+        assert later - earlier >= 1 / OUTBOX_RATE
+    for chat in {chat for chat, _moment in turns}:
+        mine = [moment for c, moment in turns if c == chat]
+        assert all(b - a >= PER_CHAT_SPACING for a, b in pairwise(mine))
+    received = [c.at for c in sends]  # and as received: within Telegram's limits
+    for i, first in enumerate(received):
+        within_a_second = [t for t in received[i:] if t - first < 1.0 - RECEIVED_JITTER]
+        assert len(within_a_second) <= TELEGRAM_RATE
     for chat in {c.params["chat_id"] for c in sends}:
         mine = [c.at for c in sends if c.params["chat_id"] == chat]
         assert all(b - a >= PER_CHAT_SPACING - RECEIVED_JITTER for a, b in pairwise(mine))
