@@ -5,6 +5,7 @@ Telegram types in here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from actions.base import ColbotAction, say
 from actions.catalogue_actions import opportunity_in
@@ -140,23 +142,25 @@ class ReminderToSend:
     message: Reminder
 
 
-def _reminder_message(due: DueReminder, moment: datetime, zone: ZoneInfo) -> Reminder | None:
-    starts_at = due.opportunity.starts_at
-    if starts_at is None:
-        return None
-    return Reminder(view_of(due.opportunity, zone), reminder_day(starts_at, moment, zone))
+def _due_with_messages(
+    session: Session, moment: datetime, zone: ZoneInfo
+) -> Iterator[tuple[DueReminder, Reminder]]:
+    """The reminders due at `moment`, each with the message that tells it."""
+    for due in saved_store.due_reminders(session, moment):
+        starts_at = due.opportunity.starts_at
+        if starts_at is not None:
+            day = reminder_day(starts_at, moment, zone)
+            yield due, Reminder(view_of(due.opportunity, zone), day)
 
 
 def reminders_due(services: ActionServices, moment: datetime) -> list[ReminderToSend]:
     """The reminders to send at `moment`, not yet in the outbox (see queue_reminders)."""
-    zone = services.zone
     with services.catalogue.database.session() as session:
         return [
             ReminderToSend(
                 due.person_id, due.opportunity.id, due.language, due.telegram_language, message
             )
-            for due in saved_store.due_reminders(session, moment)
-            if (message := _reminder_message(due, moment, zone)) is not None
+            for due, message in _due_with_messages(session, moment, services.zone)
         ]
 
 
@@ -169,14 +173,11 @@ def queue_reminders(services: ActionServices, moment: datetime) -> int:
     """Put the reminders due at `moment` in the outbox, in one transaction: each is marked sent
     (store.saved.mark_reminded) and gets its outbox row, which expires when the opportunity
     starts; the outbox sends it. How many were queued."""
-    zone, queued = services.zone, 0
+    queued = 0
     with services.catalogue.database.session() as session:
-        for due in saved_store.due_reminders(session, moment):
-            message = _reminder_message(due, moment, zone)
+        for due, message in _due_with_messages(session, moment, services.zone):
             opportunity_id = due.opportunity.id
-            if message is None or not saved_store.mark_reminded(
-                session, due.person_id, opportunity_id, moment
-            ):
+            if not saved_store.mark_reminded(session, due.person_id, opportunity_id, moment):
                 continue
             queued += outbox.enqueue(
                 session,

@@ -16,7 +16,7 @@ from cities import CityProfile, load_city
 from index.embedders import Embedder
 from index.query import default_lexicon
 from index.service import CatalogueService, ProgressFactory
-from index.when import Clock, city_clock, pretend_clock, wall_clock
+from index.when import Clock, pretend_clock, wall_clock
 from knowledge.service import KnowledgeService
 from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
@@ -93,15 +93,15 @@ def build_services(
     prepare_data_dir(settings.data_dir)
     database = Database(settings.database_url)
     database.migrate()
-    local_clock = city_clock(clock or make_clock(settings), city.zone)
     catalogue = CatalogueService(
         database,
         settings.index_dir,
         embedder or settings.embedder,
         progress=progress,
-        clock=local_clock,
+        clock=clock or make_clock(settings),
         city=city,
     )
+    local_clock = catalogue.clock  # tells the city's time
     knowledge = KnowledgeService(
         database,
         lambda: catalogue.embedder,

@@ -141,14 +141,6 @@ class CatalogueService:
             records = read_catalogue_file(path, tick)
         return self._store(records, prune)
 
-    def import_lines(
-        self, lines: list[str], prune: bool = False
-    ) -> tuple[ImportReport, SyncReport]:
-        """Import catalogue lines already read (all or nothing), then update the index."""
-        with progress_bar(self.progress, "checking", len(lines)) as tick:
-            records = read_catalogue(lines, tick)
-        return self._store(records, prune)
-
     def _store(
         self, records: list[OpportunityRecord], prune: bool
     ) -> tuple[ImportReport, SyncReport]:
@@ -179,15 +171,14 @@ class CatalogueService:
         lines = demo.catalogue.read_text(encoding="utf-8-sig").splitlines(keepends=True)
         today = self.clock().date()
         living = list(living_lines(lines, weeks_between(demo.written_for, today), zone))
+        records = read_catalogue(living)
         with self.database.session() as session:
             keys = set(session.scalars(select(Opportunity.external_id)))
+        if keys and not keys <= {r.external_id for r in records}:
+            return None  # the city's own catalogue
+        report, _sync = self._store(records, prune=False)
         if not keys:
-            self.import_lines(living)
             return "loaded"
-        demo_keys = {r.external_id for r in read_catalogue(living)}
-        if not keys <= demo_keys:
-            return None
-        report, _sync = self.import_lines(living)
         return "moved" if report.changed else None
 
     def count(self) -> int:

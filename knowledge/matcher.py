@@ -14,6 +14,7 @@ import numpy as np
 
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
+from index.sanitise import query_text
 from knowledge.entries import KnowledgeEntry
 
 # Chosen leave-one-out on the entries' own questions and the none-of-ours questions (`make
@@ -177,7 +178,7 @@ class KnowledgeMatcher:
         return float(others.max()) > float(own.max()) - OUTSIDE_MARGIN
 
     def match(self, text: str) -> KnowledgeMatch:
-        text = " ".join((text or "").split())[:1000]
+        text = query_text(text)
         if not any(c.isalnum() for c in text):
             return KnowledgeMatch([], False)
         return self.match_vector(self.embedder.embed_queries([text])[0])

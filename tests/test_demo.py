@@ -10,7 +10,7 @@ from index.demo import living_lines, moved, weeks_between
 from index.search import SearchRequest
 from store.catalogue_import import read_catalogue
 
-from .conftest import CITY, DEMO, NOW, make_service
+from .conftest import CITY, DEMO, NOW, make_services
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 DEMO_CATALOGUE = DEMO
@@ -64,7 +64,7 @@ def test_no_dated_schedule_text_contradicts_the_moved_dates():
 )
 def test_on_any_day_the_demo_lists_this_weeks_events(tmp_path, embedder, warm_cache, days_later):
     today = NOW + timedelta(days=days_later)
-    service = make_service(tmp_path, embedder, warm_cache, clock=lambda: today)
+    service = make_services(tmp_path, embedder, warm_cache, clock=lambda: today).catalogue
     assert service.keep_demo_alive() == "loaded"
     result, found = service.search(SearchRequest(text="kaj se dogaja ta teden?", limit=10))
     dated = [f for f in found if f.opportunity.starts_at is not None]
@@ -90,7 +90,8 @@ def test_a_demo_loaded_weeks_ago_moves_to_this_week_and_a_citys_own_catalogue_st
     tmp_path, embedder, warm_cache
 ):
     moment = {"now": NOW}
-    service = make_service(tmp_path, embedder, warm_cache, clock=lambda: moment["now"])
+    clock = lambda: moment["now"]  # noqa: E731 - the test moves it
+    service = make_services(tmp_path, embedder, warm_cache, clock=clock).catalogue
     assert service.keep_demo_alive() == "loaded"
     assert service.keep_demo_alive() is None
     moment["now"] = NOW + timedelta(weeks=5)
