@@ -98,7 +98,7 @@ class _Classifier:
         weights = inverse @ (design.T @ targets)
         self._weights = weights[:-1].astype(np.float32)
         self._intercept = weights[-1].astype(np.float32)
-        self._leverage = np.einsum("ij,jk,ik->i", design, inverse, design)
+        self._leverage = ((design @ inverse) * design).sum(axis=1)
         self._labels = labels
 
     def outputs(self, query_vector: np.ndarray, left_out: int | None = None) -> np.ndarray:
