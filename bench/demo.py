@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from bench.quality import load_eval_set
+from bench.quality import judged_catalogue, load_eval_set
 from bot.services import Services, build_services
 from bot.settings import Settings
 from cities import default_city
@@ -27,15 +27,18 @@ def evaluation_time() -> datetime:
 
 
 @contextmanager
-def demo_services(embedder: Embedder, now: datetime | None = None) -> Iterator[Services]:
+def demo_services(
+    embedder: Embedder, now: datetime | None = None, judged_only: bool = False
+) -> Iterator[Services]:
     """Services holding the demo catalogue as written (not moved to this week), in a folder
-    that is gone afterwards; their clock starts at `now` (the evaluation time by default)."""
+    that is gone afterwards; their clock starts at `now` (the evaluation time by default).
+    `judged_only`: only the items the search set was judged against."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'bench.sqlite3'}")
         clock = pretend_clock(now or evaluation_time())
         services = build_services(settings, clock=clock, embedder=embedder)
-        services.catalogue.import_file(DEMO)
+        services.catalogue.import_file(judged_catalogue(DEMO, folder) if judged_only else DEMO)
         try:
             yield services
         finally:

@@ -33,6 +33,26 @@ class EvalQuery:
     relevant: dict[str, int]
 
 
+def judged_items(path: Path = EVAL_SET) -> frozenset[str]:
+    """The catalogue items the set was judged against (its `meta.items`): items added to the demo
+    later are left out when it is scored, as no query was judged for them."""
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    return frozenset(json.loads(first)["meta"]["items"])
+
+
+def judged_catalogue(source: Path, folder: Path, path: Path = EVAL_SET) -> Path:
+    """A copy of the catalogue `source` holding only the judged items, written in `folder`."""
+    judged = judged_items(path)
+    lines = [
+        line
+        for line in source.read_text(encoding="utf-8").splitlines()
+        if line.strip() and json.loads(line).get("id") in judged
+    ]
+    copy = folder / "judged-catalogue.jsonl"
+    copy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return copy
+
+
 def load_eval_set(path: Path = EVAL_SET) -> tuple[datetime, list[EvalQuery]]:
     now = None
     queries = []

@@ -12,10 +12,10 @@ FLOOR_OTHER_LANGUAGES = {"recall5": 0.93}
 
 
 @pytest.fixture(scope="module")
-def scores(shared_demo_service):
+def scores(judged_demo_service):
     now, queries = load_eval_set()
     assert len(queries) >= 100
-    search = shared_demo_service.searcher
+    search = judged_demo_service.searcher
     return {
         "colbot": evaluate(colbot_ranker(search, now), queries),
         "bm25": evaluate(bm25_ranker(search), queries),
