@@ -1,6 +1,7 @@
 """Actions of the plain-language answers: a question answered from the knowledge base with the
-matching courses of the live catalogue (nearest first when the place is known), or, when the
-base is not sure, the closest topics and people to ask."""
+matching courses of the live catalogue (nearest first when the place is known); a question that
+also asks for something to attend, answered with the search's own results below; or, when the
+base is not sure, what the words find, the closest topics and people to ask."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def answer_of(
     near: GeoPoint | None,
     simple: bool = False,
     question: str = "",
+    courses: bool = True,
 ) -> Answer:
     return Answer(
         entry_id=entry.id,
@@ -62,7 +64,7 @@ def answer_of(
         source_name=entry.source_name,
         source_url=entry.source_url,
         written=entry.written.isoformat(),
-        courses=courses_for(services, entry, near, question),
+        courses=courses_for(services, entry, near, question) if courses else [],
         simple=simple,
     )
 
@@ -79,13 +81,23 @@ class ActionCourseInfo(ColbotAction):
         text = tracker.latest_message.get("text") or tracker.get_slot("query") or ""
         knowledge = self.services.knowledge
         match = knowledge.match(text)
+        near = near_of(tracker)
         if match.confident and match.best is not None:
             entry = match.best.entry
             simple = bool(tracker.get_slot("simple"))
-            say(dispatcher, answer_of(self.services, entry, near_of(tracker), simple, text))
-            return [SlotSet("entry_id", entry.id)]
+            if not tracker.get_slot("with_results"):
+                say(dispatcher, answer_of(self.services, entry, near, simple, text))
+                return [SlotSet("entry_id", entry.id)]
+            # it also asks for something to attend: the answer, then what the search finds
+            say(dispatcher, answer_of(self.services, entry, near, simple, text, courses=False))
+            say(dispatcher, search_reply(self.services, text, near))
+            return [
+                SlotSet("entry_id", entry.id),
+                SlotSet("query", text),
+                SlotSet("search_offset", 0),
+            ]
         # not sure: what the words find in the catalogue, then the closest topics and a person
-        found = search_reply(self.services, text, near_of(tracker))
+        found = search_reply(self.services, text, near)
         if not (isinstance(found, Notice) and found.code == "not_found"):
             say(dispatcher, found)
         topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]

@@ -125,7 +125,19 @@ class Unsure:
     kind: str = "unsure"
 
 
-Message = ResultList | Details | Venue | Notice | SavedList | Reminder | Answer | Unsure
+@dataclass(frozen=True)
+class Offer:
+    """Below a search, what else the message may have meant, as a button: the policy searched
+    because it was not sure enough of `intent` (one of `OFFERABLE`)."""
+
+    intent: str
+    kind: str = "offer"
+
+
+# The intents that can be offered as a button (each has an action and a label).
+OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
+
+Message = ResultList | Details | Venue | Notice | SavedList | Reminder | Answer | Unsure | Offer
 
 
 def to_json(message: Message) -> dict[str, Any]:
@@ -157,4 +169,6 @@ def from_json(data: dict[str, Any]) -> Message:
     if kind == "unsure":
         topics = [Topic(t["entry_id"], t["title"]) for t in data["topics"]]
         return Unsure(topics, data.get("contact") or {})
+    if kind == "offer":
+        return Offer(str(data["intent"]))
     raise ValueError(f"unknown message kind {kind!r}")

@@ -4,7 +4,6 @@ assistant), and every action by name, built once with the services they work wit
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from actions.base import ColbotAction
@@ -25,11 +24,12 @@ from actions.conversation_actions import (
     ActionSubscribe,
 )
 from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry
-from actions.messages import Message, Notice
+from actions.messages import OFFERABLE, Message, Notice, Offer
+from actions.routing import ACTION_FOR_INTENT, SEARCH, Route, route
 from actions.runtime import make_tracker, run_action
 from actions.saved_actions import ActionListSaved, ActionRemoveSaved, ActionSaveOpportunity
 from actions.services import ActionServices
-from nlu.interpretation import SURE, Interpretation
+from nlu.interpretation import Interpretation
 
 ACTIONS: tuple[type[ColbotAction], ...] = (
     ActionSearch,
@@ -51,39 +51,6 @@ ACTIONS: tuple[type[ColbotAction], ...] = (
     ActionOutOfScope,
 )
 
-ACTION_FOR_INTENT: dict[str, str] = {
-    "greet": "action_greet",
-    "goodbye": "action_goodbye",
-    "help": "action_help",
-    "search_opportunity": "action_search",
-    "search_nearby": "action_search",
-    "ask_course_info": "action_course_info",
-    "my_badges": "action_my_badges",
-    "claim_badge": "action_claim_badge",
-    "subscribe": "action_subscribe",
-    "change_language": "action_change_language",
-    "out_of_scope": "action_out_of_scope",
-}
-
-# Intents the knowledge base may answer instead: a question phrased as a search ("Is there a
-# free Slovenian course in the evening?"), or an intent the interpreter is not sure of.
-SEARCHES = frozenset({"search_opportunity", "search_nearby"})
-NOT_KNOWLEDGE = frozenset({"greet", "goodbye", "help", "ask_course_info"})
-QUESTION_MARK = re.compile(r"[?？؟]")
-# Stricter than the knowledge base's own bar: measured on both labelled sets, it takes at most
-# 1 of the 155 labelled searches (7 at the ordinary bar) and adds about 13 right answers to the
-# 128 labelled questions.
-TAKE_SCORE, TAKE_LEAD = 0.86, 0.02
-
-
-def knowledge_may_answer(interpretation: Interpretation) -> bool:
-    intent = interpretation.action_intent
-    if intent in NOT_KNOWLEDGE:
-        return False
-    if intent in SEARCHES:
-        return bool(QUESTION_MARK.search(interpretation.text))
-    return interpretation.confidence < SURE
-
 
 class Dialogue:
     def __init__(self, services: ActionServices) -> None:
@@ -99,25 +66,33 @@ class Dialogue:
         messages, _events = run_action(self.actions[name], tracker)
         return messages
 
+    def route(self, interpretation: Interpretation) -> Route:
+        """How an understood message is answered (actions.routing)."""
+        return route(interpretation, self.services.knowledge.match)
+
     def action_for(self, interpretation: Interpretation) -> str:
         """The action that answers an understood message."""
-        if not any(c.isalnum() for c in interpretation.text):  # emoji, punctuation, nothing
-            return "action_search"
-        name = ACTION_FOR_INTENT.get(interpretation.action_intent, "action_search")
-        if knowledge_may_answer(interpretation):
-            match = self.services.knowledge.match(interpretation.text)
-            if match.confident and match.sure_at(TAKE_SCORE, TAKE_LEAD):
-                name = "action_course_info"
-        return name
+        return self.route(interpretation).action
 
     def respond(
         self, interpretation: Interpretation, slots: dict[str, Any], sender: str
     ) -> list[Message]:
         """The replies to one understood message, as every front gives them."""
-        name = self.action_for(interpretation)
-        if name == "action_search":
+        chosen = self.route(interpretation)
+        if chosen.action == SEARCH:
             slots = {"query": interpretation.text, **slots}
-        messages = self.run(name, slots, sender, interpretation.text, interpretation.intent)
+        if chosen.with_results:
+            slots = {**slots, "with_results": True}
+        text, intent = interpretation.text, interpretation.intent
+        messages = self.run(chosen.action, slots, sender, text, intent)
+        if chosen.offer is not None:
+            messages.append(Offer(chosen.offer))
         if interpretation.language not in ("sl", "en"):
             messages.insert(0, Notice("guessed_language", {"language": interpretation.language}))
         return messages
+
+    def run_offered(self, intent: str, sender: str) -> list[Message]:
+        """What an offered intent's button does; an intent never offered answers nothing."""
+        if intent not in OFFERABLE:
+            return []
+        return self.run(ACTION_FOR_INTENT[intent], {}, sender)

@@ -213,6 +213,7 @@ class Lexicon:
 
     def __init__(self, concepts: list[Concept]) -> None:
         self.concepts = concepts
+        self.kind_names = frozenset(c.name for c in concepts if c.kind)  # course, workshop…
         self._prefixes: dict[str, list[tuple[str, Concept]]] = {}
         self._exact: dict[str, Concept] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}

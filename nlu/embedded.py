@@ -14,9 +14,10 @@ import numpy as np
 
 from index.embedders import Embedder
 from index.geo import Gazetteer
-from index.language import detect
+from index.language import LanguageDetector, SmallWords
 from index.query import Lexicon, understand
 from index.sanitise import query_text
+from index.text import words
 from index.when import Clock, wall_clock
 from nlu.interpretation import Entity, Interpretation
 from nlu.training_data import TRAIN_FILE, TrainingData, load_for_training
@@ -106,12 +107,14 @@ class EmbeddedInterpreter:
         gazetteer: Gazetteer | None = None,
         lexicon: Lexicon | None = None,
         clock: Clock = wall_clock,
+        languages: LanguageDetector | None = None,
     ) -> None:
         self.embedder = embedder
         self.model = model
         self.gazetteer = gazetteer
         self.lexicon = lexicon
         self.clock = clock  # "this week", "tomorrow" are read against it
+        self.languages = languages or SmallWords()
 
     @classmethod
     def trained(
@@ -123,6 +126,7 @@ class EmbeddedInterpreter:
         gazetteer: Gazetteer | None = None,
         lexicon: Lexicon | None = None,
         clock: Clock = wall_clock,
+        languages: LanguageDetector | None = None,
     ) -> EmbeddedInterpreter:
         """Load the model trained from `data_file` and the ways of asking the knowledge entries
         in `knowledge_dir` (the city profile's), training it first when the data changed."""
@@ -132,7 +136,7 @@ class EmbeddedInterpreter:
             try:
                 model = IntentModel.load(path)
                 if model.data_hash == digest:
-                    return cls(embedder, model, gazetteer, lexicon, clock)
+                    return cls(embedder, model, gazetteer, lexicon, clock, languages)
             except (OSError, ValueError, KeyError):
                 pass  # a damaged model is trained again
         data = load_for_training(knowledge_dir, data_file)
@@ -140,7 +144,7 @@ class EmbeddedInterpreter:
         model = train(vectors, [e.intent for e in data.examples], digest)
         if path is not None:
             model.save(path)
-        return cls(embedder, model, gazetteer, lexicon, clock)
+        return cls(embedder, model, gazetteer, lexicon, clock, languages)
 
     def parse(self, text: str, vector: np.ndarray | None = None) -> Interpretation:
         text = query_text(text)
@@ -153,13 +157,17 @@ class EmbeddedInterpreter:
         probabilities = self.model.probabilities(vector.reshape(1, -1))[0]
         order = np.argsort(-probabilities)
         ranking = [(self.model.intents[i], round(float(probabilities[i]), 4)) for i in order]
+        place = self.gazetteer.find(text) if self.gazetteer else None
+        named = frozenset(words(text)[place.start : place.end]) if place else frozenset()
+        language = self.languages.detect(text, named)
         return Interpretation(
             text=text,
             intent=ranking[0][0],
             confidence=ranking[0][1],
             ranking=ranking,
             entities=entities_of(text, self.gazetteer, self.lexicon, self.clock()),
-            language=detect(text).language,
+            language=language.language,
+            language_sure=language.sure,
             vector=vector,
         )
 
@@ -180,5 +188,6 @@ def entities_of(
         found.append(Entity("time", understood.window.name))
     found += [Entity("audience", a) for a in sorted(understood.audience)]
     found += [Entity("language", code) for code in sorted(understood.languages)]
-    found += [Entity("topic", concept) for concept in understood.concepts]
+    kinds = lexicon.kind_names if lexicon else frozenset()
+    found += [Entity("kind" if c in kinds else "topic", c) for c in understood.concepts]
     return found

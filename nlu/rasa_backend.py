@@ -7,7 +7,7 @@ import logging
 
 import httpx
 
-from index.language import detect
+from index.language import LanguageDetector, SmallWords
 from index.sanitise import query_text
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
 
@@ -16,13 +16,17 @@ RASA_FALLBACK = "nlu_fallback"
 
 
 class RasaInterpreter:
-    def __init__(self, url: str, timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, timeout: float = 5.0, languages: LanguageDetector | None = None
+    ) -> None:
         self.url = url.rstrip("/")
+        self.languages = languages or SmallWords()
         self._client = httpx.Client(base_url=self.url, timeout=timeout)
 
     def parse(self, text: str) -> Interpretation:
         text = query_text(text)
-        language = detect(text).language
+        guess = self.languages.detect(text)
+        language = guess.language
         try:
             answer = self._client.post("/model/parse", json={"text": text})
             answer.raise_for_status()
@@ -33,7 +37,9 @@ class RasaInterpreter:
                 self.url,
                 type(error).__name__,
             )
-            return Interpretation(text, FALLBACK_INTENT, 0.0, language=language)
+            return Interpretation(
+                text, FALLBACK_INTENT, 0.0, language=language, language_sure=guess.sure
+            )
         intent = data.get("intent") or {}
         name = intent.get("name") or FALLBACK_INTENT
         confidence = float(intent.get("confidence") or 0.0)
@@ -48,7 +54,9 @@ class RasaInterpreter:
             for item in data.get("entities") or []
             if item.get("entity") and item.get("value") is not None
         ]
-        return Interpretation(text, name, confidence, ranking, entities, language)
+        return Interpretation(
+            text, name, confidence, ranking, entities, language, language_sure=guess.sure
+        )
 
     def close(self) -> None:
         self._client.close()
