@@ -25,6 +25,7 @@ class Button(StrEnum):
     LANGUAGE = "lang"  # lang:<sl|en>
     TOPIC = "kb"  # kb:<knowledge entry id>
     SIMPLE_MENU = "simple"  # simple:menu
+    INTENT = "do"  # do:<intent>: what the policy offered beside a search (messages.OFFERABLE)
 
 
 @dataclass(frozen=True)

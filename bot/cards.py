@@ -14,6 +14,7 @@ from actions.messages import (
     Details,
     Message,
     Notice,
+    Offer,
     OpportunityView,
     Reminder,
     ResultList,
@@ -143,6 +144,7 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
         "not_found": _("Nothing found. Try other words, or a place like 'v Šiški'."),
         "no_more": _("There are no more results."),
         "gone": _("This opportunity is no longer in the catalogue."),
+        "old_button": _("This button no longer works. Please search again."),
         "entry_gone": _("That answer is no longer here. Write your question in your own words."),
         "unsaved": _("Removed from your saved opportunities."),
         "not_saved": _("That one was not among your saved opportunities."),
@@ -182,11 +184,37 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
             "I can only help with learning: courses, workshops, clubs and volunteering. "
             "Write what you would like to learn."
         ),
-        "guessed_language": _(
-            "Your message seems to be in {language}. I answer in English; /language changes it."
-        ).format(language=language_name((params or {}).get("language", ""), lang)),
+        "guessed_language": _("Your message seems to be in {language}.").format(
+            language=language_name((params or {}).get("language", ""), lang)
+        )
+        + " "
+        + (
+            _("I answer in Slovenian; /language changes it.")
+            if lang == "sl"
+            else _("I answer in English; /language changes it.")
+        ),
     }
     return conversation.get(code, escape(code))
+
+
+def offer_card(message: Offer, lang: str) -> list[Rendered]:
+    """Below a search: the other thing the message may have meant, one button away."""
+    _ = gettext_for(lang)
+    labels = {
+        "help": "❓ " + _("What can you do?"),
+        "my_badges": "🏅 " + _("My badges"),
+        "claim_badge": "🏅 " + _("Claim a badge"),
+        "subscribe": "🔔 " + _("News of new opportunities"),
+        "change_language": "🌐 " + _("Language / Jezik"),
+    }
+    label = labels.get(message.intent)
+    if label is None:  # an intent this version does not offer
+        return []
+    return [
+        Rendered(
+            _("Or did you mean this?"), [[Choice(label, callback(Button.INTENT, message.intent))]]
+        )
+    ]
 
 
 def language_name(code: str, lang: str) -> str:

@@ -25,7 +25,6 @@ from bot.settings import Settings
 from bot.terminal import terminal_text
 from cities import CityProfileError, load_city
 from index.geo import Gazetteer, GeoPoint, parse_point
-from index.language import reply_language
 from index.sanitise import well_formed
 from index.search import SearchRequest
 from index.service import CatalogueService
@@ -149,9 +148,12 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return 0
     if command == "train-nlu":
         from bot.services import make_interpreter
+        from index.language import SmallWords
 
         embedded = replace(services.settings, nlu_backend="embedded")
-        make_interpreter(embedded, services.city, services.catalogue, services.clock)
+        # training reads no message's language: the detector's models need not load
+        words = SmallWords()
+        make_interpreter(embedded, services.city, services.catalogue, services.clock, words)
         print(f"interpreter trained, in {services.settings.data_dir / 'nlu'}")
         return 0
     if command == "import":
@@ -390,6 +392,7 @@ def telegram_command(services: Services, webhook: bool) -> int:
 
     ensure_catalogue(services)
     services.catalogue.searcher  # noqa: B018 - load the index before the first message
+    services.interpreter  # noqa: B018 - and the interpreter with lingua's models (seconds)
     application = build_application(services)  # the knowledge base loads here too
     if not webhook:
         print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
@@ -432,8 +435,10 @@ def chat_command(services: Services) -> int:
         if text in ("/quit", "/exit"):
             break
         conversation_log.debug("terminal: %s", text)
-        lang = reply_language(text, lang)
-        messages = services.dialogue.respond(interpreter.parse(text), {}, "terminal")
+        understood = interpreter.parse(text)
+        if understood.language_sure and understood.language in services.city.languages:
+            lang = understood.language  # answered in the language it is written in
+        messages = services.dialogue.respond(understood, {}, "terminal")
         print("\n\n".join(terminal_text(r, lang) for r in render_all(messages, lang)))
         print(ANSWER_END)
         sys.stdout.flush()

@@ -32,11 +32,17 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 
 def reading_language(
-    chosen: str | None, telegram_language: str | None, offered: tuple[str, ...]
+    chosen: str | None,
+    telegram_language: str | None,
+    offered: tuple[str, ...],
+    writes_in: str | None = None,
 ) -> str:
-    """The language to write to a person in: the one they chose; else their Telegram's when
-    the city offers it; else the city's language other than Slovenian (a Ukrainian Telegram
-    in Ljubljana reads English), or its only one."""
+    """The language to write to a person in: the one their latest message is in, when the city
+    offers it; else the one they chose; else their Telegram's when the city offers it; else the
+    city's language other than Slovenian (a Ukrainian Telegram in Ljubljana reads English), or
+    its only one."""
+    if writes_in in offered:
+        return writes_in
     if chosen in offered:
         return chosen
     code = (telegram_language or "")[:2]

@@ -8,6 +8,7 @@ from actions.messages import (
     Details,
     Message,
     Notice,
+    Offer,
     Reminder,
     SavedList,
     Unsure,
@@ -18,6 +19,7 @@ from bot.cards import (
     details_card,
     language_choices,
     notice_html,
+    offer_card,
     reminder_card,
     result_list_card,
     saved_list,
@@ -45,6 +47,8 @@ def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> 
         return render_answer(message, lang)
     if isinstance(message, Unsure):
         return render_unsure(message, lang)
+    if isinstance(message, Offer):
+        return offer_card(message, lang)
     return [result_list_card(message, lang, saved)]
 
 

@@ -14,6 +14,7 @@ from actions.services import ActionServices
 from bot.settings import Settings
 from cities import CityProfile, load_city
 from index.embedders import Embedder
+from index.language import LanguageDetector, LinguaDetector
 from index.query import default_lexicon
 from index.service import CatalogueService, ProgressFactory
 from index.when import Clock, pretend_clock, wall_clock
@@ -38,11 +39,18 @@ class Services:
     given_interpreter: Interpreter | None = field(default=None, repr=False)
 
     @cached_property
+    def languages(self) -> LanguageDetector:
+        """What tells the language of a message (lingua's models, loaded on first use)."""
+        return LinguaDetector()
+
+    @cached_property
     def interpreter(self) -> Interpreter:
         """The interpreter the settings ask for: embedded (trained on first use) or Rasa."""
         if self.given_interpreter is not None:
             return self.given_interpreter
-        return make_interpreter(self.settings, self.city, self.catalogue, self.clock)
+        return make_interpreter(
+            self.settings, self.city, self.catalogue, self.clock, self.languages
+        )
 
     def close(self) -> None:
         self.database.dispose()
@@ -61,12 +69,16 @@ def prepare_data_dir(path: Path) -> None:
 
 
 def make_interpreter(
-    settings: Settings, city: CityProfile, catalogue: CatalogueService, clock: Clock
+    settings: Settings,
+    city: CityProfile,
+    catalogue: CatalogueService,
+    clock: Clock,
+    languages: LanguageDetector,
 ) -> Interpreter:
     if settings.nlu_backend == "rasa":
         if not settings.rasa_url:
             raise ValueError("NLU_BACKEND=rasa needs RASA_URL, e.g. http://127.0.0.1:5005")
-        return RasaInterpreter(settings.rasa_url)
+        return RasaInterpreter(settings.rasa_url, languages=languages)
     if settings.nlu_backend not in ("embedded", ""):
         raise ValueError(f"NLU_BACKEND={settings.nlu_backend!r}: use 'embedded' or 'rasa'")
     return EmbeddedInterpreter.trained(
@@ -76,6 +88,7 @@ def make_interpreter(
         gazetteer=catalogue.gazetteer,
         lexicon=default_lexicon(),
         clock=clock,
+        languages=languages,
     )
 
 

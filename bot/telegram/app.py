@@ -26,7 +26,14 @@ from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
 from bot.telegram import knowledge, language_privacy, outbox, saved, search
-from bot.telegram.common import in_store, keyboard_queries, say_plainly, user_language
+from bot.telegram.common import (
+    call,
+    in_store,
+    keyboard_queries,
+    reply,
+    say_plainly,
+    user_language,
+)
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
 from store import people
@@ -47,6 +54,7 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.LANGUAGE: language_privacy.on_language_chosen,
     Button.TOPIC: knowledge.on_topic,
     Button.SIMPLE_MENU: knowledge.on_simple_menu_button,
+    Button.INTENT: search.on_offer,
 }
 
 
@@ -90,6 +98,8 @@ async def on_text(update: Update, context: ColbotContext) -> None:
     text = update.effective_message.text or ""
     if text == _("Language / Jezik"):
         await language_privacy.on_language(update, context)
+    elif text == _("My badges"):
+        await reply(update, context, await call(context, "action_my_badges", {}))
     elif text in keyboard_queries(lang):
         await search.search(update, context, keyboard_queries(lang)[text])
     elif not await knowledge.simple_menu_text(update, context, lang, text):

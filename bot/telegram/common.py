@@ -33,7 +33,8 @@ def user_language(update: Update, context: ColbotContext) -> str:
     user = update.effective_user
     telegram_language = user.language_code if user else None
     offered = context.services.city.languages
-    return reading_language(context.person.language, telegram_language, offered)
+    person = context.person
+    return reading_language(person.language, telegram_language, offered, person.writes_in)
 
 
 def main_keyboard(lang: str) -> ReplyKeyboardMarkup:

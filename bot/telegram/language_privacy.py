@@ -41,6 +41,7 @@ async def on_language_chosen(update: Update, context: ColbotContext, pressed: Pr
         return
     person = context.person
     person.language = lang
+    person.writes_in = None  # the choice counts until they next write
     if person.person_id is not None:
         await in_store(context, people.choose, person.person_id, lang, None)
     _ = gettext_for(lang)

@@ -14,6 +14,7 @@ from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER
 from bot.telegram.common import call, main_keyboard, reply, say_plainly, sender, user_language
 from bot.telegram.state import ColbotContext
+from nlu.interpretation import Interpretation
 
 conversation_log = logging.getLogger(CONVERSATION_LOGGER)
 
@@ -76,12 +77,23 @@ async def understand_and_answer(update: Update, context: ColbotContext, text: st
     slots = {**context.person.location_slots(), **context.person.simple_slots()}
     person = sender(context)
 
-    def understand_and_respond() -> list[Message]:
-        return services.dialogue.respond(services.interpreter.parse(text), slots, person)
+    def understand_and_respond() -> tuple[Interpretation, list[Message]]:
+        interpretation = services.interpreter.parse(text)
+        return interpretation, services.dialogue.respond(interpretation, slots, person)
 
-    messages = await context.workers.searching(understand_and_respond, who=person)
+    understood, messages = await context.workers.searching(understand_and_respond, who=person)
+    if understood.language_sure:  # the answer, and what follows, in the message's language
+        context.person.writes_in = understood.language
     remember_searches(context, messages, {"query": text, **slots})
     await reply(update, context, messages)
+
+
+async def on_offer(update: Update, context: ColbotContext, pressed: Pressed) -> None:
+    """'do:<intent>': what the policy offered below a search, now asked for."""
+    intent = pressed.parts[0] if pressed.parts else ""
+    dialogue = context.services.dialogue
+    messages = await context.workers.searching(dialogue.run_offered, intent, sender(context))
+    await reply(update, context, messages or [Notice("old_button")])
 
 
 async def on_location(update: Update, context: ColbotContext) -> None:

@@ -28,6 +28,7 @@ KEPT_SEARCHES = 20  # searches a person can still page through ("more results")
 class PersonState:
     person_id: int | None = None  # our id of the person, known after their first update
     language: str | None = None  # the language they chose (kept in the database too)
+    writes_in: str | None = None  # the city's language their latest message is in: memory only
     simple: bool = False  # big buttons, one step at a time (kept in the database too)
     near: tuple[float, float] | None = None  # the location they shared: memory only
     searches: dict[str, dict[str, Any]] = field(default_factory=dict)  # search id → slots
