@@ -4,7 +4,9 @@ it (held-out accuracy kept above a floor), entities and the language a message i
 import numpy as np
 import pytest
 
+from actions.routing import Route, asks_to_attend, route
 from index.language import Guess, detect
+from knowledge.matcher import KnowledgeMatch
 from nlu.embedded import EmbeddedInterpreter, embed_examples
 from nlu.interpretation import FALLBACK_INTENT, Entity, Interpretation
 from nlu.training_data import TEST_FILE, load, parse_example
@@ -89,16 +91,39 @@ def test_a_trained_model_is_loaded_not_trained_again(embedder, tmp_path):
     assert Counting.calls == trained_with
 
 
-def test_low_confidence_falls_back_to_search():
-    unsure = Interpretation("x", "greet", 0.2)
-    assert unsure.action_intent == FALLBACK_INTENT
-    assert Interpretation("x", "greet", 0.9).action_intent == "greet"
+def no_question(text: str) -> KnowledgeMatch:
+    pytest.fail(f"the knowledge base was asked about {text!r}")
+
+
+def test_another_intent_is_taken_only_when_the_interpreter_is_sure():
+    unsure = Interpretation("x", "greet", 0.2, [("greet", 0.2), ("search_opportunity", 0.1)])
+    assert route(unsure, no_question) == Route("action_search")
+    sure = Interpretation("x", "greet", 0.99, [("greet", 0.99)])
+    assert route(sure, no_question) == Route("action_greet")
+
+
+def test_an_intent_that_is_likely_but_not_sure_is_offered_beside_the_search():
+    ranking = [("my_badges", 0.45), ("search_opportunity", 0.4), ("greet", 0.15)]
+    likely = Interpretation("moje značke", "my_badges", 0.45, ranking)
+    assert route(likely, no_question) == Route("action_search", offer="my_badges")
+    greeting = Interpretation("hej", "greet", 0.45, [("greet", 0.45), ("search_nearby", 0.4)])
+    assert route(greeting, no_question) == Route("action_search")  # a greeting is not offered
 
 
 def test_small_talk_that_names_a_topic_is_a_search(interpreter):
-    assert interpreter.parse("robotika").action_intent == "search_opportunity"
+    assert route(interpreter.parse("robotika"), no_question).action == "action_search"
     topical = Interpretation("robotika", "greet", 0.7, entities=[Entity("topic", "robotics")])
-    assert topical.action_intent == FALLBACK_INTENT
+    assert route(topical, no_question).action == "action_search"
+
+
+def test_a_question_that_names_a_kind_of_activity_asks_for_results_too(interpreter):
+    asked = interpreter.parse("Kako varno plačujem po spletu in ali imate kakšen tečaj?")
+    assert any(e.entity == "kind" and e.value == "course" for e in asked.entities)
+    assert asks_to_attend(asked)
+    plain = Interpretation(
+        "Kako dobim smsPASS?", "ask_course_info", 0.95, [("ask_course_info", 0.95)]
+    )
+    assert not asks_to_attend(plain)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +155,8 @@ def test_a_plainly_slovenian_message_is_surely_slovenian(text):
 def test_the_rasa_domain_matches_the_data_and_the_actions():
     import yaml
 
-    from actions.policy import ACTION_FOR_INTENT, ACTIONS
+    from actions.policy import ACTIONS
+    from actions.routing import ACTION_FOR_INTENT
     from nlu.training_data import DATA_DIR
 
     domain = yaml.safe_load((DATA_DIR.parent / "domain.yml").read_text(encoding="utf-8"))
@@ -147,7 +173,8 @@ def test_an_unreachable_rasa_server_means_search():
 
     interpreter = RasaInterpreter("http://127.0.0.1:9", timeout=0.5)
     parsed = interpreter.parse("Где учить словенский язык?")
-    assert parsed.action_intent == FALLBACK_INTENT and parsed.language == "ru"
+    assert parsed.intent == FALLBACK_INTENT and parsed.confidence == 0.0
+    assert parsed.language == "ru"
 
 
 def test_rasa_trains_on_what_the_embedded_interpreter_learns(tmp_path):
@@ -166,3 +193,47 @@ def test_rasa_trains_on_what_the_embedded_interpreter_learns(tmp_path):
     extra = knowledge_examples(CITY.knowledge_dir)
     assert len(extra) >= 40  # a few ways of asking every knowledge entry
     assert {e.intent for e in embedded.examples if e.text in set(extra)} == {KNOWLEDGE_INTENT}
+
+
+@pytest.fixture(scope="module")
+def lingua():
+    from index.language import LinguaDetector
+
+    return LinguaDetector()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("student jobs fair", "en"),
+        ("guitar lessons for teens", "en"),
+        ("tecaj slovenscine zvecer za odrasle", "sl"),
+        ("kje se lahko naučim kvačkati", "sl"),
+        ("Gdje mogu besplatno učiti slovenski jezik?", "sh"),
+        ("Де можна безкоштовно вивчати словенську?", "uk"),
+        ("Где учить словенский язык бесплатно?", "ru"),
+        ("أين أتعلم اللغة السلوفينية", "ar"),
+        ("Ku mund të mësoj gjuhën sllovene falas?", "sq"),
+        ("¿Dónde puedo aprender esloveno gratis?", "es"),
+    ],
+)
+def test_lingua_reads_the_language_of_everyday_messages(lingua, text, language):
+    guess = lingua.detect(text)
+    assert guess.language == language
+
+
+def test_a_place_name_does_not_make_an_english_message_slovenian(lingua, interpreter):
+    text = "events in Bežigrad next week"
+    parsed = interpreter.parse(text)
+    assert parsed.language == "en" and parsed.language_sure
+    assert lingua.detect(text, frozenset({"bezigrad"})).language == "en"
+
+
+def test_an_unclear_message_is_not_sure_and_keeps_the_persons_language(lingua):
+    from bot.i18n import reading_language
+
+    guess = lingua.detect("ok")
+    assert not guess.sure
+    assert reading_language("sl", "en", ("sl", "en"), None) == "sl"
+    assert reading_language("sl", "en", ("sl", "en"), "en") == "en"  # the message decides
+    assert reading_language(None, "uk", ("sl", "en"), "uk") == "en"  # not offered: English

@@ -32,7 +32,7 @@ def test_the_rasa_server_understands_colbots_intents(rasa_url):
     rasa = RasaInterpreter(rasa_url)
     assert rasa.parse("Živjo!").intent == "greet"
     search = rasa.parse("robotika za mlade v Šiški")
-    assert search.action_intent in ("search_opportunity", "search_nearby")
+    assert search.intent in ("search_opportunity", "search_nearby")
     assert search.ranking and search.ranking[0][1] >= search.ranking[-1][1]
     assert rasa.parse("Где учить словенский язык бесплатно?").language == "ru"
 

@@ -204,7 +204,7 @@ def test_language_and_simple_mode_are_chosen_and_remembered_across_a_restart(dou
         double.clear()
         double.push_message(POLYGLOT, "tečaj", language_code="sl")
         [answer] = await double.wait_for("sendMessage")
-        assert "found" in answer.params["text"]  # still English, as chosen
+        assert "found" in answer.params["text"]  # one word tells no language: English, as chosen
         double.push_message(POLYGLOT, "/mydata", language_code="sl")
         [_, mydata] = await double.wait_for("sendMessage", count=2)
         assert "simple mode" in mydata.params["text"]  # still the simple mode
@@ -536,3 +536,52 @@ def test_a_reminder_to_someone_who_blocked_the_bot_waits_until_they_come_back(
             assert delivered.status == "sent" and len(delivered.telegram_message_ids) == 1
 
     asyncio.run(scenario())
+
+
+def test_the_answer_is_in_the_language_the_message_is_written_in(double, shared_services):
+    """A short English message from a Slovenian Telegram gets English, and a Slovenian message
+    from an English Telegram Slovenian."""
+
+    async def scenario():
+        double.push_message(POLYGLOT, "guitar lessons for teens", language_code="sl")
+        [english] = await double.wait_for("sendMessage")
+        assert "Guitar for teens" in english.params["text"]  # titles in the reply's language
+        double.push_message(POLYGLOT, "tečaj kitare za najstnike", language_code="en")
+        slovenian = (await double.wait_for("sendMessage", count=2))[1]
+        assert "Kitara za najstnike" in slovenian.params["text"]
+
+    story(double, shared_services, scenario)
+
+
+def test_an_intent_the_bot_is_not_sure_of_is_offered_as_a_button_below_the_search(
+    double, shared_services
+):
+    async def scenario():
+        double.push_message(TEEN, "robotika", language_code="sl")
+        [results] = await double.wait_for("sendMessage")
+        assert "Robotski krožek" in results.params["text"]
+        double.push_callback(TEEN, "do:my_badges")  # what an offer's button sends
+        badges = (await double.wait_for("sendMessage", count=2))[1]
+        assert "značk" in badges.params["text"].lower()
+        double.push_callback(TEEN, "do:out_of_scope")  # never offered: a polite word, no action
+        gone = (await double.wait_for("sendMessage", count=3))[2]
+        assert "ne deluje več" in gone.params["text"] or "no longer" in gone.params["text"]
+
+    story(double, shared_services, scenario)
+
+
+def test_a_question_that_asks_for_a_course_too_gets_the_answer_and_the_search_results(
+    double, shared_services
+):
+    async def scenario():
+        double.push_message(
+            SENIOR,
+            "Kako varno uporabljam spletno banko? Ali imate kakšen tečaj za to?",
+            language_code="sl",
+        )
+        replies = await double.wait_for("sendMessage", count=2)
+        answer, results = replies[0].params["text"], replies[1].params["text"]
+        assert "bank" in answer.lower()
+        assert "zadetk" in results and "Varna spletna in mobilna banka" in results  # the search's
+
+    story(double, shared_services, scenario)
