@@ -89,7 +89,7 @@ def test_a_migrant_asking_in_arabic_gets_the_answer_in_english_with_its_source(
             "هل دروس اللغة السلوفينية مجانية للمهاجرين الذين لديهم تصريح إقامة؟",
             language_code="ar",
         )
-        [answer] = await double.wait_for("sendMessage", timeout=60)
+        answer, *_ = await double.wait_for("sendMessage", timeout=60)  # the courses may follow
         text = answer.params["text"]
         assert text.startswith("<i>Your message seems to be in Arabic.")
         assert "ZIP" in text and "infotujci.si" in text
