@@ -87,7 +87,8 @@ class Dialogue:
         messages = self.run(chosen.action, slots, sender, text, intent)
         if chosen.offer is not None:
             messages.append(Offer(chosen.offer))
-        if interpretation.language not in ("sl", "en"):
+        if interpretation.language_sure and interpretation.language not in ("sl", "en"):
+            # a guess ("e-uprava" reads as Croatian too) is not worth a note
             messages.insert(0, Notice("guessed_language", {"language": interpretation.language}))
         return messages
 

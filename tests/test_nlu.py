@@ -237,3 +237,19 @@ def test_an_unclear_message_is_not_sure_and_keeps_the_persons_language(lingua):
     assert reading_language("sl", "en", ("sl", "en"), None) == "sl"
     assert reading_language("sl", "en", ("sl", "en"), "en") == "en"  # the message decides
     assert reading_language(None, "uk", ("sl", "en"), "uk") == "en"  # not offered: English
+
+
+def test_a_language_only_guessed_gets_no_note(shared_services):
+    from actions.messages import Notice
+
+    def notes(interpretation):
+        replies = shared_services.dialogue.respond(interpretation, {}, "t")
+        return [m for m in replies if isinstance(m, Notice) and m.code == "guessed_language"]
+
+    ranking = [("search_opportunity", 0.9)]
+    guessed = Interpretation("e-uprava", "search_opportunity", 0.9, ranking, language="sh")
+    assert notes(guessed) == []
+    sure = Interpretation(
+        "kurs slovenačkog jezika", "search_opportunity", 0.9, ranking, [], "sh", True
+    )
+    assert notes(sure) == [Notice("guessed_language", {"language": "sh"})]
