@@ -53,16 +53,25 @@ def judged_catalogue(source: Path, folder: Path, path: Path = EVAL_SET) -> Path:
     return copy
 
 
-def load_eval_set(path: Path = EVAL_SET) -> tuple[datetime, list[EvalQuery]]:
-    now = None
-    queries = []
+def labelled_lines(path: Path) -> tuple[datetime | None, list[dict]]:
+    """A labelled set in JSON Lines: the moment its meta line says it is written for, and the
+    rest of its lines."""
+    now, rows = None, []
     for raw in path.read_text(encoding="utf-8").splitlines():
         if not raw.strip():
             continue
         data = json.loads(raw)
         if "meta" in data:
             now = datetime.fromisoformat(data["meta"]["now"])
-            continue
+        else:
+            rows.append(data)
+    return now, rows
+
+
+def load_eval_set(path: Path = EVAL_SET) -> tuple[datetime, list[EvalQuery]]:
+    now, rows = labelled_lines(path)
+    queries = []
+    for data in rows:
         near = data.get("near")
         queries.append(
             EvalQuery(

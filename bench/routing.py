@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import sys
 import time
 from collections import Counter, defaultdict
@@ -52,14 +51,11 @@ class LabelledMessage:
 
 
 def load_messages(path: Path = MESSAGES) -> tuple[datetime, list[LabelledMessage]]:
-    now, out = None, []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.strip():
-            continue
-        data = json.loads(raw)
-        if "meta" in data:
-            now = datetime.fromisoformat(data["meta"]["now"])
-            continue
+    from bench.quality import labelled_lines
+
+    now, rows = labelled_lines(path)
+    out = []
+    for data in rows:
         out.append(
             LabelledMessage(
                 data["id"],
