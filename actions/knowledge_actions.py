@@ -19,6 +19,7 @@ from actions.views import view_of
 from index.geo import GeoPoint
 from index.search import SearchRequest
 from knowledge.entries import KnowledgeEntry
+from knowledge.matcher import KnowledgeMatch
 
 COURSES = 3
 SEARCHED = 20  # results looked through for ones on the entry's topics
@@ -69,6 +70,13 @@ def answer_of(
     )
 
 
+def unsure_of(services: ActionServices, match: KnowledgeMatch) -> Unsure:
+    """What a question the base is not sure of gets below the search's results: the closest
+    topics to choose from and a person to ask."""
+    topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]
+    return Unsure(topics, services.knowledge.contact)
+
+
 class ActionCourseInfo(ColbotAction):
     """A question about learning Slovenian or digital skills, in any language."""
 
@@ -100,8 +108,7 @@ class ActionCourseInfo(ColbotAction):
         found = search_reply(self.services, text, near)
         if not (isinstance(found, Notice) and found.code == "not_found"):
             say(dispatcher, found)
-        topics = [Topic(m.entry.id, dict(m.entry.title)) for m in match.ranked[:TOPICS_OFFERED]]
-        say(dispatcher, Unsure(topics, knowledge.contact))
+        say(dispatcher, unsure_of(self.services, match))
         return [SlotSet("query", text), SlotSet("search_offset", 0)]
 
 

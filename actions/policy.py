@@ -23,7 +23,7 @@ from actions.conversation_actions import (
     ActionOutOfScope,
     ActionSubscribe,
 )
-from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry
+from actions.knowledge_actions import ActionCourseInfo, ActionKnowledgeEntry, unsure_of
 from actions.messages import OFFERABLE, Message, Notice, Offer
 from actions.routing import ACTION_FOR_INTENT, SEARCH, Route, route
 from actions.runtime import make_tracker, run_action
@@ -85,6 +85,8 @@ class Dialogue:
             slots = {**slots, "with_results": True}
         text, intent = interpretation.text, interpretation.intent
         messages = self.run(chosen.action, slots, sender, text, intent)
+        if chosen.topics:
+            messages.append(unsure_of(self.services, self.services.knowledge.match(text)))
         if chosen.offer is not None:
             messages.append(Offer(chosen.offer))
         if interpretation.language_sure and interpretation.language not in ("sl", "en"):

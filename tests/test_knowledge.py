@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.messages import Answer, Unsure
+from actions.messages import Answer, Notice, ResultList, Unsure
 from actions.policy import Dialogue
 from actions.services import ActionServices
 from bot.render import render_all
@@ -23,6 +23,7 @@ from knowledge.entries import (
     parse_yaml,
 )
 from knowledge.service import KnowledgeService
+from nlu.interpretation import Interpretation
 
 from .conftest import CITY, DEMO
 
@@ -272,6 +273,19 @@ def test_a_question_no_entry_answers_gets_an_honest_not_sure_with_topics_and_a_p
     [rendered] = render_all([unsure], "sl")
     assert "01 123 45 67" in rendered.html
     assert all(c.action.startswith("kb:") for row in rendered.choices for c in row)
+
+
+def test_a_question_no_entry_answers_gets_what_the_search_finds_then_topics_and_a_person(
+    answering,
+):
+    text = "Kje v Ljubljani lahko zamenjam vozniško dovoljenje?"
+    asked = Interpretation(text, "ask_course_info", 0.99, [("ask_course_info", 0.99)])
+    replies = answering.respond(asked, {}, "t")
+    assert not any(isinstance(m, Answer) for m in replies)
+    assert isinstance(replies[0], ResultList | Notice)  # the search's reply comes first
+    unsure = replies[-1]
+    assert isinstance(unsure, Unsure) and len(unsure.topics) == 2
+    assert unsure.contact["phone"] == "01 123 45 67"
 
 
 def test_a_senior_in_siska_gets_smartphone_courses_nearest_first(answering):

@@ -126,6 +126,29 @@ def test_a_question_that_names_a_kind_of_activity_asks_for_results_too(interpret
     assert not asks_to_attend(plain)
 
 
+def test_a_question_the_base_is_sure_of_is_answered_with_results_unless_asked_as_a_question():
+    def sure(text: str) -> KnowledgeMatch:
+        return KnowledgeMatch([], confident=True)
+
+    def asked(text: str) -> Interpretation:
+        return Interpretation(text, "ask_course_info", 0.99, [("ask_course_info", 0.99)])
+
+    # a question mark and nothing to attend: the answer alone
+    assert route(asked("Kako dobim smsPASS?"), sure) == Route("action_course_info")
+    # no question mark: as much a search as a question, so the search's results come below
+    prep = asked("slovenian exam prep for citizenship")
+    assert route(prep, sure) == Route("action_course_info", with_results=True)
+
+
+def test_a_question_the_base_is_not_sure_of_is_a_search_with_topics_below():
+    def unsure(text: str) -> KnowledgeMatch:
+        return KnowledgeMatch([], confident=False)
+
+    for text in ("Kje je najbližja lekarna?", "kako prijavim otroka v vrtec v Šiški"):
+        asked = Interpretation(text, "ask_course_info", 0.99, [("ask_course_info", 0.99)])
+        assert route(asked, unsure) == Route("action_search", topics=True)
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
