@@ -51,6 +51,9 @@ class Check:
 
 @dataclass
 class Verdict:
+    """The answer: valid or not, what kind of badge, why not (empty when valid), every check's
+    outcome, and a few facts to show (badge, issuer, issued, expires, id)."""
+
     valid: bool
     kind: str
     reasons: list[str]
@@ -205,7 +208,7 @@ def hash_matches(identity_hash: str, plain: str, salt: str) -> bool:
     if algorithm.lower() not in {"sha256", "md5"} or not digest:
         raise Problem(f"the recipient is hashed with {algorithm or 'nothing'}, which is not read")
     expected = hashlib.new(algorithm.lower(), (plain + salt).encode("utf-8")).hexdigest()
-    return hmac.compare_digest(expected, digest.lower())
+    return hmac.compare_digest(expected.encode(), digest.lower().encode("utf-8", "replace"))
 
 
 def b64json(part: str, what: str) -> Any:

@@ -68,7 +68,8 @@ def verify(
     now: datetime | None = None,
 ) -> Verdict:
     """Verify a badge: a baked PNG, an assertion's JSON or URL, or a VC-JWT (bytes or text)."""
-    run = Run(fetch, now or datetime.now(UTC))
+    moment = now or datetime.now(UTC)
+    run = Run(fetch, moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     try:
         _dispatch(run, data, email)
     except Stop:

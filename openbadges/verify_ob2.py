@@ -5,6 +5,7 @@ origin, the issuer's revocation list, the dates and the recipient.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from openbadges.model import normalise_email
@@ -81,6 +82,17 @@ def _issuer_shape(issuer: dict[str, Any]) -> None:
         _need(issuer, name, str, "issuer")
 
 
+def _published(
+    run: Run, reference: Any, what: str, shape: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """The document a reference (URL, or object with an id) points to, fetched and checked."""
+    document = run.fetch_json(ref_id(reference) or "", what)
+    if not isinstance(document, dict):
+        raise Problem(f"the {what} is not a JSON object")
+    shape(document)
+    return document
+
+
 def verify_assertion(run: Run, assertion: dict[str, Any], email: str | None) -> None:
     run.kind = KIND_OB2
     run.required = {"schema", "json-ld", "hosted", "badge", "issuer", "origin", "revocation"}
@@ -115,17 +127,11 @@ def verify_assertion(run: Run, assertion: dict[str, Any], email: str | None) -> 
             run.ok("hosted", "the issuer's hosted copy is the same")
 
     with run.step("badge", fatal=True):
-        badge = run.fetch_json(ref_id(assertion["badge"]) or "", "badge class")
-        if not isinstance(badge, dict):
-            raise Problem("the badge class is not a JSON object")
-        _badge_class_shape(badge)
+        badge = _published(run, assertion["badge"], "badge class", _badge_class_shape)
         run.facts["badge"] = badge["name"]
         run.ok("badge", "the badge class is published and complete")
     with run.step("issuer", fatal=True):
-        issuer = run.fetch_json(ref_id(badge["issuer"]) or "", "issuer")
-        if not isinstance(issuer, dict):
-            raise Problem("the issuer is not a JSON object")
-        _issuer_shape(issuer)
+        issuer = _published(run, badge["issuer"], "issuer", _issuer_shape)
         run.facts["issuer"] = issuer["name"]
         run.ok("issuer", "the issuer profile is published and complete")
     with run.step("origin"):
