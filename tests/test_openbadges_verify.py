@@ -460,3 +460,14 @@ def test_over_a_real_local_http_server_with_the_urllib_fetcher(png):
     assert good.valid, good.reasons
     assert hosted.valid, hosted.reasons
     assert revoked.reasons == ["revoked by the issuer: Napaka"]
+
+
+def test_a_naive_moment_is_read_as_utc_and_an_odd_recipient_hash_is_a_mismatch(genuine):
+    facts, site = genuine
+    assertion = ob2.assertion(ROBOTICS, facts, URLS)
+    assertion["recipient"]["identity"] = "sha256$čšž"
+    site.put(assertion["id"], assertion)
+
+    assert verify.verify(credential_jwt(facts), site, now=NOW.replace(tzinfo=None)).valid
+    verdict = verify.verify(json.dumps(assertion), site, email=EMAIL, now=NOW)
+    assert verdict.reasons == ["not awarded to that e-mail address"]
