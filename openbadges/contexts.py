@@ -18,6 +18,9 @@ OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB3_SCHEMA_ID = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
+# Where a VC 2.0 context with "@vocab" (the copy shipped here has one; the final W3C
+# Recommendation's does not) puts a term no context defines, instead of dropping it.
+ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 
 _CONTEXT_FILES = {
     OB2_CONTEXT: "ob_v2p0_context.json",
@@ -87,16 +90,29 @@ def _key_paths(node: Any, prefix: str = "") -> set[str]:
     return paths
 
 
-def dropped_terms(document: dict[str, Any]) -> list[str]:
-    """The properties JSON-LD drops (terms no context defines): expand, compact back, compare.
+def _without_issuer_dependent(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: _without_issuer_dependent(value)
+            for key, value in node.items()
+            if not key.startswith(ISSUER_DEPENDENT)
+        }
+    if isinstance(node, list):
+        return [_without_issuer_dependent(item) for item in node]
+    return node
 
-    Raises pyld's JsonLdError when the document cannot be processed at all (an unknown or
-    malformed context, a redefined protected term).
+
+def dropped_terms(document: dict[str, Any]) -> list[str]:
+    """The properties no context defines: expand, compact back, compare.
+
+    JSON-LD drops such a term, or, under a VC 2.0 context with "@vocab", files it under the
+    issuer-dependent vocabulary; both count here. Raises pyld's JsonLdError when the document
+    cannot be processed at all (an unknown or malformed context, a redefined protected term).
     """
     from pyld import jsonld
 
     options = {"documentLoader": document_loader}
-    expanded = jsonld.expand(document, options)
+    expanded = _without_issuer_dependent(jsonld.expand(document, options))
     compacted = jsonld.compact(expanded, {"@context": document.get("@context")}, options)
     return sorted(_key_paths(document) - _key_paths(compacted))
 
