@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import numpy as np
 from index.embedders import Embedder
 from index.geo import Gazetteer
 from index.language import LanguageDetector, SmallWords
-from index.query import Lexicon, understand
+from index.query import Lexicon, Understanding, understand
 from index.sanitise import query_text
 from index.text import words
 from index.when import Clock, wall_clock
@@ -157,7 +156,8 @@ class EmbeddedInterpreter:
         probabilities = self.model.probabilities(vector.reshape(1, -1))[0]
         order = np.argsort(-probabilities)
         ranking = [(self.model.intents[i], round(float(probabilities[i]), 4)) for i in order]
-        place = self.gazetteer.find(text) if self.gazetteer else None
+        understood = understand(text, self.gazetteer, self.lexicon, self.clock())
+        place = understood.place
         named = frozenset(words(text)[place.start : place.end]) if place else frozenset()
         language = self.languages.detect(text, named)
         return Interpretation(
@@ -165,7 +165,7 @@ class EmbeddedInterpreter:
             intent=ranking[0][0],
             confidence=ranking[0][1],
             ranking=ranking,
-            entities=entities_of(text, self.gazetteer, self.lexicon, self.clock()),
+            entities=entities_in(understood, self.lexicon),
             language=language.language,
             language_sure=language.sure,
             vector=vector,
@@ -177,10 +177,8 @@ def embed_examples(embedder: Embedder, data: TrainingData) -> np.ndarray:
     return np.vstack([embedder.embed_queries(texts[i : i + 32]) for i in range(0, len(texts), 32)])
 
 
-def entities_of(
-    text: str, gazetteer: Gazetteer | None, lexicon: Lexicon | None, now: datetime
-) -> list[Entity]:
-    understood = understand(text, gazetteer, lexicon, now)
+def entities_in(understood: Understanding, lexicon: Lexicon | None) -> list[Entity]:
+    """The entities of a query already read (the gazetteer and the lexicon asked once)."""
     found: list[Entity] = []
     if understood.place is not None:
         found.append(Entity("place", understood.place.place.name))
