@@ -40,7 +40,7 @@ lint: setup
 	$(VENV)/bin/lint-imports --no-logo
 
 bench: setup rasa-model
-	$(PY) -m bench
+	$(PY) -m bench $(SECTIONS)
 
 # Rasa 3.6 needs Python 3.10: its own venv, trained from the same data (nlu/).
 rasa: $(RASA_VENV)/.installed

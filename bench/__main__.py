@@ -9,8 +9,10 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.demo import demo_services
 from bench.knowledge import knowledge_section
@@ -119,77 +121,90 @@ def scale_section() -> tuple[list[str], list[dict]]:
     return lines, rows
 
 
-def main() -> int:
-    print("quality…", file=sys.stderr)
-    quality, summary = quality_section()
-    print("\n".join(quality))
-    print("plain-language answers…", file=sys.stderr)
-    answers, answer_figures = knowledge_section()
-    print("\n".join(answers))
-    print("understanding…", file=sys.stderr)
-    understanding, nlu_figures = nlu_section()
-    print("\n".join(understanding))
-    print("routing…", file=sys.stderr)
-    routing, routing_figures = routing_section()
-    print("\n".join(routing))
-    print("telegram load…", file=sys.stderr)
-    load, load_figures = load_section()
-    print("\n".join(load))
-    print("scale…", file=sys.stderr)
-    scale, rows = scale_section()
-    print("\n".join(scale))
+SCALE_NOTE = (
+    "Synthetic catalogues built from the demo items (their real vectors with noise, their texts "
+    "with words of other items); every query of the evaluation set, embedding included, in "
+    f"{PASSES} passes after an unmeasured one, with the caches of query texts emptied before "
+    "each. `ratio` is search latency over the bare query-embedding time (p50 over all passes)."
+)
+
+# name on the command line → (heading in BENCHMARKS.md, key in var/bench.json, the section)
+SECTIONS: dict[str, tuple[str, str, Callable[[], tuple[list[str], Any]]]] = {
+    "quality": ("Search quality", "quality", quality_section),
+    "answers": ("Plain-language answers", "answers", knowledge_section),
+    "nlu": ("Understanding", "nlu", nlu_section),
+    "routing": ("Routing and the language of the answer", "routing", routing_section),
+    "load": ("The bot under load", "load", load_section),
+    "scale": ("Search speed", "scale", lambda: _with_note(scale_section())),
+}
+
+
+def _with_note(section: tuple[list[str], Any]) -> tuple[list[str], Any]:
+    lines, figures = section
+    return [SCALE_NOTE, "", *lines], figures
+
+
+def sections_of(report: str) -> dict[str, list[str]]:
+    """The lines under each `## heading` of an earlier BENCHMARKS.md."""
+    found: dict[str, list[str]] = {}
+    heading = None
+    for line in report.splitlines():
+        if line.startswith("## "):
+            heading = line[3:].strip()
+            found[heading] = []
+        elif heading is not None:
+            found[heading].append(line)
+    return {h: _trimmed(lines) for h, lines in found.items()}
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every section, or only those named (`python -m bench routing load`): the others are kept
+    as BENCHMARKS.md has them, and the report says which were run when."""
+    asked = list(sys.argv[1:] if argv is None else argv) or list(SECTIONS)
+    unknown = [name for name in asked if name not in SECTIONS]
+    if unknown:
+        print(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}", file=sys.stderr)
+        return 2
+    earlier = sections_of(REPORT.read_text(encoding="utf-8")) if REPORT.exists() else {}
+    figures_file = ROOT / "var" / "bench.json"
+    figures = json.loads(figures_file.read_text()) if figures_file.exists() else {}
+    ran: dict[str, list[str]] = {}
+    for name in asked:
+        heading, key, section = SECTIONS[name]
+        print(f"{name}…", file=sys.stderr)
+        lines, figures[key] = section()
+        print("\n".join(lines))
+        ran[heading] = lines
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({machine})"
+    if len(ran) == len(SECTIONS):
+        written = f"Written by `make bench` on {when}."
+    else:
+        written = (
+            f"Sections {', '.join(ran)} rewritten by `python -m bench {' '.join(asked)}` on "
+            f"{when}; the others as an earlier run left them."
+        )
     report = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({machine}). "
-        "Machines here are noisy: compare medians and ratios, not single numbers.",
-        "",
-        "## Search quality",
-        "",
-        *quality,
-        "",
-        "## Plain-language answers",
-        "",
-        *answers,
-        "",
-        "## Understanding",
-        "",
-        *understanding,
-        "",
-        "## Routing and the language of the answer",
-        "",
-        *routing,
-        "",
-        "## The bot under load",
-        "",
-        *load,
-        "",
-        "## Search speed",
-        "",
-        "Synthetic catalogues built from the demo items (their real vectors with noise, their texts "
-        "with words of other items); every query of the evaluation set, embedding included, in "
-        f"{PASSES} passes after an unmeasured one, with the caches of query texts emptied before "
-        "each. `ratio` is search latency over the bare query-embedding time (p50 over all passes).",
-        "",
-        *scale,
+        written + " Machines here are noisy: compare medians and ratios, not single numbers.",
         "",
     ]
+    for heading, _key, _section in SECTIONS.values():
+        lines = ran.get(heading, earlier.get(heading))
+        if lines is not None:
+            report += [f"## {heading}", "", *lines, ""]
     REPORT.write_text("\n".join(report), encoding="utf-8")
-    (ROOT / "var").mkdir(exist_ok=True)
-    (ROOT / "var" / "bench.json").write_text(
-        json.dumps(
-            {
-                "quality": summary,
-                "answers": answer_figures,
-                "nlu": nlu_figures,
-                "routing": routing_figures,
-                "load": load_figures,
-                "scale": rows,
-            },
-            indent=2,
-        )
-    )
+    figures_file.parent.mkdir(exist_ok=True)
+    figures_file.write_text(json.dumps(figures, indent=2))
     print(f"written to {REPORT.name}", file=sys.stderr)
     return 0
 
