@@ -91,7 +91,10 @@ class CatalogueService:
     @property
     def embedder(self) -> Embedder:
         if isinstance(self._embedder, str):
-            self._embedder = QueryCache(make_embedder(self._embedder))
+            self._embedder = make_embedder(self._embedder)
+        if not isinstance(self._embedder, QueryCache):
+            # the interpreter, the search and the knowledge base embed the same message: once
+            self._embedder = QueryCache(self._embedder)
         return self._embedder
 
     def _index_path(self) -> Path:
