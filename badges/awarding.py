@@ -112,6 +112,7 @@ def issue(
     e-mail address when they gave one, or the participants' list did), a random free place in
     the issuer's status list, the credential signed and kept, the delivery queued."""
     issuer = ctx.issuers.profile_for(badge.organisation)
+    store_badges.lock_for_award(session)
     ensure_images(session, badge, now)
     if expires_at is not None and expires_at <= now:
         raise BadInput("an award cannot expire before it is made")

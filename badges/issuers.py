@@ -7,7 +7,9 @@ ISSUER_URL, ISSUER_EMAIL), at /ob/issuers/<the city's slug>."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from badges.problems import IssuerMissing
@@ -15,6 +17,17 @@ from openbadges import AwardFacts, BadgeDefinition, Bilingual, Evidence, IssuerP
 from openbadges.status import LIST_SIZE
 from store import organisations
 from store.models import Award, BadgeClass, Organisation
+
+
+class HasProfile(Protocol):
+    """An organisation, or a row of its profile (store.organisations.profile_by_slug)."""
+
+    slug: str
+    name: str
+    url: str | None
+    email: str | None
+    description: str | None
+    image_url: str | None
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class Issuers:
             self.city_slug, own.name, own.url, own.email, own.description, own.image_url
         )
 
-    def profile_for(self, organisation: Organisation | None) -> IssuerProfile:
+    def profile_for(self, organisation: HasProfile | Organisation | None) -> IssuerProfile:
         """Who issues the badges of `organisation` now."""
         if organisation is not None and organisation.url and organisation.email:
             return IssuerProfile(
@@ -58,18 +71,25 @@ class Issuers:
             )
         return self.deployment_profile()
 
-    def by_slug(self, session: Session, slug: str) -> IssuerProfile | None:
+    def by_slug(self, db: Session | Connection, slug: str) -> IssuerProfile | None:
         """The issuer published at /ob/issuers/<slug>, or None."""
         if slug == self.city_slug:
             return self.deployment_profile() if self.deployment is not None else None
-        organisation = organisations.by_slug(session, slug)
+        organisation = organisations.profile_by_slug(db, slug)
         if organisation is None or not (organisation.url and organisation.email):
             return None
         return self.profile_for(organisation)
 
-    def of_award(self, session: Session, award: Award) -> IssuerProfile:
+    def of_organisation(
+        self, db: Session | Connection, organisation_id: int | None
+    ) -> IssuerProfile:
+        """Who issues the badges of the organisation with this id now (None: the city's)."""
+        found = organisations.profile_by_id(db, organisation_id) if organisation_id else None
+        return self.profile_for(found)
+
+    def of_award(self, db: Session | Connection, award: Any) -> IssuerProfile:
         """The issuer an award was issued by (its status lists are theirs)."""
-        profile = self.by_slug(session, award.issuer_slug)
+        profile = self.by_slug(db, award.issuer_slug)
         if profile is None:
             raise IssuerMissing(
                 f"the issuer '{award.issuer_slug}' of this award has no profile now"
@@ -80,18 +100,34 @@ class Issuers:
 def definition(badge: BadgeClass) -> BadgeDefinition:
     """A badge class as the Open Badges engine takes it."""
     opportunity = badge.opportunity
-    return BadgeDefinition(
-        badge_id=badge.public_id,
-        name=Bilingual(badge.name_sl, badge.name_en),
-        description=Bilingual(badge.description_sl, badge.description_en),
-        criteria=Bilingual(badge.criteria_sl, badge.criteria_en),
-        image_type="svg" if badge.image_type == "svg" else "png",
-        criteria_url=opportunity.url if opportunity is not None else None,
-        tags=tuple(opportunity.topics or ()) if opportunity is not None else (),
+    return _definition(
+        badge.public_id,
+        badge,
+        opportunity.url if opportunity is not None else None,
+        opportunity.topics if opportunity is not None else None,
     )
 
 
-def recipient(award: Award) -> Recipient:
+def definition_of_row(row: Any) -> BadgeDefinition:
+    """The same, from a published row (store.badges.published_award or published_badge)."""
+    return _definition(row.badge_id, row, row.opportunity_url, row.topics)
+
+
+def _definition(
+    badge_id: str, texts: Any, criteria_url: str | None, topics: list[str] | None
+) -> BadgeDefinition:
+    return BadgeDefinition(
+        badge_id=badge_id,
+        name=Bilingual(texts.name_sl, texts.name_en),
+        description=Bilingual(texts.description_sl, texts.description_en),
+        criteria=Bilingual(texts.criteria_sl, texts.criteria_en),
+        image_type="svg" if texts.image_type == "svg" else "png",
+        criteria_url=criteria_url,
+        tags=tuple(topics or ()),
+    )
+
+
+def recipient(award: Any) -> Recipient:
     return Recipient(
         award.recipient_type,  # type: ignore[arg-type]
         award.recipient_hash,
@@ -100,8 +136,8 @@ def recipient(award: Award) -> Recipient:
     )
 
 
-def facts(award: Award) -> AwardFacts:
-    """An award as the Open Badges engine takes it."""
+def facts(award: Award | Any) -> AwardFacts:
+    """An award (or a published row of one) as the Open Badges engine takes it."""
     return AwardFacts(
         award_id=award.public_id,
         issued_on=award.issued_at,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,8 @@ class WalletPage:
         return self.offset + len(self.badges) < self.total
 
 
-def state_of(award: Award, now: datetime) -> AwardStatus:
+def state_of(award: Award | Any, now: datetime) -> AwardStatus:
+    """Whether an award (or a published row of one) stands now."""
     if award.revoked_at is not None:
         return AwardStatus.REVOKED
     if award.expires_at is not None and award.expires_at <= now:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, bindparam, func, select, text, update
 from sqlalchemy.orm import Session, joinedload
 
 from store.models import Award, BadgeClass, Opportunity, Organisation
@@ -198,6 +198,14 @@ def badge_listing(session: Session) -> list[tuple[BadgeClass, str, int]]:
 
 
 # ---- awards --------------------------------------------------------------------------------------
+def lock_for_award(session: Session) -> None:
+    """On SQLite, take the database's write lock before choosing a status place (with a write
+    that changes nothing): awards are then made one after the other, so two never choose the
+    same place, and the savepoint around the insert nests in a transaction that has begun."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Award).where(text("1 = 0")).values(version=Award.version))
+
+
 def award(session: Session, public_id: str) -> Award | None:
     """An award with its badge class, the badge's opportunity and organisation."""
     return session.scalar(
@@ -238,35 +246,27 @@ def status_place(session: Session, issuer_slug: str, list_size: int) -> tuple[in
     raise RuntimeError("no free place found in the status list")  # never at half full
 
 
-def status_lists_in_use(session: Session, issuer_slug: str) -> int:
+def status_lists_in_use(session: Session | Connection, issuer_slug: str) -> int:
     """How many status lists the issuer has (at least one, the first, once it exists)."""
-    highest = session.scalar(
-        select(func.max(Award.status_list)).where(Award.issuer_slug == issuer_slug)
-    )
+    highest = session.execute(_LISTS_IN_USE, {"slug": issuer_slug}).scalar()
     return (highest or 0) + 1
 
 
-def revocation_state(session: Session, issuer_slug: str, list_number: int) -> tuple[int, str]:
+def revocation_state(
+    session: Session | Connection, issuer_slug: str, list_number: int
+) -> tuple[int, str]:
     """What changes when an award of this list is revoked: how many are, and the latest moment."""
     count, latest = session.execute(
-        select(func.count(), func.max(Award.revoked_at)).where(
-            Award.issuer_slug == issuer_slug,
-            Award.status_list == list_number,
-            Award.revoked_at.is_not(None),
-        )
+        _REVOCATION_STATE, {"slug": issuer_slug, "list": list_number}
     ).one()
     return int(count), str(latest)
 
 
-def revoked_positions(session: Session, issuer_slug: str, list_number: int) -> list[int]:
+def revoked_positions(
+    session: Session | Connection, issuer_slug: str, list_number: int
+) -> list[int]:
     return list(
-        session.scalars(
-            select(Award.status_position).where(
-                Award.issuer_slug == issuer_slug,
-                Award.status_list == list_number,
-                Award.revoked_at.is_not(None),
-            )
-        )
+        session.execute(_REVOKED_POSITIONS, {"slug": issuer_slug, "list": list_number}).scalars()
     )
 
 
@@ -322,3 +322,81 @@ def awards_of_badge(session: Session, badge_class_id: int) -> list[Award]:
 
 def organisation_of(session: Session, organisation_id: int | None) -> Organisation | None:
     return session.get(Organisation, organisation_id) if organisation_id is not None else None
+
+
+# ---- what is published: light reads (no ORM objects) ---------------------------------------------
+# Built once on the tables' own columns, with the id bound at execution: each request reuses the
+# compiled statement (a request costs a tenth of a millisecond on SQLite).
+_award, _badge, _opportunity = Award.__table__.c, BadgeClass.__table__.c, Opportunity.__table__.c
+_BADGE_COLUMNS = (
+    _badge.public_id.label("badge_id"),
+    _badge.organisation_id,
+    _badge.name_sl,
+    _badge.name_en,
+    _badge.description_sl,
+    _badge.description_en,
+    _badge.criteria_sl,
+    _badge.criteria_en,
+    _badge.image_type,
+    _badge.source_hash,
+    _badge.updated_at.label("badge_updated_at"),
+    _opportunity.url.label("opportunity_url"),
+    _opportunity.topics,
+)
+_AWARD_COLUMNS = tuple(
+    getattr(_award, name)
+    for name in (
+        "public_id",
+        "issuer_slug",
+        "recipient_type",
+        "recipient_hash",
+        "recipient_salt",
+        "subject_id",
+        "status_list",
+        "status_position",
+        "issued_at",
+        "expires_at",
+        "evidence",
+        "narrative",
+        "revoked_at",
+        "revocation_reason",
+        "hidden",
+        "display_name",
+        "credential",
+        "version",
+    )
+)
+_PUBLISHED_AWARD = (
+    select(*_AWARD_COLUMNS, *_BADGE_COLUMNS)
+    .select_from(
+        Award.__table__.join(BadgeClass.__table__, _badge.id == _award.badge_class_id).join(
+            Opportunity.__table__, _opportunity.id == _badge.opportunity_id
+        )
+    )
+    .where(_award.public_id == bindparam("public_id"))
+)
+_PUBLISHED_BADGE = (
+    select(*_BADGE_COLUMNS)
+    .select_from(
+        BadgeClass.__table__.join(Opportunity.__table__, _opportunity.id == _badge.opportunity_id)
+    )
+    .where(_badge.public_id == bindparam("public_id"))
+)
+
+
+_IN_LIST = (_award.issuer_slug == bindparam("slug"), _award.status_list == bindparam("list"))
+_LISTS_IN_USE = select(func.max(_award.status_list)).where(_award.issuer_slug == bindparam("slug"))
+_REVOCATION_STATE = select(func.count(), func.max(_award.revoked_at)).where(
+    *_IN_LIST, _award.revoked_at.is_not(None)
+)
+_REVOKED_POSITIONS = select(_award.status_position).where(*_IN_LIST, _award.revoked_at.is_not(None))
+
+
+def published_award(db: Session | Connection, public_id: str) -> Row | None:
+    """An award and its badge's texts as one row (the award's own names, the badge's as
+    `badge_id`, `name_sl`, …, `badge_updated_at`, `opportunity_url`, `topics`)."""
+    return db.execute(_PUBLISHED_AWARD, {"public_id": public_id}).first()
+
+
+def published_badge(db: Session | Connection, public_id: str) -> Row | None:
+    return db.execute(_PUBLISHED_BADGE, {"public_id": public_id}).first()

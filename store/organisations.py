@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from store.models import Organisation
@@ -74,3 +74,27 @@ def set_profile(organisation: Organisation, profile: OrganisationProfile) -> Non
 
 def by_slug(session: Session, slug: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+_organisation = Organisation.__table__.c
+_PROFILE_COLUMNS = (
+    _organisation.id,
+    _organisation.slug,
+    _organisation.name,
+    _organisation.url,
+    _organisation.email,
+    _organisation.description,
+    _organisation.image_url,
+)
+_BY_SLUG = select(*_PROFILE_COLUMNS).where(_organisation.slug == bindparam("slug"))
+_BY_ID = select(*_PROFILE_COLUMNS).where(_organisation.id == bindparam("id"))
+
+
+def profile_by_slug(db: Session | Connection, slug: str) -> Row | None:
+    """An organisation's public profile (slug, name, url, email, description, image_url) by its
+    slug: one light read, for what is published."""
+    return db.execute(_BY_SLUG, {"slug": slug}).first()
+
+
+def profile_by_id(db: Session | Connection, organisation_id: int) -> Row | None:
+    return db.execute(_BY_ID, {"id": organisation_id}).first()

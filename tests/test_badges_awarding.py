@@ -314,3 +314,21 @@ def test_a_badge_that_changes_in_the_catalogue_is_drawn_again(lite):
     with services.database.session() as session:
         badge = session.scalar(select(BadgeClass).where(BadgeClass.public_id == robotics.badge_id))
         assert definition(badge).name.title() == "Robotičarka"
+
+
+def test_an_award_that_fails_midway_leaves_nothing_behind(world, monkeypatch):
+    """All or nothing: an award whose delivery cannot be queued is not kept (on SQLite too,
+    where a savepoint that opened the transaction would have committed it)."""
+    services, _clock = world
+    person(services, LEARNER)
+    person(services, SECOND)
+    kept = services.badges.award(PLATFORM, "lj-robotika", SECOND)  # its image is drawn now
+
+    def broken(award_id: str) -> list[dict]:
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(services.badges.context.messages, "badge_earned", broken)
+    with pytest.raises(RuntimeError):
+        services.badges.award(PLATFORM, "lj-robotika", LEARNER)
+    with services.database.session() as session:
+        assert list(session.scalars(select(Award.public_id))) == [kept.award_id]
