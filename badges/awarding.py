@@ -49,9 +49,20 @@ class IssuedAward:
     queued: bool  # a delivery into the learner's chat was put in the outbox
 
 
+_NOT_STORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def storable(text: str, what: str) -> str:
+    """A text a person gave, refused when it holds what no database column keeps (NUL, a lone
+    surrogate) or control characters."""
+    if _NOT_STORABLE.search(text):
+        raise BadInput(f"{what} holds a character that cannot be kept (a control character)")
+    return text
+
+
 def evidence_from_text(text: str) -> Evidence:
     """An administrator's evidence: a link when it is one, otherwise a few words."""
-    text = text.strip()
+    text = storable(text, "the evidence").strip()
     if not text or len(text) > NARRATIVE_LENGTH:
         raise BadInput(f"evidence is 1-{NARRATIVE_LENGTH} characters")
     if re.fullmatch(r"https?://\S+", text):
@@ -62,7 +73,7 @@ def evidence_from_text(text: str) -> Evidence:
 
 
 def checked_email(email: str) -> str:
-    address = normalise_email(email)
+    address = normalise_email(storable(email, "the e-mail address"))
     if len(address) > 254 or not EMAIL.fullmatch(address):
         raise BadInput(f"'{email.strip()[:60]}' is not an e-mail address")
     return address
@@ -222,7 +233,7 @@ def _award_for(ctx: BadgeContext, session: Session, actor: Actor, award_id: str)
 def revoke(ctx: BadgeContext, actor: Actor, award_id: str, reason: str) -> None:
     """Revoke an award, with the reason its holder and any verifier read: its assertion answers
     410 Gone, and the issuer's status list and revocation list say so."""
-    reason = " ".join(reason.split())
+    reason = " ".join(storable(reason, "the reason").split())
     if not reason or len(reason) > REASON_LENGTH:
         raise BadInput(f"give a reason of 1-{REASON_LENGTH} characters")
     now = ctx.clock()

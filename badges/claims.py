@@ -174,7 +174,7 @@ def make_claim_link(
     _can_link(ctx)
     if not 1 <= uses <= MAX_USES:
         raise BadInput(f"a claim link has 1-{MAX_USES} uses")
-    if label is not None and len(label) > LABEL_LENGTH:
+    if label is not None and len(awarding.storable(label, "the label")) > LABEL_LENGTH:
         raise BadInput(f"a label is at most {LABEL_LENGTH} characters")
     now = ctx.clock()
     valid_until = _valid_until(now, valid_days)
@@ -230,8 +230,13 @@ def read_participants(text: str, tick: Tick | None = None) -> list[tuple[int, st
             if not label:
                 fault(line, header[label_at].strip(), "is empty")
                 continue
-            if len(label) > LABEL_LENGTH or "\x00" in label:
+            if len(label) > LABEL_LENGTH:
                 fault(line, header[label_at].strip(), f"is longer than {LABEL_LENGTH} characters")
+                continue
+            try:
+                awarding.storable(label, "the label")
+            except BadInput as error:
+                fault(line, header[label_at].strip(), str(error))
                 continue
             email: str | None = None
             if email_at is not None and email_at < len(row) and row[email_at].strip():
@@ -354,8 +359,9 @@ def submit_evidence(
     file id, a link, or a few sentences): it waits for the organisation's review."""
     if kind not in EVIDENCE_KINDS:
         raise BadInput(f"evidence is one of {', '.join(EVIDENCE_KINDS)}")
-    text = (text or "").strip() or None
-    url = (url or "").strip() or None
+    text = awarding.storable(text or "", "the evidence").strip() or None
+    url = awarding.storable(url or "", "the link").strip() or None
+    telegram_file_id = awarding.storable(telegram_file_id or "", "the file id") or None
     if kind == "text" and not text:
         raise BadInput("send a few sentences")
     if kind == "link" and (url is None or not url.startswith(("https://", "http://"))):
@@ -481,7 +487,7 @@ def approve(ctx: BadgeContext, actor: Actor, submission_id: int) -> str:
 
 def reject(ctx: BadgeContext, actor: Actor, submission_id: int, reason: str) -> None:
     """The evidence is not enough: the learner reads `reason` (and may send evidence again)."""
-    reason = " ".join(reason.split())
+    reason = " ".join(awarding.storable(reason, "the reason").split())
     if not reason or len(reason) > 500:
         raise BadInput("give a reason of 1-500 characters")
     now = ctx.clock()

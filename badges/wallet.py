@@ -113,7 +113,7 @@ def hide(ctx: BadgeContext, person_id: int, award_id: str, hidden: bool = True) 
 def show_name(ctx: BadgeContext, person_id: int, award_id: str, name: str | None) -> None:
     """Show a name of the learner's choosing on the award's public page (None: no name)."""
     if name is not None:
-        name = " ".join(name.split())
+        name = " ".join(awarding.storable(name, "the name").split())
         if not name or len(name) > NAME_LENGTH:
             raise BadInput(f"a name is 1-{NAME_LENGTH} characters")
     with ctx.database.session() as session:

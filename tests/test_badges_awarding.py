@@ -121,6 +121,8 @@ def test_awarding_refuses_plainly(lite):
         services.badges.award(PLATFORM, "lj-robotika", LEARNER)
     with pytest.raises(BadInput):
         services.badges.revoke(PLATFORM, "x", "")
+    with pytest.raises(BadInput):
+        services.badges.revoke(PLATFORM, "x", "nul\x00")
     with pytest.raises(UnknownAward):
         services.badges.revoke(PLATFORM, "nope", "a reason")
 

@@ -162,6 +162,8 @@ def test_a_list_with_a_broken_row_4_makes_nothing_and_names_line_4(world):
         ("email\nana@example.org\n", (1, "(header)")),
         ("label\nAna\n\nAna\n", (4, "label")),
         ("label,email\n,ana@example.org\n", (2, "label")),
+        ("label,email\nAna\x00,\n", (2, "label")),
+        ("label,email\nAna,ana\x00@example.org\n", (2, "email")),
         ("label\n", (2, "label")),
     ],
 )
@@ -226,6 +228,8 @@ def test_evidence_is_checked_before_it_is_kept(lite):
         ("text", {"text": "   "}),
         ("photo", {}),
         ("text", {"text": "x" * 2001}),
+        ("text", {"text": "a\x00b"}),  # no database keeps a NUL
+        ("link", {"url": "https://example.org/\ud800"}),
     ]:
         with pytest.raises(BadInput):
             services.badges.submit_evidence(ana, code, kind, **fields)
