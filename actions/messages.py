@@ -134,10 +134,40 @@ class Offer:
     kind: str = "offer"
 
 
+@dataclass(frozen=True)
+class BadgeEarned:
+    """A badge was awarded to the person: the front sends it (the baked image and its page),
+    looking the award up by its public id when it is sent."""
+
+    award_id: str
+    kind: str = "badge_earned"
+
+
+@dataclass(frozen=True)
+class EvidenceRejected:
+    """The evidence a person sent for a badge was not enough: the front looks the submission up
+    and says why (the organisation's reason)."""
+
+    submission_id: int
+    kind: str = "evidence_rejected"
+
+
 # The intents that can be offered as a button (each has an action and a label).
 OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
 
-Message = ResultList | Details | Venue | Notice | SavedList | Reminder | Answer | Unsure | Offer
+Message = (
+    ResultList
+    | Details
+    | Venue
+    | Notice
+    | SavedList
+    | Reminder
+    | Answer
+    | Unsure
+    | Offer
+    | BadgeEarned
+    | EvidenceRejected
+)
 
 
 def to_json(message: Message) -> dict[str, Any]:
@@ -171,4 +201,8 @@ def from_json(data: dict[str, Any]) -> Message:
         return Unsure(topics, data.get("contact") or {})
     if kind == "offer":
         return Offer(str(data["intent"]))
+    if kind == "badge_earned":
+        return BadgeEarned(str(data["award_id"]))
+    if kind == "evidence_rejected":
+        return EvidenceRejected(int(data["submission_id"]))
     raise ValueError(f"unknown message kind {kind!r}")

@@ -1,12 +1,14 @@
-"""The command line: run, chat, migrate, import, search and the knowledge base (DESIGN.md,
-"Command line")."""
+"""The command line: run, chat, migrate, import, search, the knowledge base and the badges
+(DESIGN.md, "Command line")."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -16,6 +18,14 @@ from tqdm import tqdm
 
 from actions.catalogue_actions import result_list
 from actions.services import ActionServices
+from badges.permissions import Actor
+from badges.problems import (
+    AlreadyHolds,
+    AlreadyRevoked,
+    BadgeProblem,
+    NotAllowed,
+    ParticipantsError,
+)
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
 from bot.render import render, render_all
@@ -29,6 +39,7 @@ from index.sanitise import well_formed
 from index.search import SearchRequest
 from index.service import CatalogueService
 from knowledge.entries import EntryError
+from openbadges import Bilingual
 from store.catalogue_import import CatalogueError, prune_plan, read_catalogue_file
 
 log = logging.getLogger("colbot")
@@ -89,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     kb_ask = kb_commands.add_parser("ask", help="which entry answers a question, and how sure")
     kb_ask.add_argument("text")
 
+    add_badge_commands(commands)
+
     search = commands.add_parser("search", help="search the catalogue")
     search.add_argument("text", nargs="?", default=None)
     search.add_argument("--near", help="LAT,LON or a place name (e.g. Šiška, Maribor)")
@@ -104,6 +117,54 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--online", action="store_true", help="only online")
     search.add_argument("--this-week", action="store_true", help="only happening this week")
     return parser
+
+
+def add_badge_commands(commands: argparse._SubParsersAction) -> None:
+    badges = commands.add_parser(
+        "badges", help="Open Badges: claim links, awards, exports, revocations, keys"
+    )
+    badge_commands = badges.add_subparsers(dest="badge_command", required=True)
+    badge_commands.add_parser("list", help="the badges: id, opportunity, name, awards")
+    link = badge_commands.add_parser(
+        "claim-link", help="a claim link (a deep link into the bot) for an opportunity's badge"
+    )
+    link.add_argument("opportunity")
+    link.add_argument("--uses", type=int, default=1, help="people who may claim it (1: one person)")
+    link.add_argument("--valid-days", type=int, default=None, help="valid this many days (30)")
+    link.add_argument("--evidence", action="store_true", help="ask for evidence, reviewed first")
+    link.add_argument("--label", default=None, help="a note: whom or what the link is for")
+    link.add_argument("--qr", type=Path, default=None, help="also write its QR code (PNG)")
+    award = badge_commands.add_parser(
+        "award", help="award a badge to someone who has written to the bot"
+    )
+    award.add_argument("opportunity")
+    award.add_argument("--to", type=int, required=True, metavar="TELEGRAM_ID")
+    award.add_argument("--evidence", default=None, metavar="TEXT|URL")
+    bulk = badge_commands.add_parser(
+        "award-csv", help="a one-use claim link for each participant of a CSV list (label, email)"
+    )
+    bulk.add_argument("opportunity")
+    bulk.add_argument("file", type=Path)
+    bulk.add_argument("--valid-days", type=int, default=None, help="valid this many days (30)")
+    bulk.add_argument("--evidence", action="store_true", help="ask for evidence, reviewed first")
+    bulk.add_argument("--out", type=Path, default=None, help="write the links here (CSV)")
+    export = badge_commands.add_parser("export", help="write an award to a file")
+    export.add_argument("award")
+    forms = export.add_mutually_exclusive_group(required=True)
+    forms.add_argument("--png", type=Path, help="the image baked with the OB 2.0 assertion")
+    forms.add_argument("--json", type=Path, help="the OB 2.0 assertion")
+    forms.add_argument("--ob3-jwt", type=Path, help="the OB 3.0 credential (VC-JWT)")
+    forms.add_argument("--ob3-png", type=Path, help="the image baked with the OB 3.0 credential")
+    revoke = badge_commands.add_parser("revoke", help="revoke an award, with the reason")
+    revoke.add_argument("award")
+    revoke.add_argument("--reason", required=True)
+    verify = badge_commands.add_parser(
+        "verify",
+        help="check a badge (baked PNG, assertion JSON or URL, VC-JWT) as a verifier would",
+    )
+    verify.add_argument("badge", metavar="FILE_OR_URL")
+    verify.add_argument("--email", default=None, help="check it was awarded to this address")
+    badge_commands.add_parser("rotate-keys", help="a new signing key; the old ones stay published")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,6 +223,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return search_command(services, args)
     if command == "knowledge":
         return knowledge_command(services, args)
+    if command == "badges":
+        return badges_command(services, args)
     if command == "actions":
         from bot.action_server import serve_actions
 
@@ -171,7 +234,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
     return chat_command(services)
 
 
-TEXT_ARGUMENTS = ("text", "near", "audience", "taught_in")  # words, not file names
+# words, not file names
+TEXT_ARGUMENTS = ("text", "near", "audience", "taught_in", "reason", "label", "evidence")
 
 
 def well_formed_arguments(args: argparse.Namespace) -> argparse.Namespace:
@@ -228,7 +292,7 @@ def import_command(services: Services, path: Path, prune: bool, yes: bool = Fals
 def prune_confirmed(service: CatalogueService, path: Path) -> bool:
     """Whether to go on with a prune: at once when it withdraws half the catalogue or less;
     otherwise only when the person at the terminal says yes (without one, --yes says it)."""
-    records = read_catalogue_file(path)
+    records = read_catalogue_file(path, check_image=service.check_image)
     with service.database.session() as session:
         plan = prune_plan(session, records)
     if not plan.drastic:
@@ -286,6 +350,142 @@ def knowledge_command(services: Services, args: argparse.Namespace) -> int:
         print(f"{item.score:.3f}\t{item.entry.id}\t{item.entry.title['en']}")
     print("answers" if match.confident else "unsure: offers the two closest topics and a contact")
     return 0
+
+
+REFUSED = (AlreadyHolds, AlreadyRevoked, NotAllowed)  # exit 1; other BadgeProblems are input (2)
+
+
+def badges_command(services: Services, args: argparse.Namespace) -> int:
+    """The badge commands; the command line acts as a platform administrator (it runs on the
+    server, where DATA_DIR and the keys are)."""
+    command = args.badge_command
+    try:
+        return _badge_command(services, command, args)
+    except BadgeProblem as problem:
+        print(f"badges {command}: {problem}", file=sys.stderr)
+        return 1 if isinstance(problem, REFUSED) else 2
+    except OSError as error:
+        print(f"badges {command}: {error.strerror or error}: {error.filename}", file=sys.stderr)
+        return 2
+
+
+def _badge_command(services: Services, command: str, args: argparse.Namespace) -> int:
+    badges = services.badges
+    me = Actor.command_line()
+    if command == "list":
+        for badge in badges.badge_classes():
+            name = Bilingual(badge.name.get("sl"), badge.name.get("en")).title()
+            print(f"{badge.badge_id}\t{badge.opportunity_id}\t{name}\t{badge.awards}")
+        return 0
+    if command == "claim-link":
+        made = badges.claim_link(
+            me, args.opportunity, args.uses, args.valid_days, args.evidence, args.label
+        )
+        if args.qr is not None:
+            args.qr.write_bytes(made.qr_png())
+        print(made.link)
+        until = f"{made.valid_until:%Y-%m-%d %H:%M}" if made.valid_until else "no end"
+        uses = "one person" if made.max_uses == 1 else f"{made.max_uses} people"
+        evidence = "; evidence is reviewed first" if made.needs_evidence else ""
+        print(f"for {uses}, valid until {until}{evidence}", file=sys.stderr)
+        return 0
+    if command == "award":
+        issued = badges.award(me, args.opportunity, args.to, args.evidence)
+        print(f"{issued.award_id} {issued.assertion_url}")
+        if issued.queued:
+            print("queued for their chat", file=sys.stderr)
+        return 0
+    if command == "award-csv":
+        return award_csv_command(services, args)
+    if command == "export":
+        return export_command(services, args)
+    if command == "revoke":
+        badges.revoke(me, args.award, args.reason)
+        print(f"{args.award} revoked")
+        return 0
+    if command == "verify":
+        return verify_command(args.badge, args.email, services.clock())
+    kid = badges.rotate_keys()
+    print(kid)
+    print("a new signing key; the old ones stay published", file=sys.stderr)
+    return 0
+
+
+def award_csv_command(services: Services, args: argparse.Namespace) -> int:
+    """One-use claim links for a CSV list of participants, all or nothing, as CSV."""
+    raw = args.file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ParticipantsError([(line, "(line)", "is not UTF-8 text")]) from None
+    rows = max(text.count("\n"), 1)
+    bar = None if args.quiet else TqdmProgress("participants", rows)
+    try:
+        links = services.badges.participant_links(
+            Actor.command_line(),
+            args.opportunity,
+            text,
+            args.valid_days,
+            args.evidence,
+            tick=bar.update if bar else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["line", "label", "email", "link"])
+    for item in links:
+        writer.writerow([item.line, item.label, item.email or "", item.link])
+    if args.out is not None:
+        args.out.write_text(out.getvalue(), encoding="utf-8")
+        print(f"{len(links)} claim links written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(out.getvalue())
+        print(f"{len(links)} claim links", file=sys.stderr)
+    return 0
+
+
+def export_command(services: Services, args: argparse.Namespace) -> int:
+    forms = {"png": args.png, "json": args.json, "ob3-jwt": args.ob3_jwt, "ob3-png": args.ob3_png}
+    form, path = next((form, path) for form, path in forms.items() if path is not None)
+    data = services.badges.export(Actor.command_line(), args.award, form)
+    path.write_bytes(data)
+    print(path)
+    return 0
+
+
+def verify_command(badge: str, email: str | None, now) -> int:  # type: ignore[no-untyped-def]
+    """A verifier's verdict on a badge file or URL: `valid|revoked|expired|invalid KIND`, then
+    its facts, checks and reasons, one a line; status 0 only when valid."""
+    from openbadges.verify import urllib_fetch, verify
+
+    if re.fullmatch(r"https?://\S+", badge.strip(), re.IGNORECASE):
+        data: bytes | str = badge.strip()
+    else:
+        data = Path(badge).read_bytes()
+    verdict = verify(data, urllib_fetch, email=email, now=now)
+    print(f"{verdict_word(verdict)} {verdict.kind}")
+    for name, value in verdict.facts.items():
+        print(f"fact\t{name}\t{value}")
+    for check in verdict.checks:
+        outcome = {True: "ok", False: "failed", None: "skipped"}[check.ok]
+        print(f"check\t{check.name}\t{outcome}\t{check.detail}")
+    for reason in verdict.reasons:
+        print(f"reason\t{reason}")
+    return 0 if verdict.valid else 1
+
+
+def verdict_word(verdict) -> str:  # type: ignore[no-untyped-def]
+    if verdict.valid:
+        return "valid"
+    failed = {check.name: check.detail for check in verdict.checks if check.ok is False}
+    if "revocation" in failed:
+        return "revoked"
+    if failed.get("dates", "").startswith("expired"):
+        return "expired"
+    return "invalid"
 
 
 def resolve_near(gazetteer: Gazetteer, value: str | None) -> tuple[GeoPoint | None, str | None]:

@@ -9,8 +9,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from actions.messages import BadgeEarned, EvidenceRejected, to_json
 from actions.policy import Dialogue
 from actions.services import ActionServices
+from badges.artwork import check_supplied
+from badges.issuers import DeploymentIssuer
+from badges.service import BadgeService
 from bot.settings import Settings
 from cities import CityProfile, load_city
 from index.embedders import Embedder
@@ -36,6 +40,7 @@ class Services:
     catalogue: CatalogueService
     knowledge: KnowledgeService
     dialogue: Dialogue
+    badges: BadgeService
     given_interpreter: Interpreter | None = field(default=None, repr=False)
 
     @cached_property
@@ -54,6 +59,34 @@ class Services:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+class BadgeMessages:
+    """The outbox's structured messages for badges, as actions.messages writes them."""
+
+    def badge_earned(self, award_id: str) -> list[dict]:
+        return [to_json(BadgeEarned(award_id))]
+
+    def evidence_rejected(self, submission_id: int) -> list[dict]:
+        return [to_json(EvidenceRejected(submission_id))]
+
+
+def make_badges(
+    settings: Settings, city: CityProfile, database: Database, clock: Clock
+) -> BadgeService:
+    """The badge use cases; the claim codes' secret is made in DATA_DIR on first start."""
+    issuer = DeploymentIssuer(**settings.issuer) if settings.issuer else None
+    return BadgeService.build(
+        database,
+        clock,
+        data_dir=settings.data_dir,
+        public_url=settings.public_url,
+        admin_ids=settings.admin_ids,
+        city_slug=city.slug,
+        deployment_issuer=issuer,
+        messages=BadgeMessages(),
+        bot_username=settings.telegram_bot_username,
+    )
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -113,6 +146,7 @@ def build_services(
         progress=progress,
         clock=clock or make_clock(settings),
         city=city,
+        check_image=check_supplied,
     )
     local_clock = catalogue.clock  # tells the city's time
     knowledge = KnowledgeService(
@@ -125,6 +159,7 @@ def build_services(
         contact=settings.help_contact or city.help_contact,
     )
     dialogue = Dialogue(ActionServices(catalogue, knowledge, local_clock))
+    badges = make_badges(settings, city, database, local_clock)
     return Services(
-        settings, city, local_clock, database, catalogue, knowledge, dialogue, interpreter
+        settings, city, local_clock, database, catalogue, knowledge, dialogue, badges, interpreter
     )

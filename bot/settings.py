@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+ISSUER_FIELDS = ("name", "url", "email", "description", "image_url")  # ISSUER_<FIELD>
+_BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,11 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    public_url: str = DEFAULT_PUBLIC_URL  # the public base of what colbot publishes (badges)
+    telegram_bot_username: str | None = None  # for deep links: https://t.me/<username>?start=…
+    # The City of Learning's own Open Badges issuer profile: it issues the badges of the
+    # organisations the catalogue names without a profile of their own. Keys: ISSUER_FIELDS.
+    issuer: dict[str, str] = field(default_factory=dict)
 
     @property
     def index_dir(self) -> Path:
@@ -64,6 +75,9 @@ class Settings:
             webhook_secret=env.get("WEBHOOK_SECRET") or None,
             webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=_parse_port("WEBHOOK_PORT", env.get("WEBHOOK_PORT") or "8443"),
+            public_url=_parse_url("PUBLIC_URL", env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL),
+            telegram_bot_username=_parse_username(env.get("TELEGRAM_BOT_USERNAME", "")),
+            issuer=_parse_issuer(env),
         )
 
 
@@ -95,3 +109,47 @@ def _parse_port(name: str, raw: str) -> int:
     if not raw.strip().isascii() or not raw.strip().isdigit() or not 0 < int(raw) < 65536:
         raise ValueError(f"{name}: {raw!r} is not a port number (1-65535)")
     return int(raw)
+
+
+def _parse_url(name: str, raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"{name}: {raw!r} is not an http(s) address like https://colbot.example.org"
+        )
+    return url
+
+
+def _parse_username(raw: str) -> str | None:
+    name = raw.strip().removeprefix("@")
+    if not name:
+        return None
+    if not _BOT_USERNAME.fullmatch(name):
+        raise ValueError(
+            f"TELEGRAM_BOT_USERNAME: {raw!r} is not a bot's username (5-32 of A-Z a-z 0-9 _)"
+        )
+    return name
+
+
+def _parse_issuer(env: dict[str, str]) -> dict[str, str]:
+    """ISSUER_NAME, ISSUER_URL, ISSUER_EMAIL (all three, or none) and the optional
+    ISSUER_DESCRIPTION and ISSUER_IMAGE_URL."""
+    issuer = {
+        key: env[f"ISSUER_{key.upper()}"].strip()
+        for key in ISSUER_FIELDS
+        if env.get(f"ISSUER_{key.upper()}", "").strip()
+    }
+    if not issuer:
+        return {}
+    missing = [f"ISSUER_{key.upper()}" for key in ("name", "url", "email") if key not in issuer]
+    if missing:
+        raise ValueError(
+            f"{', '.join(missing)}: the issuer profile needs a name, a url and an e-mail"
+        )
+    issuer["url"] = _parse_url("ISSUER_URL", issuer["url"])
+    if "image_url" in issuer:
+        issuer["image_url"] = _parse_url("ISSUER_IMAGE_URL", issuer["image_url"])
+    if not _EMAIL.fullmatch(issuer["email"]):
+        raise ValueError(f"ISSUER_EMAIL: {issuer['email']!r} is not an e-mail address")
+    return issuer

@@ -22,6 +22,7 @@ from index.query import default_lexicon
 from index.search import CatalogueSearch, Hit, SearchRequest, SearchResult
 from index.when import Clock, city_clock, wall_clock
 from store.catalogue_import import (
+    ImageCheck,
     ImportReport,
     OpportunityRecord,
     active_opportunities,
@@ -77,8 +78,10 @@ class CatalogueService:
         clock: Clock = wall_clock,
         city: CityProfile | None = None,
         gazetteer: Gazetteer | None = None,
+        check_image: ImageCheck | None = None,
     ) -> None:
         self.database = database
+        self.check_image = check_image  # badge images beside a catalogue file (the wiring's)
         self.index_dir = index_dir
         self._embedder = embedder
         self.progress = progress
@@ -141,7 +144,7 @@ class CatalogueService:
         with path.open("rb") as handle:
             lines = sum(1 for _ in handle)
         with progress_bar(self.progress, "checking", lines) as tick:
-            records = read_catalogue_file(path, tick)
+            records = read_catalogue_file(path, tick, self.check_image)
         return self._store(records, prune)
 
     def _store(
@@ -174,7 +177,7 @@ class CatalogueService:
         lines = demo.catalogue.read_text(encoding="utf-8-sig").splitlines(keepends=True)
         today = self.clock().date()
         living = list(living_lines(lines, weeks_between(demo.written_for, today), zone))
-        records = read_catalogue(living)
+        records = read_catalogue(living, folder=demo.catalogue.parent, check_image=self.check_image)
         with self.database.session() as session:
             keys = set(session.scalars(select(Opportunity.external_id)))
         if keys and not keys <= {r.external_id for r in records}:

@@ -1,10 +1,12 @@
-"""Loading a JSON Lines catalogue into the database: all records or none."""
+"""Loading a JSON Lines catalogue into the database: all records or none. The badges that
+opportunities offer (and their images, read beside the catalogue file) and the organisations'
+public profiles come in with it."""
 
 from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,8 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import false, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from store import saved
-from store.models import Opportunity, Organisation, utcnow
+from store import badges, saved
+from store.models import BadgeClass, Opportunity, Organisation, utcnow
+from store.organisations import OrganisationProfile, new_organisation, set_profile
 from store.records import OpportunityRecord, RecordError, parse_line
 
 MAX_REPORTED_ERRORS = 20
@@ -21,9 +24,36 @@ MAX_REPORTED_ERRORS = 20
 IMPORT_LOCK = 0x636F6C626F74
 IMPORT_WAIT_MS = 10 * 60 * 1000  # how long an import on SQLite waits for another to finish
 
+MAX_IMAGE_READ = 4 * 1024 * 1024  # bytes read of a badge image file; the check sets the limit
+
 Tick = Callable[[int], None]
+# Checks a supplied badge image's bytes: "png" or "svg", or ValueError saying why not (the
+# wiring hands openbadges.images.check_supplied in; the store knows no image formats).
+ImageCheck = Callable[[bytes], str]
 _COPIED_FIELDS = [
-    f.name for f in fields(OpportunityRecord) if f.name not in ("external_id", "organisation")
+    "kind",
+    "title_sl",
+    "title_en",
+    "description_sl",
+    "description_en",
+    "topics",
+    "audience",
+    "languages",
+    "address",
+    "district",
+    "lat",
+    "lon",
+    "online",
+    "starts_at",
+    "ends_at",
+    "schedule_sl",
+    "schedule_en",
+    "price_eur",
+    "url",
+    "badge_name_sl",
+    "badge_name_en",
+    "badge_criteria_sl",
+    "badge_criteria_en",
 ]
 
 
@@ -93,13 +123,19 @@ def prune_plan(session: Session, records: list[OpportunityRecord]) -> PrunePlan:
 
 
 def read_catalogue(
-    lines: Iterable[str | bytes], tick: Tick | None = None
+    lines: Iterable[str | bytes],
+    tick: Tick | None = None,
+    folder: Path | None = None,
+    check_image: ImageCheck | None = None,
 ) -> list[OpportunityRecord]:
     """Check every line (text, or the bytes of a file, decoded line by line); raise
-    CatalogueError listing the faults, or return all records."""
+    CatalogueError listing the faults, or return all records. Badge images are read from
+    `folder` (the catalogue file's) and checked with `check_image`; an organisation's profile
+    must read the same wherever it is given."""
     records: list[OpportunityRecord] = []
     faults = _Faults()
     seen: dict[str, int] = {}
+    profiles: dict[str, tuple[OrganisationProfile, int]] = {}
     for number, raw in enumerate(lines, start=1):
         if tick:
             tick(1)
@@ -107,6 +143,9 @@ def read_catalogue(
             continue
         try:
             record = parse_line(number, raw)
+            if record.badge_image_path is not None:
+                record = _with_image(number, record, folder, check_image)
+            _same_profile(number, record, profiles)
         except RecordError as error:
             faults.add(error)
             continue
@@ -119,11 +158,54 @@ def read_catalogue(
     return records
 
 
-def read_catalogue_file(path: Path, tick: Tick | None = None) -> list[OpportunityRecord]:
+def _with_image(
+    number: int, record: OpportunityRecord, folder: Path | None, check_image: ImageCheck | None
+) -> OpportunityRecord:
+    """The record with its badge image read beside the catalogue file and checked."""
+    written = record.badge_image_path or ""
+    if folder is None or check_image is None:
+        raise RecordError(number, "badge.image", "images are read only when importing a file")
+    base = folder.resolve()
+    path = (base / written).resolve()
+    if not path.is_relative_to(base):
+        raise RecordError(
+            number, "badge.image", f"'{written}' leads outside the catalogue's folder"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMAGE_READ + 1)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise RecordError(number, "badge.image", f"'{written}' cannot be read ({reason})") from None
+    try:
+        kind = check_image(data)
+    except ValueError as error:
+        raise RecordError(number, "badge.image", f"'{written}': {error}") from None
+    return replace(record, badge_image=data, badge_image_type=kind)
+
+
+def _same_profile(
+    number: int, record: OpportunityRecord, profiles: dict[str, tuple[OrganisationProfile, int]]
+) -> None:
+    if record.organisation is None or record.organisation_profile is None:
+        return
+    first = profiles.setdefault(record.organisation, (record.organisation_profile, number))
+    if first[0] != record.organisation_profile:
+        raise RecordError(
+            number,
+            "organisation",
+            f"'{record.organisation}' has another profile on line {first[1]}; give it once, "
+            "or the same everywhere",
+        )
+
+
+def read_catalogue_file(
+    path: Path, tick: Tick | None = None, check_image: ImageCheck | None = None
+) -> list[OpportunityRecord]:
     """Check a JSON Lines file, read as bytes so that a byte that is not UTF-8 is reported
-    with its line, like any other fault."""
+    with its line, like any other fault; badge images are read beside it."""
     with path.open("rb") as handle:
-        return read_catalogue(_without_bom(handle), tick)
+        return read_catalogue(_without_bom(handle), tick, path.parent, check_image)
 
 
 def _without_bom(lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -149,6 +231,7 @@ def apply_records(
     one_import_at_a_time(session)
     existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
+    badge_classes = badges.badge_classes_by_opportunity(session)
     now = now or utcnow()
     moved: dict[int, datetime | None] = {}
     for record in records:
@@ -161,6 +244,8 @@ def apply_records(
                 report.updated.append(record.external_id)
             else:
                 report.unchanged.append(record.external_id)
+            if record.has_badge and opportunity.id not in badge_classes:  # stored before badges
+                _keep_badge(session, opportunity, record, None, now)
             continue
         if opportunity is None:
             opportunity = Opportunity(external_id=record.external_id)
@@ -170,10 +255,13 @@ def apply_records(
             report.updated.append(record.external_id)
             if opportunity.starts_at != record.starts_at:
                 moved[opportunity.id] = record.starts_at
-        _fill(opportunity, record, _organisation(session, organisations, record.organisation, city))
+        organisation = _organisation(session, organisations, record, city)
+        _fill(opportunity, record, organisation)
         opportunity.city = city
         opportunity.withdrawn_at = None
         opportunity.updated_at = now
+        if record.has_badge:
+            _keep_badge(session, opportunity, record, badge_classes.get(opportunity.id), now)
     if prune:
         wanted = {r.external_id for r in records}
         for external_id, opportunity in existing.items():
@@ -204,14 +292,36 @@ def one_import_at_a_time(session: Session) -> None:
 
 
 def _organisation(
-    session: Session, known: dict[str, Organisation], name: str | None, city: str
+    session: Session, known: dict[str, Organisation], record: OpportunityRecord, city: str
 ) -> Organisation | None:
+    """The record's organisation, made on its first mention; a profile given with it is kept
+    (a plain name leaves the profile as it was)."""
+    name = record.organisation
     if not name:
         return None
     if name not in known:
-        known[name] = Organisation(name=name, city=city)
-        session.add(known[name])
+        known[name] = new_organisation(session, name, city, record.organisation_profile)
+    elif record.organisation_profile is not None:
+        set_profile(known[name], record.organisation_profile)
     return known[name]
+
+
+def _keep_badge(
+    session: Session,
+    opportunity: Opportunity,
+    record: OpportunityRecord,
+    existing: BadgeClass | None,
+    now: datetime,
+) -> None:
+    source = badges.badge_source(
+        opportunity,
+        record.organisation,
+        (record.badge_description_sl, record.badge_description_en),
+        record.badge_image,
+        record.badge_image_type,
+        record.badge_colour,
+    )
+    badges.keep_in_step(session, opportunity, source, existing, now)
 
 
 def _fill(

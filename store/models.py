@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models: the catalogue (organisations and their opportunities), the people
-colbot serves and what they saved, the knowledge entries, and the outbox of messages the bot sends
-on its own."""
+colbot serves and what they saved, the knowledge entries, the outbox of messages the bot sends
+on its own, and the Open Badges organisations award (badge classes, awards, claims, evidence)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -67,13 +69,20 @@ class Base(DeclarativeBase):
 
 
 class Organisation(Base):
-    """Who offers opportunities and, later, awards badges."""
+    """Who offers opportunities and awards their badges. With a public profile of its own (url
+    and e-mail, from the catalogue's `organisation` object) it is an Open Badges issuer; without
+    one the deployment's City of Learning issues on its behalf (badges/issuers.py)."""
 
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)  # its issuer's public address
     city: Mapped[str] = mapped_column(String(40))  # the city profile's slug
+    url: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    description: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     opportunities: Mapped[list[Opportunity]] = relationship(back_populates="organisation")
@@ -142,6 +151,8 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(2))  # the language they chose
     telegram_language: Mapped[str | None] = mapped_column(String(8))  # their Telegram's
     simple_mode: Mapped[bool] = mapped_column(default=False)  # big buttons, one step at a time
+    # given by the learner so that wallets matching on e-mail accept their badges (optional)
+    email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)  # False: they blocked the bot
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -210,3 +221,139 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BadgeClass(Base):
+    """The badge an opportunity offers (the catalogue's `badge`): an OB 2.0 BadgeClass, an OB 3.0
+    Achievement. Made by the catalogue import; its image is the organisation's own (checked on
+    import) or drawn on first use (badges/images)."""
+
+    __tablename__ = "badge_class"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # random: its public address
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id"), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    name_sl: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_sl: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    criteria_sl: Mapped[str | None] = mapped_column(Text)
+    criteria_en: Mapped[str | None] = mapped_column(Text)
+    # the images are loaded only when read (deferred): most queries need the texts alone
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # None: drawn later
+    image_type: Mapped[str | None] = mapped_column(String(3))  # "png" or "svg"
+    image_generated: Mapped[bool] = mapped_column(default=False)
+    png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # baked when image is SVG
+    colour: Mapped[str | None] = mapped_column(String(7))  # "#rrggbb" for a drawn image
+    source_hash: Mapped[str] = mapped_column(String(64))  # what the catalogue said of it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    opportunity: Mapped[Opportunity] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class Award(Base):
+    """One badge awarded to one person. The person is our own id (set to NULL when they ask to be
+    forgotten: the award stays verifiable through its hashed identity); what is published of
+    them is only the salted hash of their e-mail address or of a random URN. The status list
+    place is random (it says nothing of the order of awards) and unique per issuer."""
+
+    __tablename__ = "award"
+    __table_args__ = (
+        UniqueConstraint("issuer_slug", "status_list", "status_position"),
+        Index("ix_award_revocations", "issuer_slug", "status_list", "revoked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # random
+    badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_class.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    issuer_slug: Mapped[str] = mapped_column(String(63))  # who issued it (its status lists)
+    recipient_type: Mapped[str] = mapped_column(String(5))  # "email" or "url"
+    recipient_hash: Mapped[str] = mapped_column(String(80))  # sha256$…
+    recipient_salt: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(64))  # urn:uuid:…, random
+    status_list: Mapped[int] = mapped_column(Integer)
+    status_position: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    evidence: Mapped[list[dict]] = mapped_column(StringList, default=list)  # url, narrative, name
+    narrative: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revocation_reason: Mapped[str | None] = mapped_column(String(300))
+    hidden: Mapped[bool] = mapped_column(default=False)  # not on the public page
+    display_name: Mapped[str | None] = mapped_column(String(100))  # shown only if they chose to
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id", ondelete="SET NULL"))
+    awarded_by: Mapped[int | None] = mapped_column(BigInteger)  # an administrator's Telegram id
+    credential: Mapped[str] = mapped_column(Text)  # the signed OB 3.0 VC-JWT, made once
+    version: Mapped[int] = mapped_column(Integer, default=1)  # +1 at each change (caches)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    badge_class: Mapped[BadgeClass] = relationship()
+
+
+class Claim(Base):
+    """A claim link's code, kept only as an HMAC: one person's (one use) or shared (a few uses,
+    for a while). A participants' list may give the e-mail address an award is hashed with;
+    it is dropped once the code is used up."""
+
+    __tablename__ = "claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    badge_class_id: Mapped[int] = mapped_column(
+        ForeignKey("badge_class.id", ondelete="CASCADE"), index=True
+    )
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    needs_evidence: Mapped[bool] = mapped_column(default=False)
+    label: Mapped[str | None] = mapped_column(String(200))  # a participant, or a note
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # an administrator's Telegram id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    badge_class: Mapped[BadgeClass] = relationship()
+
+
+class ClaimAttempt(Base):
+    """A code a person presented, for the rate limit on guessing; kept for a day at most."""
+
+    __tablename__ = "claim_attempt"
+    __table_args__ = (Index("ix_claim_attempt_person", "person_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ok: Mapped[bool] = mapped_column()
+
+
+class EvidenceSubmission(Base):
+    """What a learner sent to earn a badge whose claim asks for evidence, and its review: pending,
+    then approved (an award) or rejected (with a reason they read). The content is dropped once
+    it is reviewed: an approved link or text lives on in the award's evidence."""
+
+    __tablename__ = "evidence_submission"
+    __table_args__ = (Index("ix_evidence_submission_review", "status", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # photo | file | link | text
+    text: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    telegram_file_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10))  # pending | approved | rejected
+    reason: Mapped[str | None] = mapped_column(String(500))
+    reviewer: Mapped[int | None] = mapped_column(BigInteger)  # an administrator's Telegram id
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id", ondelete="SET NULL"))
+
+    claim: Mapped[Claim] = relationship()

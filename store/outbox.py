@@ -27,7 +27,7 @@ database's write lock first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -158,11 +158,16 @@ def enqueue_many(session: Session, messages: Sequence[NewMessage], now: datetime
 
 
 def claim(
-    session: Session, now: datetime, limit: int, lease: timedelta = LEASE
+    session: Session,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+    kinds: Collection[str] | None = None,
 ) -> list[ClaimedMessage]:
     """Claim up to `limit` rows that are due, at most one per person, oldest first, for people
     who have not blocked the bot: each becomes `sending` until `now + lease`. Commit before
-    sending: the claim is what keeps another drainer from sending them too."""
+    sending: the claim is what keeps another drainer from sending them too. With `kinds`, only
+    rows of those kinds (what the sender can send: the others wait for a sender that can)."""
     if limit <= 0:
         return []
     _write_lock(session)
@@ -178,6 +183,8 @@ def claim(
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit * CANDIDATES_PER_CLAIM)
     )
+    if kinds is not None:
+        due = due.where(OutboxMessage.kind.in_(sorted(kinds)))
     if _dialect(session) == "postgresql":
         due = due.with_for_update(of=OutboxMessage, skip_locked=True)
     chosen: list[int] = []

@@ -1,18 +1,29 @@
 """People colbot serves: found by their Telegram id, noted when they write, marked when they
 block the bot (the outbox holds their messages until they write again), their choices kept,
-shown what is stored about them and forgotten on request."""
+shown what is stored about them and forgotten on request (their badges stay verifiable through
+the hashed identity, unlinked from them, or are revoked: their choice)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import outbox
-from store.models import Person, SavedOpportunity
+from store.models import (
+    Award,
+    ClaimAttempt,
+    EvidenceSubmission,
+    Person,
+    SavedOpportunity,
+    utcnow,
+)
+
+# why a forgotten person's awards were revoked, when they asked for that
+FORGOTTEN = "Na željo imetnika / at its holder's request"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,9 @@ class StoredAboutPerson:
     since: datetime
     last_seen: datetime
     saved: int = 0  # opportunities saved for a reminder
+    email: str | None = None  # given for their badges
+    awards: int = 0  # badges awarded to them
+    evidence: int = 0  # evidence they sent for a badge, kept until it is reviewed
 
 
 def by_telegram_id(session: Session, telegram_id: int) -> Person | None:
@@ -98,6 +112,14 @@ def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
         .select_from(SavedOpportunity)
         .where(SavedOpportunity.person_id == person_id)
     )
+    awards = session.scalar(
+        select(func.count()).select_from(Award).where(Award.person_id == person_id)
+    )
+    evidence = session.scalar(
+        select(func.count())
+        .select_from(EvidenceSubmission)
+        .where(EvidenceSubmission.person_id == person_id)
+    )
     return StoredAboutPerson(
         person.id,
         person.telegram_id,
@@ -108,12 +130,40 @@ def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
         person.created_at,
         person.last_seen_at,
         saved or 0,
+        person.email,
+        awards or 0,
+        evidence or 0,
     )
 
 
-def forget(session: Session, person_id: int) -> bool:
-    """Delete everything stored about a person; True when there was something."""
+def forget(
+    session: Session, person_id: int, revoke_badges: bool = False, now: datetime | None = None
+) -> bool:
+    """Delete everything stored about a person; True when there was something. Their awards are
+    no longer linked to them: they stay verifiable through the hashed identity they were issued
+    to, or, with `revoke_badges`, are revoked."""
     # The database cascades too; deleting here does not depend on SQLite's foreign_keys pragma.
+    mine = Award.person_id == person_id
+    if revoke_badges:
+        session.execute(
+            update(Award)
+            .where(mine, Award.revoked_at.is_(None))
+            .values(
+                revoked_at=now or utcnow(),
+                revocation_reason=FORGOTTEN,
+                version=Award.version + 1,
+                updated_at=now or utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        update(Award)
+        .where(mine)
+        .values(person_id=None, display_name=None, version=Award.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(EvidenceSubmission).where(EvidenceSubmission.person_id == person_id))
+    session.execute(delete(ClaimAttempt).where(ClaimAttempt.person_id == person_id))
     session.execute(delete(SavedOpportunity).where(SavedOpportunity.person_id == person_id))
     outbox.forget_person(session, person_id)
     result = session.execute(delete(Person).where(Person.id == person_id))

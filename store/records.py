@@ -12,9 +12,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from store.models import AUDIENCES, KINDS
+from store.organisations import OrganisationProfile
 
 LANGS = ("sl", "en")
 MAX_ID = 100
+ORGANISATION_FIELDS = frozenset({"name", "url", "email", "description", "image"})
+COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 WHOLE_LINE = "(line)"  # the "field" of a fault that is no one field's
 # NUL (PostgreSQL stores no text holding it) and lone surrogates (no encoding can write them: a
 # JSON "\ud800" decodes to one) cannot be stored as text
@@ -58,15 +62,48 @@ class OpportunityRecord:
     badge_name_en: str | None
     badge_criteria_sl: str | None
     badge_criteria_en: str | None
+    # Given since the badges came; left out of the digest while unset, so that a catalogue that
+    # does not use them reads as unchanged.
+    organisation_profile: OrganisationProfile | None = None  # the `organisation` object
+    badge_description_sl: str | None = None
+    badge_description_en: str | None = None
+    badge_image_path: str | None = None  # as written: relative to the catalogue file
+    badge_image: bytes | None = None  # the file's bytes, checked (read_catalogue)
+    badge_image_type: str | None = None  # "png" or "svg"
+    badge_colour: str | None = None  # "#rrggbb"
 
     @property
     def record_hash(self) -> str:
         """A digest of everything the record says: an unchanged record is not rewritten."""
-        data = {
-            k: (str(v) if isinstance(v, datetime | Decimal) else v) for k, v in asdict(self).items()
-        }
+        data = {k: _hashable(v) for k, v in asdict(self).items()}
+        for name in LATER_FIELDS:
+            if data[name] is None:
+                del data[name]
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def has_badge(self) -> bool:
+        return bool(self.badge_name_sl or self.badge_name_en)
+
+
+def _hashable(value: object) -> object:
+    if isinstance(value, datetime | Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    return value
+
+
+LATER_FIELDS = (
+    "organisation_profile",
+    "badge_description_sl",
+    "badge_description_en",
+    "badge_image_path",
+    "badge_image",
+    "badge_image_type",
+    "badge_colour",
+)
 
 
 class _Reader:
@@ -274,6 +311,7 @@ def parse_line(line_number: int, raw: str | bytes) -> OpportunityRecord:
 
     badge = data.get("badge")
     badge_name_sl = badge_name_en = badge_criteria_sl = badge_criteria_en = None
+    badge_description_sl = badge_description_en = badge_image_path = badge_colour = None
     if badge is not None:
         if not isinstance(badge, dict):
             raise r.fail("badge", "must be an object with name and criteria")
@@ -282,8 +320,17 @@ def parse_line(line_number: int, raw: str | bytes) -> OpportunityRecord:
         badge_criteria_sl, badge_criteria_en = _prefixed(
             badge_reader, "badge", "criteria", 2000, False
         )
+        badge_description_sl, badge_description_en = _prefixed(
+            badge_reader, "badge", "description", 2000, False
+        )
+        badge_image_path = _image_path(r, badge.get("image"))
+        badge_colour = r.text(badge.get("colour"), "badge.colour", 7)
+        if badge_colour is not None:
+            if not COLOUR.fullmatch(badge_colour):
+                raise r.fail("badge.colour", f"'{badge_colour}' is not a colour like #1f6f8b")
+            badge_colour = badge_colour.lower()
 
-    organisation = r.text(data.get("organisation"), "organisation", 200)
+    organisation, profile = _organisation(r, data.get("organisation"))
     languages = r.tags("languages")
     for code in languages:
         if not (2 <= len(code) <= 3 and code.isalpha()):
@@ -315,7 +362,55 @@ def parse_line(line_number: int, raw: str | bytes) -> OpportunityRecord:
         badge_name_en=badge_name_en,
         badge_criteria_sl=badge_criteria_sl,
         badge_criteria_en=badge_criteria_en,
+        organisation_profile=profile,
+        badge_description_sl=badge_description_sl,
+        badge_description_en=badge_description_en,
+        badge_image_path=badge_image_path,
+        badge_colour=badge_colour,
     )
+
+
+def _image_path(r: _Reader, value: Any) -> str | None:
+    """A badge image's path as written: relative to the catalogue file, inside its folder."""
+    path = r.text(value, "badge.image", 300)
+    if path is None:
+        return None
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith(("/", "~")) or ".." in parts or re.match(r"^[A-Za-z]:", path):
+        raise r.fail("badge.image", f"'{shown(path)}' must be a path inside the catalogue's folder")
+    if "://" in path:
+        raise r.fail("badge.image", "must be a file beside the catalogue, not a URL")
+    if not path.lower().endswith((".png", ".svg")):
+        raise r.fail("badge.image", f"'{shown(path)}' must be a .png or .svg file")
+    return path
+
+
+def _http_url(r: _Reader, value: Any, field: str) -> str | None:
+    url = r.text(value, field, 500)
+    if url and not url.startswith(("https://", "http://")):
+        raise r.fail(field, f"'{shown(url, 60)}' must start with https:// or http://")
+    return url
+
+
+def _organisation(r: _Reader, value: Any) -> tuple[str | None, OrganisationProfile | None]:
+    """The organisation: its name as text, or an object with its public profile."""
+    if not isinstance(value, dict):
+        return r.text(value, "organisation", 200), None
+    unknown = sorted(set(value) - ORGANISATION_FIELDS)
+    if unknown:
+        known = ", ".join(sorted(ORGANISATION_FIELDS))
+        raise r.fail(f"organisation.{unknown[0]}", f"unknown field (known: {known})")
+    name = r.text(value.get("name"), "organisation.name", 200, required=True)
+    email = r.text(value.get("email"), "organisation.email", 254)
+    if email is not None and not EMAIL.fullmatch(email):
+        raise r.fail("organisation.email", f"'{shown(email)}' is not an e-mail address")
+    profile = OrganisationProfile(
+        url=_http_url(r, value.get("url"), "organisation.url"),
+        email=email,
+        description=r.text(value.get("description"), "organisation.description", 2000),
+        image_url=_http_url(r, value.get("image"), "organisation.image"),
+    )
+    return name, profile
 
 
 def _prefixed(

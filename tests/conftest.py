@@ -228,3 +228,14 @@ def judged_demo_service(
 def shared_demo_service(shared_services: Services) -> CatalogueService:
     """The shared services' catalogue (read only)."""
     return shared_services.catalogue
+
+
+@pytest.fixture(scope="session")
+def issuing_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An issuing key ring made once for the run (an RSA-3072 key takes a moment to make); the
+    badge stories copy it into their DATA_DIR."""
+    from openbadges import KeyRing
+
+    folder = tmp_path_factory.mktemp("issuing") / "keys"
+    KeyRing.open(folder)
+    return folder

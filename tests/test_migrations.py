@@ -95,3 +95,51 @@ def test_data_stored_under_the_old_schema_is_carried_over(database_url: str):
         ).all()
         assert [tuple(r) for r in rows] == [(9001, 10), (9001, 11), (9002, 10)]
     database.dispose()
+
+
+def test_organisations_of_before_badges_get_slugs_and_their_badges_come_on_first_use(
+    database_url: str,
+):
+    """A database of 7 December (revision 0007): each organisation gets a slug of its own
+    (never the city's: the City of Learning's issuer has that one), and the badges its
+    opportunities offer become badge classes when they are first listed; and down again."""
+    database = Database(database_url)
+    migrate(database.engine, "0007")
+    created = "2026-12-07 10:00:00+00:00"
+    with database.engine.begin() as connection:
+        run = connection.exec_driver_sql
+        for number, name in (
+            (1, "Četrtni mladinski center Šiška"),
+            (2, "Ljubljana"),
+            (3, "ČMC Šiška"),
+        ):
+            run(
+                "INSERT INTO organisation (id, name, city, created_at) "
+                f"VALUES ({number}, '{name}', 'ljubljana', {created!r})"
+            )
+        run(
+            "INSERT INTO opportunity (id, external_id, city, organisation_id, kind, title_sl, "
+            "topics, audience, languages, online, badge_name_sl, record_hash, created_at, "
+            f"updated_at) VALUES (10, 'lj-1', 'ljubljana', 1, 'course', 'Tečaj', '[]', '[]', "
+            f"'[]', false, 'Značka', 'h', {created!r}, {created!r})"
+        )
+    migrate(database.engine)
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from store import badges
+    from store.models import BadgeClass, Organisation
+
+    with database.session() as session:
+        slugs = dict(session.execute(select(Organisation.id, Organisation.slug)).all())
+        assert slugs == {1: "cetrtni-mladinski-center-siska", 2: "ljubljana-2", 3: "cmc-siska"}
+        assert badges.add_missing(session, datetime(2026, 12, 8, tzinfo=UTC)) == 1
+        badge = session.scalar(select(BadgeClass))
+        assert (badge.name_sl, badge.criteria_sl) == ("Značka", "Udeležba: Tečaj")
+        assert badge.image is None  # drawn on first use
+    downgrade(database.engine, "0007")
+    assert "badge_class" not in inspect(database.engine).get_table_names()
+    columns = {c["name"] for c in inspect(database.engine).get_columns("organisation")}
+    assert "slug" not in columns
+    database.dispose()

@@ -16,6 +16,8 @@ def test_defaults_keep_everything_under_var():
     assert settings.telegram_bot_token is None
     assert settings.telegram_base_url == DEFAULT_TELEGRAM_BASE_URL
     assert not settings.production
+    assert settings.public_url == "http://127.0.0.1:8080"
+    assert settings.telegram_bot_username is None and settings.issuer == {}
 
 
 def test_the_environment_sets_everything():
@@ -47,6 +49,44 @@ def test_the_environment_sets_everything():
     assert settings.database_url.startswith("postgresql://")
     assert settings.admin_ids == frozenset({42, 43, 44})
     assert settings.production and settings.rasa_url == "http://127.0.0.1:5005"
+
+
+def test_the_badge_settings_name_the_public_address_the_bot_and_the_issuer():
+    settings = Settings.from_environment(
+        {
+            "PUBLIC_URL": "https://badges.colbot.example/",
+            "TELEGRAM_BOT_USERNAME": "@ColbotLjBot",
+            "ISSUER_NAME": "Mesto učenja Ljubljana",
+            "ISSUER_URL": "https://ucenje.ljubljana.example",
+            "ISSUER_EMAIL": "znacke@ljubljana.example",
+            "ISSUER_DESCRIPTION": "Mesto učenja.",
+        }
+    )
+    assert settings.public_url == "https://badges.colbot.example"
+    assert settings.telegram_bot_username == "ColbotLjBot"
+    assert settings.issuer == {
+        "name": "Mesto učenja Ljubljana",
+        "url": "https://ucenje.ljubljana.example",
+        "email": "znacke@ljubljana.example",
+        "description": "Mesto učenja.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"PUBLIC_URL": "badges.example"}, "PUBLIC_URL: .* is not an http"),
+        ({"TELEGRAM_BOT_USERNAME": "my bot"}, "TELEGRAM_BOT_USERNAME: .* is not a bot's username"),
+        ({"ISSUER_NAME": "Mesto učenja"}, "ISSUER_URL, ISSUER_EMAIL: the issuer profile needs"),
+        (
+            {"ISSUER_NAME": "M", "ISSUER_URL": "https://m.example", "ISSUER_EMAIL": "m"},
+            "ISSUER_EMAIL: 'm' is not an e-mail address",
+        ),
+    ],
+)
+def test_a_bad_badge_setting_is_named(env, says):
+    with pytest.raises(ValueError, match=says):
+        Settings.from_environment(env)
 
 
 def test_a_bad_admin_id_is_named():

@@ -44,6 +44,8 @@ DRAIN_EVERY = 1.0  # seconds between runs; a run claims what the pace sends in t
 SEND_TIMEOUT = 10.0  # seconds to wait for Telegram's answer to one send, then it is unsure
 CONNECTIONS = 32  # to Telegram at once: sends overlap when Telegram answers slower than the pace
 PURGE_EVERY = 3600.0  # seconds between deletions of finished rows (store.outbox.KEEP_FINISHED)
+# The kinds of rows this front sends; others (badge deliveries, until their sending comes) wait.
+SENDS = ("reminder",)
 
 
 def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
@@ -135,7 +137,7 @@ async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
         if purged:
             log.info("outbox: %d finished messages deleted", purged)
     limit = sender.pacer.per_run(DRAIN_EVERY)
-    claimed = await in_store(context, outbox_store.claim, moment, limit)
+    claimed = await in_store(context, outbox_store.claim, moment, limit, outbox_store.LEASE, SENDS)
     if not claimed:
         return
     results = await asyncio.gather(

@@ -1,0 +1,510 @@
+"""Claim links: an administrator makes a code for a badge (one person's, or shared by a few for a
+while; one per participant from a list), a learner presents it through the bot's deep link and
+gets the badge, or is asked for evidence, or is told plainly why not. Codes are kept only as an
+HMAC with the server's secret and compared in constant time; a person who guesses is stopped
+after MAX_FAILED failures in WINDOW. Evidence waits for the organisation's review: approved, it
+becomes an award; rejected, the learner reads the reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from badges import awarding
+from badges.context import BadgeContext
+from badges.permissions import Actor
+from badges.problems import BadInput, BotUsernameMissing, NotAllowed, ParticipantsError
+from openbadges import Evidence, codes, images
+from store import badges as store_badges
+from store import claims as store_claims
+from store import outbox
+from store.models import BadgeClass, Claim, EvidenceSubmission, Person
+
+START_PREFIX = "badge-"  # a claim's deep link: ?start=badge-<code>
+MAX_FAILED = 5  # failed attempts (unknown codes) a person may make in WINDOW
+WINDOW = timedelta(minutes=10)
+DEFAULT_VALID_DAYS = 30
+MAX_VALID_DAYS = 366
+MAX_USES = 10_000
+MAX_PARTICIPANTS = 10_000
+MAX_REPORTED = 20
+EVIDENCE_KINDS = ("photo", "file", "link", "text")
+TEXT_LENGTH = 2000
+LABEL_LENGTH = 200
+LABEL_COLUMNS = ("label", "participant", "name")
+EMAIL_COLUMNS = ("email", "e-mail", "mail")
+
+Tick = Callable[[int], None]
+
+
+class ClaimStatus(StrEnum):
+    """What became of a presented code; the chat words each one."""
+
+    AWARDED = "awarded"
+    NEEDS_EVIDENCE = "needs_evidence"  # send evidence (submit_evidence) to earn it
+    PENDING_REVIEW = "pending_review"  # evidence sent: the organisation will review it
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # try again later (retry_after)
+    ALREADY_HAS_IT = "already_has_it"
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    status: ClaimStatus
+    badge_id: str | None = None
+    badge_name: dict[str, str] = field(default_factory=dict)
+    award_id: str | None = None
+    submission_id: int | None = None
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class ClaimLink:
+    link: str
+    code: str  # shown once, never stored
+    valid_until: datetime | None
+    max_uses: int
+    needs_evidence: bool
+
+    def qr_png(self) -> bytes:
+        return images.qr_png(self.link)
+
+
+@dataclass(frozen=True)
+class ParticipantLink:
+    line: int
+    label: str
+    email: str | None
+    link: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """A submission for the organisation's administrators to review."""
+
+    submission_id: int
+    badge_id: str
+    badge_name: dict[str, str]
+    organisation: str | None
+    claim_label: str | None
+    kind: str
+    text: str | None
+    url: str | None
+    telegram_file_id: str | None
+    submitted_at: datetime
+
+
+def code_from_start(payload: str) -> str | None:
+    """The claim code in a /start payload (`badge-<code>`), or None when it is something else."""
+    if not payload.startswith(START_PREFIX):
+        return None
+    return payload[len(START_PREFIX) :]
+
+
+def _name(badge: BadgeClass) -> dict[str, str]:
+    return {lang: text for lang, text in (("sl", badge.name_sl), ("en", badge.name_en)) if text}
+
+
+def _link(ctx: BadgeContext, code: str) -> str:
+    link = ctx.deep_link(START_PREFIX + code)
+    if link is None:
+        raise BotUsernameMissing(
+            "claim links need the bot's username: set TELEGRAM_BOT_USERNAME (without the @)"
+        )
+    return link
+
+
+def _can_link(ctx: BadgeContext) -> None:
+    _link(ctx, "")
+
+
+def _valid_until(now: datetime, valid_days: int | None) -> datetime:
+    days = DEFAULT_VALID_DAYS if valid_days is None else valid_days
+    if not 1 <= days <= MAX_VALID_DAYS:
+        raise BadInput(f"a claim link is valid for 1-{MAX_VALID_DAYS} days")
+    return now + timedelta(days=days)
+
+
+def _new_claim(
+    ctx: BadgeContext,
+    badge: BadgeClass,
+    uses: int,
+    valid_until: datetime,
+    needs_evidence: bool,
+    actor: Actor,
+    now: datetime,
+    label: str | None = None,
+    email: str | None = None,
+) -> tuple[Claim, str]:
+    code = codes.new_code()
+    claim = Claim(
+        code_hash=codes.hash_code(code, ctx.secret.value),
+        badge_class_id=badge.id,
+        max_uses=uses,
+        uses=0,
+        valid_until=valid_until,
+        needs_evidence=needs_evidence,
+        label=label,
+        email=email,
+        created_by=actor.telegram_id,
+        created_at=now,
+    )
+    return claim, code
+
+
+def make_claim_link(
+    ctx: BadgeContext,
+    actor: Actor,
+    opportunity_id: str,
+    uses: int = 1,
+    valid_days: int | None = None,
+    needs_evidence: bool = False,
+    label: str | None = None,
+) -> ClaimLink:
+    """A claim link for an opportunity's badge: one person's (`uses` 1) or shared by `uses`
+    people, valid for `valid_days` (DEFAULT_VALID_DAYS unless given)."""
+    _can_link(ctx)
+    if not 1 <= uses <= MAX_USES:
+        raise BadInput(f"a claim link has 1-{MAX_USES} uses")
+    if label is not None and len(awarding.storable(label, "the label")) > LABEL_LENGTH:
+        raise BadInput(f"a label is at most {LABEL_LENGTH} characters")
+    now = ctx.clock()
+    valid_until = _valid_until(now, valid_days)
+    with ctx.database.session() as session:
+        _opportunity, badge = awarding.badge_of(session, opportunity_id, now)
+        awarding.require(ctx, session, actor, badge)
+        ctx.issuers.profile_for(badge.organisation)  # can it be issued at all?
+        claim, code = _new_claim(ctx, badge, uses, valid_until, needs_evidence, actor, now, label)
+        link = _link(ctx, code)
+        session.add(claim)
+    return ClaimLink(link, code, valid_until, uses, needs_evidence)
+
+
+def read_participants(text: str, tick: Tick | None = None) -> list[tuple[int, str, str | None]]:
+    """The participants of a CSV list (a header naming a `label` column, and optionally an
+    `email` one): (line, label, e-mail) each; every fault is named by line and field."""
+    faults: list[tuple[int, str, str]] = []
+    more = 0
+
+    def fault(line: int, column: str, message: str) -> None:
+        nonlocal more
+        if len(faults) < MAX_REPORTED:
+            faults.append((line, column, message))
+        else:
+            more += 1
+
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise ParticipantsError([(1, "(line)", f"is not CSV ({error})")]) from None
+    if header is None:
+        raise ParticipantsError([(1, "(line)", "the list is empty: give a header and a row each")])
+    names = [name.strip().lower() for name in header]
+    label_at = next((names.index(n) for n in LABEL_COLUMNS if n in names), None)
+    email_at = next((names.index(n) for n in EMAIL_COLUMNS if n in names), None)
+    if label_at is None:
+        raise ParticipantsError([(1, "(header)", "needs a 'label' column (who each row is)")])
+    participants: list[tuple[int, str, str | None]] = []
+    seen: dict[str, int] = {}
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if tick:
+                tick(1)
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(participants) >= MAX_PARTICIPANTS:
+                fault(line, "(line)", f"a list has at most {MAX_PARTICIPANTS} participants")
+                break
+            label = row[label_at].strip() if label_at < len(row) else ""
+            if not label:
+                fault(line, header[label_at].strip(), "is empty")
+                continue
+            if len(label) > LABEL_LENGTH:
+                fault(line, header[label_at].strip(), f"is longer than {LABEL_LENGTH} characters")
+                continue
+            try:
+                awarding.storable(label, "the label")
+            except BadInput as error:
+                fault(line, header[label_at].strip(), str(error))
+                continue
+            email: str | None = None
+            if email_at is not None and email_at < len(row) and row[email_at].strip():
+                try:
+                    email = awarding.checked_email(row[email_at])
+                except BadInput as error:
+                    fault(line, header[email_at].strip(), str(error))
+                    continue
+            first = seen.setdefault(label, line)
+            if first != line:
+                fault(line, header[label_at].strip(), f"'{label[:40]}' repeats line {first}")
+                continue
+            participants.append((line, label, email))
+    except csv.Error as error:
+        fault(reader.line_num or line, "(line)", f"is not CSV ({error})")
+    if faults:
+        raise ParticipantsError(faults, more)
+    if not participants:
+        raise ParticipantsError([(2, header[label_at].strip(), "no participant is listed")])
+    return participants
+
+
+def claim_links_for_participants(
+    ctx: BadgeContext,
+    actor: Actor,
+    opportunity_id: str,
+    text: str,
+    valid_days: int | None = None,
+    needs_evidence: bool = False,
+    tick: Tick | None = None,
+) -> list[ParticipantLink]:
+    """A one-use claim link for each participant of a CSV list, all in one transaction: a
+    broken row is named (line and field) and nothing is made."""
+    _can_link(ctx)
+    participants = read_participants(text, tick)
+    now = ctx.clock()
+    valid_until = _valid_until(now, valid_days)
+    links: list[ParticipantLink] = []
+    with ctx.database.session() as session:
+        _opportunity, badge = awarding.badge_of(session, opportunity_id, now)
+        awarding.require(ctx, session, actor, badge)
+        ctx.issuers.profile_for(badge.organisation)
+        for line, label, email in participants:
+            claim, code = _new_claim(
+                ctx, badge, 1, valid_until, needs_evidence, actor, now, label, email
+            )
+            links.append(ParticipantLink(line, label, email, _link(ctx, code)))
+            session.add(claim)
+    return links
+
+
+# ---- presenting a code ---------------------------------------------------------------------------
+def _check(
+    ctx: BadgeContext, session: Session, person: Person, code: str, now: datetime
+) -> tuple[ClaimOutcome | None, Claim | None]:
+    """The presented code's claim, or the outcome that ends the attempt here."""
+    since = now - WINDOW
+    if store_claims.failed_attempts(session, person.id, since) >= MAX_FAILED:
+        oldest = store_claims.oldest_failure(session, person.id, since) or now
+        return ClaimOutcome(ClaimStatus.TOO_MANY_ATTEMPTS, retry_after=oldest + WINDOW - now), None
+    claim = None
+    if codes.is_well_formed(code):
+        found = store_claims.by_code_hash(session, codes.hash_code(code, ctx.secret.value))
+        if found is not None and codes.matches(code, found.code_hash, ctx.secret.value):
+            claim = found
+    store_claims.note_attempt(session, person.id, now, ok=claim is not None)
+    if claim is None:
+        return ClaimOutcome(ClaimStatus.UNKNOWN), None
+    badge = claim.badge_class
+    named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
+    if claim.valid_until is not None and claim.valid_until <= now:
+        return ClaimOutcome(ClaimStatus.EXPIRED, **named), None
+    if store_badges.holds(session, person.id, badge.id):
+        return ClaimOutcome(ClaimStatus.ALREADY_HAS_IT, **named), None
+    if claim.needs_evidence and store_claims.pending_submission(session, claim.id, person.id):
+        return ClaimOutcome(ClaimStatus.PENDING_REVIEW, **named), None
+    if claim.uses >= claim.max_uses:
+        return ClaimOutcome(ClaimStatus.USED, **named), None
+    return None, claim
+
+
+def _person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise BadInput("that person is not known (forgotten?)")
+    return person
+
+
+def redeem(ctx: BadgeContext, person_id: int, code: str) -> ClaimOutcome:
+    """A learner presents a code: the badge is theirs, or evidence is asked for, or the outcome
+    says plainly why not."""
+    now = ctx.clock()
+    with ctx.database.session() as session:
+        person = _person(session, person_id)
+        refused, claim = _check(ctx, session, person, code.strip(), now)
+        if refused is not None:
+            return refused
+        assert claim is not None
+        badge = claim.badge_class
+        named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
+        if claim.needs_evidence:
+            return ClaimOutcome(ClaimStatus.NEEDS_EVIDENCE, **named)
+        if not store_claims.take_use(session, claim.id):
+            return ClaimOutcome(ClaimStatus.USED, **named)
+        issued = awarding.issue(ctx, session, badge, person, now, claim=claim)
+        store_claims.forget_email_when_used_up(session, claim.id)
+        return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
+
+
+def submit_evidence(
+    ctx: BadgeContext,
+    person_id: int,
+    code: str,
+    kind: str,
+    text: str | None = None,
+    url: str | None = None,
+    telegram_file_id: str | None = None,
+) -> ClaimOutcome:
+    """A learner sends evidence for a claim that asks for it (a photo or a file by its Telegram
+    file id, a link, or a few sentences): it waits for the organisation's review."""
+    if kind not in EVIDENCE_KINDS:
+        raise BadInput(f"evidence is one of {', '.join(EVIDENCE_KINDS)}")
+    text = awarding.storable(text or "", "the evidence").strip() or None
+    url = awarding.storable(url or "", "the link").strip() or None
+    telegram_file_id = awarding.storable(telegram_file_id or "", "the file id") or None
+    if kind == "text" and not text:
+        raise BadInput("send a few sentences")
+    if kind == "link" and (url is None or not url.startswith(("https://", "http://"))):
+        raise BadInput("a link starts with https:// or http://")
+    if kind in ("photo", "file") and not telegram_file_id:
+        raise BadInput("a photo or a file needs its Telegram file id")
+    if (text and len(text) > TEXT_LENGTH) or (url and len(url) > 500):
+        raise BadInput(f"evidence is at most {TEXT_LENGTH} characters")
+    if telegram_file_id and len(telegram_file_id) > 200:
+        raise BadInput("that is not a Telegram file id")
+    now = ctx.clock()
+    with ctx.database.session() as session:
+        person = _person(session, person_id)
+        refused, claim = _check(ctx, session, person, code.strip(), now)
+        if refused is not None:
+            return refused
+        assert claim is not None
+        badge = claim.badge_class
+        named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
+        if not claim.needs_evidence:  # nothing to review: the badge is theirs
+            if not store_claims.take_use(session, claim.id):
+                return ClaimOutcome(ClaimStatus.USED, **named)
+            issued = awarding.issue(ctx, session, badge, person, now, claim=claim)
+            store_claims.forget_email_when_used_up(session, claim.id)
+            return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
+        if not store_claims.take_use(session, claim.id):  # held until the review
+            return ClaimOutcome(ClaimStatus.USED, **named)
+        submission = EvidenceSubmission(
+            claim_id=claim.id,
+            person_id=person.id,
+            kind=kind,
+            text=text if kind != "link" else None,
+            url=url if kind == "link" else None,
+            telegram_file_id=telegram_file_id if kind in ("photo", "file") else None,
+            status=store_claims.PENDING,
+            submitted_at=now,
+        )
+        session.add(submission)
+        session.flush()
+        return ClaimOutcome(ClaimStatus.PENDING_REVIEW, submission_id=submission.id, **named)
+
+
+# ---- reviewing evidence --------------------------------------------------------------------------
+def pending_reviews(ctx: BadgeContext, actor: Actor, limit: int = 20) -> list[Review]:
+    """The evidence waiting for a review that `actor` may review, oldest first."""
+    with ctx.database.session() as session:
+        found = []
+        for item in store_claims.pending_submissions(session, max(limit, 1) * 5):
+            badge = item.claim.badge_class
+            if not ctx.permissions.may_act_for(session, actor, badge.organisation):
+                continue
+            found.append(
+                Review(
+                    item.id,
+                    badge.public_id,
+                    _name(badge),
+                    badge.organisation.name if badge.organisation else None,
+                    item.claim.label,
+                    item.kind,
+                    item.text,
+                    item.url,
+                    item.telegram_file_id,
+                    item.submitted_at,
+                )
+            )
+            if len(found) >= limit:
+                break
+        return found
+
+
+def _reviewable(
+    ctx: BadgeContext, session: Session, actor: Actor, submission_id: int
+) -> EvidenceSubmission:
+    item = store_claims.submission(session, submission_id)
+    if item is None or item.status != store_claims.PENDING:
+        raise BadInput(f"no evidence {submission_id} waits for a review")
+    if not ctx.permissions.may_act_for(session, actor, item.claim.badge_class.organisation):
+        raise NotAllowed("only the organisation's administrators may review its evidence")
+    return item
+
+
+def _evidence_of(item: EvidenceSubmission) -> Evidence:
+    if item.kind == "link" and item.url:
+        return Evidence(url=item.url, name="Povezava / Link")
+    if item.kind == "text" and item.text:
+        return Evidence(narrative=item.text)
+    what = "fotografija / a photo" if item.kind == "photo" else "datoteka / a file"
+    return Evidence(
+        narrative=f"Dokazilo ({what}), ki ga je pregledala organizacija / "
+        f"Evidence ({what.split(' / ')[1]}) reviewed by the organisation"
+    )
+
+
+def approve(ctx: BadgeContext, actor: Actor, submission_id: int) -> str:
+    """The evidence is enough: the learner gets the badge (the award's id)."""
+    now = ctx.clock()
+    with ctx.database.session() as session:
+        item = _reviewable(ctx, session, actor, submission_id)
+        evidence = _evidence_of(item)
+        claim, person = item.claim, _person(session, item.person_id)
+        if not store_claims.decide(session, item.id, store_claims.APPROVED, actor.telegram_id, now):
+            raise BadInput(f"the evidence {submission_id} was reviewed meanwhile")
+        held = store_badges.held_award(session, person.id, claim.badge_class_id)
+        if held is None:
+            awarding.issue(
+                ctx,
+                session,
+                claim.badge_class,
+                person,
+                now,
+                evidence=[evidence],
+                claim=claim,
+                awarded_by=actor.telegram_id,
+            )
+            held = store_badges.held_award(session, person.id, claim.badge_class_id)
+            assert held is not None
+        else:  # they earned it another way meanwhile: this use is not needed
+            store_claims.give_use_back(session, claim.id)
+        item.award_id = held[0]
+        store_claims.forget_email_when_used_up(session, claim.id)
+        return held[1]
+
+
+def reject(ctx: BadgeContext, actor: Actor, submission_id: int, reason: str) -> None:
+    """The evidence is not enough: the learner reads `reason` (and may send evidence again)."""
+    reason = " ".join(awarding.storable(reason, "the reason").split())
+    if not reason or len(reason) > 500:
+        raise BadInput("give a reason of 1-500 characters")
+    now = ctx.clock()
+    with ctx.database.session() as session:
+        item = _reviewable(ctx, session, actor, submission_id)
+        if not store_claims.decide(session, item.id, store_claims.REJECTED, actor.telegram_id, now):
+            raise BadInput(f"the evidence {submission_id} was reviewed meanwhile")
+        item.reason = reason
+        store_claims.give_use_back(session, item.claim_id)
+        outbox.enqueue(
+            session,
+            outbox.NewMessage(
+                person_id=item.person_id,
+                kind="badge",
+                payload=ctx.messages.evidence_rejected(item.id),
+                not_before=now,
+                dedupe_key=f"evidence-rejected:{item.id}",
+            ),
+            now,
+        )

@@ -1,0 +1,351 @@
+"""What colbot publishes about its badges, for the HTTP service to serve as is: the OB 2.0 hosted
+documents (issuers, badge classes, assertions, revocation lists), the images, baked PNGs, the
+OB 3.0 VC-JWTs and their status lists, the public keys, and the facts of each award's public
+page. None means there is nothing there (404).
+
+Fast by keeping what does not change: a credential is signed once, when it is awarded (the
+store keeps it); a status list is signed again only when one of its awards is revoked; baked
+PNGs, images and the JWKS are cached in memory by the version of what they were made from, so
+a change made by another process (the command line) is seen at the next request. The key ring
+is loaded once and picks up a rotation within a second."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from badges import issuers
+from badges.artwork import baking_png, ensure_images
+from badges.context import BadgeContext
+from badges.problems import IssuerMissing
+from badges.wallet import state_of
+from openbadges import baking, ob2, ob3, status
+from openbadges.status import AwardStatus
+from store import badges as store_badges
+from store import organisations
+from store.models import BadgeClass
+
+JSON_LD = "application/ld+json"
+VC_JWT = "application/vc+jwt"
+JSON = "application/json"
+PNG = "image/png"
+SVG = "image/svg+xml"
+CACHE_BYTES = 64 * 1024 * 1024
+_ID = re.compile(r"[A-Za-z0-9_.~-]+")
+CORS = {"Access-Control-Allow-Origin": "*"}
+FRESH = {**CORS, "Cache-Control": "no-cache"}  # revocations must be seen at once
+IMAGE = {**CORS, "Cache-Control": "public, max-age=3600"}
+LIST = {**CORS, "Cache-Control": "public, max-age=60"}
+KEYS = {**CORS, "Cache-Control": "public, max-age=300"}
+# an SVG is shown as an image, never run: no scripts, nothing fetched from elsewhere
+SVG_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+@dataclass(frozen=True)
+class Published:
+    status: int  # 200, or 410 for a revoked assertion
+    media_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicBadgePage:
+    """The facts of an award's public, bilingual page (the front renders them)."""
+
+    award_id: str
+    badge_name: dict[str, str]
+    badge_description: dict[str, str]
+    criteria: dict[str, str]
+    issuer_name: str
+    issuer_url: str
+    issued_on: datetime
+    expires: datetime | None
+    state: str  # "active" | "revoked" | "expired"
+    revocation_reason: str | None
+    image_url: str
+    assertion_url: str
+    credential_url: str
+    page_url: str
+    recipient_name: str | None  # only if the learner made it public
+
+
+class _Cache:
+    """A thread-safe least-recently-used cache bounded by the bytes it holds."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held = 0
+        self._items: OrderedDict[Any, tuple[Any, Published]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, stamp: Any) -> Published | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] != stamp:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Any, stamp: Any, value: Published) -> Published:
+        size = len(value.body)
+        if size > self._limit // 4:
+            return value
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._held -= len(old[1].body)
+            self._items[key] = (stamp, value)
+            self._held += size
+            while self._held > self._limit:
+                _key, (_stamp, dropped) = self._items.popitem(last=False)
+                self._held -= len(dropped.body)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._held = 0
+
+
+def _json(document: Any, status_code: int = 200, headers: dict[str, str] = FRESH) -> Published:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Published(status_code, JSON_LD, body, dict(headers))
+
+
+def _drawn(badge: BadgeClass | Any) -> tuple[str, str | None, datetime]:
+    """What a badge's images were made from (a badge class, or a published row): a cached
+    image or baked PNG made from another is made again."""
+    if isinstance(badge, BadgeClass):
+        return badge.source_hash, badge.image_type, badge.updated_at
+    return badge.source_hash, badge.image_type, badge.badge_updated_at
+
+
+def _plausible(public_id: str) -> bool:
+    """Whether an id from an address could be one of ours, before any lookup."""
+    return 0 < len(public_id) <= 63 and _ID.fullmatch(public_id) is not None
+
+
+def _texts(sl: str | None, en: str | None) -> dict[str, str]:
+    return {lang: text for lang, text in (("sl", sl), ("en", en)) if text}
+
+
+class BadgePublisher:
+    """What `Services.badges.publisher` is: every published badge document by its address.
+    Reads go through a plain connection (no ORM objects: a request costs a fraction of a
+    millisecond); what is missing (an image not drawn yet) is made in a unit of work."""
+
+    def __init__(self, ctx: BadgeContext, cache_bytes: int = CACHE_BYTES) -> None:
+        self._ctx = ctx
+        self._cache = _Cache(cache_bytes)
+
+    def _read(self, work: Callable[[Connection], Any]) -> Any:
+        with self._ctx.database.engine.connect() as connection:
+            return work(connection)
+
+    def _award(self, connection: Connection, award_id: str) -> Row | None:
+        if not _plausible(award_id):
+            return None
+        return store_badges.published_award(connection, award_id)
+
+    # ---- OB 2.0 ---------------------------------------------------------------------------------
+    def issuer(self, slug: str) -> Published | None:
+        def work(connection: Connection) -> Published | None:
+            profile = self._ctx.issuers.by_slug(connection, slug) if _plausible(slug) else None
+            return None if profile is None else _json(ob2.issuer(profile, self._ctx.urls))
+
+        return self._read(work)
+
+    def revocation_list(self, slug: str) -> Published | None:
+        if not _plausible(slug):
+            return None
+        with self._ctx.database.session() as session:
+            profile = self._ctx.issuers.by_slug(session, slug)
+            if profile is None:
+                return None
+            revoked = [issuers.facts(a) for a in store_badges.revoked_awards(session, slug)]
+            return _json(ob2.revocation_list(profile, revoked, self._ctx.urls))
+
+    def badge_class(self, badge_id: str) -> Published | None:
+        def work(connection: Connection) -> Published | None:
+            row = (
+                store_badges.published_badge(connection, badge_id) if _plausible(badge_id) else None
+            )
+            if row is None:
+                return None
+            try:
+                profile = self._ctx.issuers.of_organisation(connection, row.organisation_id)
+            except IssuerMissing:  # nobody can issue it: nothing is published
+                return None
+            definition = issuers.definition_of_row(row)
+            return _json(ob2.badge_class(profile, definition, self._ctx.urls))
+
+        return self._read(work)
+
+    def image(self, badge_id: str, image_type: str) -> Published | None:
+        if image_type not in ("png", "svg") or not _plausible(badge_id):
+            return None
+        row = self._read(lambda c: store_badges.published_badge(c, badge_id))
+        if row is None or (row.image_type or "png") != image_type:
+            return None
+        cached = self._cache.get(("image", badge_id), _drawn(row))
+        if cached is not None:
+            return cached
+        with self._ctx.database.session() as session:
+            badge = store_badges.badge_class(session, badge_id)
+            if badge is None:
+                return None
+            ensure_images(session, badge, self._ctx.clock())
+            assert badge.image is not None
+            headers = {**IMAGE, **(SVG_POLICY if image_type == "svg" else {})}
+            published = Published(200, SVG if image_type == "svg" else PNG, badge.image, headers)
+            return self._cache.put(("image", badge_id), _drawn(badge), published)
+
+    def assertion(self, award_id: str) -> Published | None:
+        def work(connection: Connection) -> Published | None:
+            row = self._award(connection, award_id)
+            if row is None:
+                return None
+            definition = issuers.definition_of_row(row)
+            code, document = ob2.hosted_assertion(definition, issuers.facts(row), self._ctx.urls)
+            return _json(document, code)
+
+        return self._read(work)
+
+    def _baked(self, award_id: str, kind: str) -> Published | None:
+        row = self._read(lambda c: self._award(c, award_id))
+        if row is None:
+            return None
+        facts = issuers.facts(row)
+        if kind == baking.OB2_KEYWORD and row.revoked_at is not None:
+            return _json(ob2.revoked_assertion(facts, self._ctx.urls), 410)
+        cached = self._cache.get((kind, award_id), (row.version, _drawn(row)))
+        if cached is not None:
+            return cached
+        if kind == baking.OB2_KEYWORD:
+            document = ob2.assertion(issuers.definition_of_row(row), facts, self._ctx.urls)
+            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        else:
+            text = row.credential
+        with self._ctx.database.session() as session:
+            badge = store_badges.badge_class(session, row.badge_id)
+            assert badge is not None
+            ensure_images(session, badge, self._ctx.clock())
+            baked = baking.bake(baking_png(badge), kind, text)
+            stamp = (row.version, _drawn(badge))  # drawn just now, perhaps
+        return self._cache.put((kind, award_id), stamp, Published(200, PNG, baked, dict(FRESH)))
+
+    def baked_png(self, award_id: str) -> Published | None:
+        """The badge image with the OB 2.0 assertion baked in (410 once revoked)."""
+        return self._baked(award_id, baking.OB2_KEYWORD)
+
+    # ---- OB 3.0 ---------------------------------------------------------------------------------
+    def credential(self, award_id: str) -> Published | None:
+        """The award's VC-JWT, signed when it was awarded (its status list says if revoked)."""
+
+        def work(connection: Connection) -> Published | None:
+            row = self._award(connection, award_id)
+            if row is None:
+                return None
+            return Published(200, VC_JWT, row.credential.encode("ascii"), dict(FRESH))
+
+        return self._read(work)
+
+    def credential_png(self, award_id: str) -> Published | None:
+        """The badge image with the VC-JWT baked in."""
+        return self._baked(award_id, baking.OB3_KEYWORD)
+
+    def status_list(self, slug: str, list_number: int) -> Published | None:
+        """One of an issuer's revocation status lists, as a signed VC-JWT: signed again only
+        when an award of it has been revoked since."""
+        if not _plausible(slug):
+            return None
+
+        def work(connection: Connection) -> tuple[Any, ...] | None:
+            profile = self._ctx.issuers.by_slug(connection, slug)
+            if profile is None:
+                return None
+            if not 0 <= list_number < store_badges.status_lists_in_use(connection, slug):
+                return None
+            stamp = (store_badges.revocation_state(connection, slug, list_number), profile)
+            return profile, stamp
+
+        found = self._read(work)
+        if found is None:
+            return None
+        profile, stamp = found
+        cached = self._cache.get(("status", slug, list_number), stamp)
+        if cached is not None:
+            return cached
+        positions = self._read(lambda c: store_badges.revoked_positions(c, slug, list_number))
+        revoked = [list_number * status.LIST_SIZE + position for position in positions]
+        listing = status.status_list_credential(
+            profile, list_number, revoked, self._ctx.urls, self._ctx.clock()
+        )
+        token = ob3.sign(listing, self._ctx.keyring, self._ctx.urls)
+        published = Published(200, VC_JWT, token.encode("ascii"), dict(LIST))
+        return self._cache.put(("status", slug, list_number), stamp, published)
+
+    def jwks(self) -> Published:
+        ring = self._ctx.keyring
+        stamp = (ring.kids, ring.current_kid)
+        cached = self._cache.get(("jwks",), stamp)
+        if cached is not None:
+            return cached
+        body = json.dumps(ring.jwks(self._ctx.urls)).encode("ascii")
+        return self._cache.put(("jwks",), stamp, Published(200, JSON, body, dict(KEYS)))
+
+    def key(self, kid: str) -> Published | None:
+        jwk = self._ctx.keyring.public_jwk(kid, self._ctx.urls)
+        if jwk is None:
+            return None
+        return Published(200, JSON, json.dumps(jwk).encode("ascii"), dict(KEYS))
+
+    # ---- people ---------------------------------------------------------------------------------
+    def public_page(self, award_id: str) -> PublicBadgePage | None:
+        """The facts of an award's public page; None when it is unknown or its holder hid it."""
+
+        def work(connection: Connection) -> PublicBadgePage | None:
+            row = self._award(connection, award_id)
+            if row is None or row.hidden:
+                return None
+            try:
+                profile = self._ctx.issuers.of_award(connection, row)
+                issuer_name, issuer_url = profile.name, profile.url
+            except IssuerMissing:
+                organisation = (
+                    organisations.profile_by_id(connection, row.organisation_id)
+                    if row.organisation_id
+                    else None
+                )
+                issuer_name = organisation.name if organisation else ""
+                issuer_url = (organisation.url or "") if organisation else ""
+            urls = self._ctx.urls
+            state = state_of(row, self._ctx.clock())
+            return PublicBadgePage(
+                award_id=row.public_id,
+                badge_name=_texts(row.name_sl, row.name_en),
+                badge_description=_texts(row.description_sl, row.description_en),
+                criteria=_texts(row.criteria_sl, row.criteria_en),
+                issuer_name=issuer_name,
+                issuer_url=issuer_url,
+                issued_on=row.issued_at,
+                expires=row.expires_at,
+                state=state.value,
+                revocation_reason=row.revocation_reason if state is AwardStatus.REVOKED else None,
+                image_url=urls.image(row.badge_id, row.image_type or "png"),
+                assertion_url=urls.assertion(row.public_id),
+                credential_url=urls.credential(row.public_id),
+                page_url=urls.public_page(row.public_id),
+                recipient_name=row.display_name,
+            )
+
+        return self._read(work)
