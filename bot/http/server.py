@@ -1,0 +1,39 @@
+"""Running the HTTP service under uvicorn: one process, one event loop (the bot's webhook lives
+in it), a graceful stop on Ctrl+C or SIGTERM, and only our own access log (`bot.http.access`).
+
+uvicorn picks httptools and uvloop when they are installed (rasa-sdk's Sanic brings both) and
+its pure-Python h11 and asyncio otherwise; neither is required.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from starlette.types import ASGIApp
+
+GRACEFUL_SECONDS = 10  # requests in flight and the bot's running updates get this long to finish
+
+
+def server_for(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
+    """A uvicorn server for `app`; its logging is left to colbot's (`configure_logging`)."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # colbot configured logging: secrets redacted, people's words kept out
+        access_log=False,  # uvicorn's own lines hold paths, query strings and client addresses
+        server_header=False,
+        proxy_headers=False,  # nothing is built from the request's host: PUBLIC_URL says it
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+    return uvicorn.Server(config)
+
+
+def serve_http(app: ASGIApp, host: str, port: int, sock: socket.socket | None = None) -> int:
+    """Serve until Ctrl+C or SIGTERM; 0 after a clean stop, 1 when the app did not start (the
+    log says why: the port is taken, the bot could not reach Telegram, …)."""
+    server = server_for(app, host, port)
+    server.run(sockets=[sock] if sock is not None else None)
+    return 0 if server.started else 1
