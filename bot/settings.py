@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT = "127.0.0.1", 8080
+REPLACED = {  # settings that are gone, and what says it now
+    "WEBHOOK_LISTEN": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
+    "WEBHOOK_PORT": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
+}
 
 
 @dataclass(frozen=True)
@@ -28,8 +35,9 @@ class Settings:
     pretend_now: datetime | None = None  # COLBOT_NOW: the clock starts there (demos, tests)
     webhook_url: str | None = None  # the public https address that reaches this machine
     webhook_secret: str | None = field(default=None, repr=False)
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
+    public_url: str | None = None  # where the published badges live (PUBLIC_URL)
+    http_host: str = DEFAULT_HTTP_HOST  # where `python -m bot serve` listens (HTTP_LISTEN)
+    http_port: int = DEFAULT_HTTP_PORT
 
     @property
     def index_dir(self) -> Path:
@@ -41,7 +49,11 @@ class Settings:
         if env is None:
             load_dotenv(Path.cwd() / ".env", override=False)
             env = dict(os.environ)
+        for name, successor in REPLACED.items():
+            if env.get(name):
+                raise ValueError(f"{name}: is no longer read; {successor}")
         data_dir = Path(env.get("DATA_DIR") or "var")
+        http_host, http_port = _parse_listen("HTTP_LISTEN", env.get("HTTP_LISTEN") or "")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'colbot.sqlite3'}"
         return cls(
             data_dir=data_dir,
@@ -62,8 +74,9 @@ class Settings:
             pretend_now=_parse_moment("COLBOT_NOW", env.get("COLBOT_NOW", "")),
             webhook_url=env.get("WEBHOOK_URL") or None,
             webhook_secret=env.get("WEBHOOK_SECRET") or None,
-            webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
-            webhook_port=_parse_port("WEBHOOK_PORT", env.get("WEBHOOK_PORT") or "8443"),
+            public_url=_parse_public_url("PUBLIC_URL", env.get("PUBLIC_URL") or ""),
+            http_host=http_host,
+            http_port=http_port,
         )
 
 
@@ -95,3 +108,42 @@ def _parse_port(name: str, raw: str) -> int:
     if not raw.strip().isascii() or not raw.strip().isdigit() or not 0 < int(raw) < 65536:
         raise ValueError(f"{name}: {raw!r} is not a port number (1-65535)")
     return int(raw)
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
+
+
+def _parse_listen(name: str, raw: str) -> tuple[str, int]:
+    """host:port (an IPv6 address in brackets, [::1]:8080); the default when empty."""
+    text = raw.strip()
+    if not text:
+        return DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT
+    host, colon, port = text.rpartition(":")
+    if not colon or not _HOST.fullmatch(host):
+        raise ValueError(
+            f"{name}: {raw!r} is not host:port (e.g. 127.0.0.1:8080, 0.0.0.0:8080, [::1]:8080)"
+        )
+    try:
+        number = _parse_port(name, port)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} has no port number (1-65535) after the colon") from None
+    return host.removeprefix("[").removesuffix("]"), number
+
+
+def _parse_public_url(name: str, raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or not text.isascii()
+    ):
+        raise ValueError(
+            f"{name}: {raw!r} is not an absolute http(s) address without a query "
+            "(e.g. https://badges.example.org)"
+        )
+    return text.rstrip("/")
