@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.demo import demo_services
+from bench.http_load import http_section
 from bench.knowledge import knowledge_section
 from bench.nlu import nlu_section
 from bench.quality import (
@@ -135,6 +136,9 @@ def main() -> int:
     print("telegram load…", file=sys.stderr)
     load, load_figures = load_section()
     print("\n".join(load))
+    print("http load…", file=sys.stderr)
+    http, http_figures = http_section()
+    print("\n".join(http))
     print("scale…", file=sys.stderr)
     scale, rows = scale_section()
     print("\n".join(scale))
@@ -165,6 +169,10 @@ def main() -> int:
         "",
         *load,
         "",
+        "## The HTTP service under load",
+        "",
+        *http,
+        "",
         "## Search speed",
         "",
         "Synthetic catalogues built from the demo items (their real vectors with noise, their texts "
@@ -185,6 +193,7 @@ def main() -> int:
                 "nlu": nlu_figures,
                 "routing": routing_figures,
                 "load": load_figures,
+                "http": http_figures,
                 "scale": rows,
             },
             indent=2,

@@ -10,16 +10,18 @@ revocation must show soon, long for images. A browser opening an assertion's add
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -56,6 +58,7 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sand
 ID = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
 LIST_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
 DEFAULT_ZONE = ZoneInfo("Europe/Ljubljana")
+PUBLISHER_THREADS = 8  # the publisher reads the store: it waits in these, never in the loop
 
 
 def _is_id(value: str) -> bool:
@@ -110,25 +113,24 @@ def document_response(
     return Response(published.body, published.status, headers, published.media_type)
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 Lookup = Callable[..., Published | None]
+InWorker = Callable[..., Awaitable[Any]]
 
 
-def documents(lookup: Lookup, cache: str, *names: str) -> Endpoint:
+def documents(in_worker: InWorker, lookup: Lookup, cache: str, *names: str) -> Endpoint:
     """An endpoint serving `lookup(*ids)`, each id from the path checked first."""
 
     async def endpoint(request: Request) -> Response:
         ids = [request.path_params[name] for name in names]
         if not all(_is_id(value) for value in ids):
             return not_found()
-        published = await run_in_threadpool(lookup, *ids)
+        published = await in_worker(lookup, *ids)
         if published is None:
             return not_found()
         return document_response(request, published, cache)
 
     return endpoint
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def document_route(path: str, endpoint: Endpoint) -> Route:
@@ -163,12 +165,31 @@ def build_http_app(
     *,
     languages: tuple[str, ...] = ("sl", "en"),
     zone: ZoneInfo = DEFAULT_ZONE,
+    publisher_threads: int = PUBLISHER_THREADS,
 ) -> Starlette:
     """The HTTP service: `publisher`'s documents and pages at `urls`' paths, `/healthz`, and
-    `telegram`'s webhook when there is a bot to run (started and stopped with the app)."""
+    `telegram`'s webhook when there is a bot to run (started and stopped with the app).
+
+    The publisher is called in `publisher_threads` threads, as it may wait on the store; 0 calls
+    it on the event loop (for a publisher that answers from memory at once)."""
     if not languages:
         raise ValueError("the public pages need at least one language")
     p = publisher
+    workers = (
+        ThreadPoolExecutor(publisher_threads, thread_name_prefix="publisher")
+        if publisher_threads > 0
+        else None
+    )
+
+    async def in_worker(function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` in a publisher thread: the store's waits do not hold up the loop
+        (nor the bot's webhook, which shares it)."""
+        if workers is None:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(workers, function, *args)
+
+    def served(lookup: Lookup, cache: str, *names: str) -> Endpoint:
+        return documents(in_worker, lookup, cache, *names)
 
     async def assertion(request: Request) -> Response:
         award_id = request.path_params["award_id"]
@@ -178,32 +199,32 @@ def build_http_app(
         if wants_page and request.query_params.get("format") != "json":
             headers = {**SAFE, "Cache-Control": SHORT, "Vary": "Accept"}
             return RedirectResponse(urls.public_page(award_id), 303, headers=headers)
-        published = await run_in_threadpool(p.assertion, award_id)
+        published = await in_worker(p.assertion, award_id)
         if published is None:
             return not_found()
         return document_response(request, published, SHORT, vary="Accept")
 
     async def jwks(request: Request) -> Response:
-        return document_response(request, await run_in_threadpool(p.jwks), MEDIUM)
+        return document_response(request, await in_worker(p.jwks), MEDIUM)
 
     async def status_list(request: Request) -> Response:
         slug, number = request.path_params["slug"], request.path_params["list_number"]
         if not _is_id(slug) or not LIST_NUMBER.fullmatch(number):
             return not_found()
-        published = await run_in_threadpool(p.status_list, slug, int(number))
+        published = await in_worker(p.status_list, slug, int(number))
         if published is None:
             return not_found()
         return document_response(request, published, SHORT)
 
     def image(kind: str) -> Endpoint:
-        return documents(lambda badge_id: p.image(badge_id, kind), LONG, "badge_id")
+        return served(lambda badge_id: p.image(badge_id, kind), LONG, "badge_id")
 
     async def public_page(request: Request) -> Response:
         lang = page_language(
             request.query_params.get("lang"), request.headers.get("accept-language"), languages
         )
         award_id = request.path_params["award_id"]
-        facts = await run_in_threadpool(p.public_page, award_id) if _is_id(award_id) else None
+        facts = await in_worker(p.public_page, award_id) if _is_id(award_id) else None
         headers = {
             **SAFE,
             "Content-Language": lang,
@@ -240,10 +261,10 @@ def build_http_app(
         *(
             document_route(path, endpoint)
             for path, endpoint in [
-                (_template(urls.issuer(slug), "slug"), documents(p.issuer, MEDIUM, "slug")),
+                (_template(urls.issuer(slug), "slug"), served(p.issuer, MEDIUM, "slug")),
                 (
                     _template(urls.revocation_list(slug), "slug"),
-                    documents(p.revocation_list, SHORT, "slug"),
+                    served(p.revocation_list, SHORT, "slug"),
                 ),
                 (
                     _template(urls.status_list(slug, "__list_number__"), "slug", "list_number"),
@@ -251,25 +272,25 @@ def build_http_app(
                 ),
                 (
                     _template(urls.badge_class(badge), "badge_id"),
-                    documents(p.badge_class, MEDIUM, "badge_id"),
+                    served(p.badge_class, MEDIUM, "badge_id"),
                 ),
                 (_template(urls.image(badge, "png"), "badge_id"), image("png")),
                 (_template(urls.image(badge, "svg"), "badge_id"), image("svg")),
                 (_template(urls.assertion(award), "award_id"), assertion),
                 (
                     _template(urls.baked_png(award), "award_id"),
-                    documents(p.baked_png, LONG, "award_id"),
+                    served(p.baked_png, LONG, "award_id"),
                 ),
                 (
                     _template(urls.credential(award), "award_id"),
-                    documents(p.credential, SHORT, "award_id"),
+                    served(p.credential, SHORT, "award_id"),
                 ),
                 (
                     _template(urls.credential_png(award), "award_id"),
-                    documents(p.credential_png, LONG, "award_id"),
+                    served(p.credential_png, LONG, "award_id"),
                 ),
                 (urlsplit(urls.jwks()).path, jwks),
-                (_template(urls.key(kid), "kid"), documents(p.key, LONG, "kid")),
+                (_template(urls.key(kid), "kid"), served(p.key, LONG, "kid")),
             ]
         ),
     ]
@@ -280,14 +301,18 @@ def build_http_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if telegram is None:
-            yield
-            return
-        await telegram.start()
         try:
-            yield
+            if telegram is None:
+                yield
+                return
+            await telegram.start()
+            try:
+                yield
+            finally:
+                await telegram.stop()
         finally:
-            await telegram.stop()
+            if workers is not None:
+                workers.shutdown(wait=True)
 
     app = Starlette(
         routes=routes,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 from functools import lru_cache
-from html import escape
-from urllib.parse import urlencode, urljoin, urlsplit
+from html import escape, unescape
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -101,22 +101,41 @@ def _date(day: object, lang: str) -> str:
 def linkedin_url(facts: PublicBadgePage, name: str, zone: ZoneInfo) -> str:
     """LinkedIn's "add a licence or certification" form, filled in with this award."""
     issued = facts.issued_on.astimezone(zone)
-    fields = {
+    expires = facts.expires.astimezone(zone) if facts.expires is not None else None
+    return _linkedin_url(
+        name,
+        facts.issuer_name,
+        (issued.year, issued.month),
+        (expires.year, expires.month) if expires else None,
+        facts.page_url,
+        facts.award_id,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _linkedin_url(
+    name: str,
+    organisation: str,
+    issued: tuple[int, int],
+    expires: tuple[int, int] | None,
+    page_url: str,
+    award_id: str,
+) -> str:
+    fields: dict[str, object] = {
         "startTask": "CERTIFICATION_NAME",
         "name": name,
-        "organizationName": facts.issuer_name,
-        "issueYear": issued.year,
-        "issueMonth": issued.month,
+        "organizationName": organisation,
+        "issueYear": issued[0],
+        "issueMonth": issued[1],
     }
-    if facts.expires is not None:
-        expires = facts.expires.astimezone(zone)
-        fields |= {"expirationYear": expires.year, "expirationMonth": expires.month}
-    fields |= {"certUrl": facts.page_url, "certId": facts.award_id}
+    if expires is not None:
+        fields |= {"expirationYear": expires[0], "expirationMonth": expires[1]}
+    fields |= {"certUrl": page_url, "certId": award_id}
     return f"{LINKEDIN_ADD}?{urlencode(fields)}"
 
 
 def _language_url(page_url: str, lang: str) -> str:
-    return f"{page_url}?{urlencode({'lang': lang})}"
+    return f"{page_url}?lang={quote(lang, safe='')}"
 
 
 def _preview(text: str) -> str:
@@ -126,33 +145,22 @@ def _preview(text: str) -> str:
     return flat[: DESCRIPTION_PREVIEW - 1].rsplit(" ", 1)[0] + "…"
 
 
-def render_page(
-    facts: PublicBadgePage, lang: str, languages: tuple[str, ...], zone: ZoneInfo
-) -> str:
-    """The award's page in `lang`, linking to the same page in the city's other languages."""
+@lru_cache(maxsize=32)
+def _words(lang: str, state: str) -> dict[str, str]:
+    """The page's own texts in `lang`, escaped (Babel does not look inside f-strings, so each is
+    a plain call here)."""
     _ = gettext_for(lang)
-    name = _in(facts.badge_name, lang)
-    description = _in(facts.badge_description, lang)
-    criteria = _in(facts.criteria, lang)
-    issued = _date(facts.issued_on.astimezone(zone).date(), lang)
-    expires = _date(facts.expires.astimezone(zone).date(), lang) if facts.expires else None
-    image = urljoin(facts.page_url, facts.image_url)  # previews need an absolute address
-
-    if facts.state == "revoked":
-        state = _("This badge was revoked by its issuer.")
-        if facts.revocation_reason:
-            state += " " + _("Reason: {reason}").format(reason=facts.revocation_reason)
-    elif facts.state == "expired":
-        state = _("This badge has expired.")
+    if state == "revoked":
+        said = _("This badge was revoked by its issuer.")
+    elif state == "expired":
+        said = _("This badge has expired.")
     else:
-        state = _("This badge is valid.")
-    state_class = facts.state if facts.state in ("active", "revoked", "expired") else "revoked"
-    summary = description if facts.state == "active" else f"{state} {description}"
-
-    words = {  # every text of the page, translated here (Babel does not look inside f-strings)
+        said = _("This badge is valid.")
+    words = {
+        "state": said,
         "issued_by": _("Issued by"),
         "issued_on": _("Issued on"),
-        "until": _("Expired on") if facts.state == "expired" else _("Valid until"),
+        "until": _("Expired on") if state == "expired" else _("Valid until"),
         "language": _("Language"),
         "criteria": _("Criteria"),
         "verify": _("Verify this badge"),
@@ -163,88 +171,106 @@ def render_page(
         "ob2": _("Open Badges 2.0 assertion (JSON-LD)"),
         "ob3": _("Open Badges 3.0 credential (VC-JWT)"),
         "linkedin": _("Add to LinkedIn profile"),
-        "recipient": (
-            _("Awarded to {name}").format(name=facts.recipient_name) if facts.recipient_name else ""
-        ),
     }
+    return {key: escape(text) for key, text in words.items()}
+
+
+def render_page(
+    facts: PublicBadgePage, lang: str, languages: tuple[str, ...], zone: ZoneInfo
+) -> str:
+    """The award's page in `lang`, linking to the same page in the city's other languages.
+    Every text and address from the publisher is escaped once, then placed."""
+    _ = gettext_for(lang)
     e = escape
+    state_class = facts.state if facts.state in ("active", "revoked", "expired") else "revoked"
+    words = _words(lang, state_class)
+    state = words["state"]
+    if state_class == "revoked" and facts.revocation_reason:
+        state += " " + e(_("Reason: {reason}").format(reason=facts.revocation_reason))
+    description = _in(facts.badge_description, lang)
+    summary = description if state_class == "active" else f"{unescape(state)} {description}"
+    criteria = _in(facts.criteria, lang)
+    plain_name = _in(facts.badge_name, lang)
+    name = e(plain_name)
+    issuer_name = e(facts.issuer_name)
+    preview = e(_preview(summary))
+    page = e(facts.page_url)
+    assertion = e(facts.assertion_url)
+    image = e(urljoin(facts.page_url, facts.image_url))  # previews need an absolute address
+    in_other = {
+        other: e(_language_url(facts.page_url, other)) for other in languages if other != lang
+    }
+
     head = [
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(name)} · {e(facts.issuer_name)}</title>",
-        f'<meta name="description" content="{e(_preview(summary))}">',
+        f"<title>{name} · {issuer_name}</title>",
+        f'<meta name="description" content="{preview}">',
         '<meta name="robots" content="noindex">',  # the learner shares it; search engines need not
-        f'<link rel="canonical" href="{e(facts.page_url)}">',
-        *(
-            f'<link rel="alternate" hreflang="{e(other)}" href="{e(_language_url(facts.page_url, other))}">'
-            for other in languages
-        ),
-        f'<link rel="alternate" type="application/ld+json" href="{e(facts.assertion_url)}">',
+        f'<link rel="canonical" href="{page}">',
+        f'<link rel="alternate" hreflang="{e(lang)}" href="{e(_language_url(facts.page_url, lang))}">',
+        *(f'<link rel="alternate" hreflang="{e(o)}" href="{url}">' for o, url in in_other.items()),
+        f'<link rel="alternate" type="application/ld+json" href="{assertion}">',
         '<meta property="og:type" content="website">',
-        f'<meta property="og:title" content="{e(name)}">',
-        f'<meta property="og:description" content="{e(_preview(summary))}">',
-        f'<meta property="og:image" content="{e(image)}">',
-        f'<meta property="og:image:alt" content="{e(name)}">',
-        f'<meta property="og:url" content="{e(facts.page_url)}">',
-        f'<meta property="og:site_name" content="{e(facts.issuer_name)}">',
-        f'<meta property="og:locale" content="{OG_LOCALES.get(lang, lang)}">',
+        f'<meta property="og:title" content="{name}">',
+        f'<meta property="og:description" content="{preview}">',
+        f'<meta property="og:image" content="{image}">',
+        f'<meta property="og:image:alt" content="{name}">',
+        f'<meta property="og:url" content="{page}">',
+        f'<meta property="og:site_name" content="{issuer_name}">',
+        f'<meta property="og:locale" content="{e(OG_LOCALES.get(lang, lang))}">',
         *(
-            f'<meta property="og:locale:alternate" content="{OG_LOCALES.get(other, other)}">'
-            for other in languages
-            if other != lang
+            f'<meta property="og:locale:alternate" content="{e(OG_LOCALES.get(o, o))}">'
+            for o in in_other
         ),
         '<meta name="twitter:card" content="summary">',
-        f'<meta name="twitter:title" content="{e(name)}">',
-        f'<meta name="twitter:description" content="{e(_preview(summary))}">',
-        f'<meta name="twitter:image" content="{e(image)}">',
-        f'<meta name="twitter:image:alt" content="{e(name)}">',
+        f'<meta name="twitter:title" content="{name}">',
+        f'<meta name="twitter:description" content="{preview}">',
+        f'<meta name="twitter:image" content="{image}">',
+        f'<meta name="twitter:image:alt" content="{name}">',
         f"<style>{STYLE}</style>",
     ]
-    others = [
-        f'<a href="{e(_language_url(facts.page_url, other))}" hreflang="{e(other)}" '
-        f'lang="{e(other)}">{e(LANGUAGE_NAMES.get(other, other))}</a>'
-        for other in languages
-        if other != lang
-    ]
+    others = " · ".join(
+        f'<a href="{url}" hreflang="{e(o)}" lang="{e(o)}">{e(LANGUAGE_NAMES.get(o, o))}</a>'
+        for o, url in in_other.items()
+    )
     issuer_link = _link(facts.issuer_url)
     issuer = (
-        f'<a href="{e(issuer_link)}" rel="noopener noreferrer">{e(facts.issuer_name)}</a>'
+        f'<a href="{e(issuer_link)}" rel="noopener noreferrer">{issuer_name}</a>'
         if issuer_link
-        else e(facts.issuer_name)
+        else issuer_name
     )
-    dates = [f"<dt>{e(words['issued_by'])}</dt><dd>{issuer}</dd>"]
-    dates.append(f"<dt>{e(words['issued_on'])}</dt><dd>{e(issued)}</dd>")
-    if expires is not None:
-        dates.append(f"<dt>{e(words['until'])}</dt><dd>{e(expires)}</dd>")
+    issued = _date(facts.issued_on.astimezone(zone).date(), lang)
+    dates = f"<dt>{words['issued_by']}</dt><dd>{issuer}</dd>"
+    dates += f"<dt>{words['issued_on']}</dt><dd>{e(issued)}</dd>"
+    if facts.expires is not None:
+        expires = _date(facts.expires.astimezone(zone).date(), lang)
+        dates += f"<dt>{words['until']}</dt><dd>{e(expires)}</dd>"
     body = [
-        f'<nav aria-label="{e(words["language"])}">{" · ".join(others)}</nav>' if others else "",
+        f'<nav aria-label="{words["language"]}">{others}</nav>' if others else "",
         "<article><header>",
-        f'<img src="{e(facts.image_url)}" alt="{e(name)}" width="160" height="160">',
-        f"<div><h1>{e(name)}</h1>",
+        f'<img src="{e(facts.image_url)}" alt="{name}" width="160" height="160">',
+        f"<div><h1>{name}</h1>",
     ]
-    if words["recipient"]:
-        body.append(f'<p class="recipient">{e(words["recipient"])}</p>')
+    if facts.recipient_name:
+        awarded = _("Awarded to {name}").format(name=facts.recipient_name)
+        body.append(f'<p class="recipient">{e(awarded)}</p>')
     body += [
-        f'<p class="state {state_class}" role="status">{e(state)}</p></div></header>',
+        f'<p class="state {state_class}" role="status">{state}</p></div></header>',
         _paragraphs(description),
-        f"<dl>{''.join(dates)}</dl>",
+        f"<dl>{dates}</dl>",
     ]
     if criteria:
-        body += [f"<h2>{e(words['criteria'])}</h2>", _paragraphs(criteria)]
+        body += [f"<h2>{words['criteria']}</h2>", _paragraphs(criteria)]
     body += [
-        f"<h2>{e(words['verify'])}</h2>",
-        f"<p>{e(words['how'])}</p>",
-        f"<p><code>{e(facts.assertion_url)}</code></p>",
-        "<ul>",
-        f'<li><a href="{e(facts.assertion_url)}?format=json" type="application/ld+json">'
-        f"{e(words['ob2'])}</a></li>",
-        f'<li><a href="{e(facts.credential_url)}" type="application/vc+jwt">'
-        f"{e(words['ob3'])}</a></li>",
+        f"<h2>{words['verify']}</h2><p>{words['how']}</p><p><code>{assertion}</code></p><ul>",
+        f'<li><a href="{assertion}?format=json" type="application/ld+json">{words["ob2"]}</a></li>',
+        f'<li><a href="{e(facts.credential_url)}" type="application/vc+jwt">{words["ob3"]}</a></li>',
         "</ul>",
     ]
-    if facts.state == "active":
+    if state_class == "active":
+        linkedin = e(linkedin_url(facts, plain_name, zone))
         body.append(
-            f'<a class="add" href="{e(linkedin_url(facts, name, zone))}" rel="noopener noreferrer">'
-            f"{e(words['linkedin'])}</a>"
+            f'<a class="add" href="{linkedin}" rel="noopener noreferrer">{words["linkedin"]}</a>'
         )
     body.append("</article>")
     return (

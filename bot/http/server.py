@@ -7,12 +7,35 @@ its pure-Python h11 and asyncio otherwise; neither is required.
 
 from __future__ import annotations
 
+import signal
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 from starlette.types import ASGIApp
 
 GRACEFUL_SECONDS = 10  # requests in flight and the bot's running updates get this long to finish
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, except that Ctrl+C or SIGTERM, once it has stopped gracefully, ends
+    `run` normally instead of raising the signal again: the command then closes the database
+    and exits 0, as a service manager expects of a stop it asked for."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only (a test runs the server in another)
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def server_for(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
@@ -28,7 +51,7 @@ def server_for(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
-    return uvicorn.Server(config)
+    return GracefulServer(config)
 
 
 def serve_http(app: ASGIApp, host: str, port: int, sock: socket.socket | None = None) -> int:
