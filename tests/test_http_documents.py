@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from bot.http.published import Published
 from openbadges import baking
 from tests.http_world import ACTIVE, REVOKED, published
 from tests.openbadges_world import CENTRE, ROBOTICS
@@ -207,3 +208,14 @@ def test_the_access_log_names_routes_not_awards_or_queries(world, client, caplog
     assert lines[1].startswith("GET /badges/{award_id} 200 ")
     assert lines[2].startswith("GET (no route) 404 ")
     assert not any(ACTIVE in line or "ana" in line or "lang" in line for line in lines)
+
+
+def test_the_publishers_own_headers_win(world, client, monkeypatch):
+    own = Published(
+        200, "application/json", b'{"keys": []}', {"etag": '"v7"', "Cache-Control": "no-cache"}
+    )
+    monkeypatch.setattr(world.publisher, "jwks", lambda: own)
+    answer = client.get(world.urls.jwks())
+    assert answer.headers["etag"] == '"v7"' and answer.headers["cache-control"] == "no-cache"
+    assert answer.headers.get_list("etag") == ['"v7"']
+    assert client.get(world.urls.jwks(), headers={"If-None-Match": '"v7"'}).status_code == 304

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +33,6 @@ from bot.http.page import content_security_policy, origin_of, render_not_found, 
 from bot.http.published import BadgePublisher, Published
 from bot.http.webhook import MAX_UPDATE, TelegramWebhook
 from openbadges.urls import PublicUrls
-
-log = logging.getLogger(__name__)
 
 SHORT = "public, max-age=60"  # what a revocation changes: assertions, credentials, lists, pages
 MEDIUM = "public, max-age=3600"  # issuers, badge classes, the key set
@@ -86,8 +83,8 @@ def _fresh(request: Request, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
-def not_found(cors: bool = True) -> Response:
-    headers = {**SAFE, "Cache-Control": NOT_STORED, **(CORS if cors else {})}
+def not_found() -> Response:
+    headers = {**SAFE, "Cache-Control": NOT_STORED, **CORS}
     return JSONResponse({"error": "not found"}, status_code=404, headers=headers)
 
 
@@ -106,8 +103,12 @@ def document_response(
     }
     if vary:
         headers["Vary"] = vary
+    given = {name.lower() for name in published.headers}  # the publisher's own win
+    headers = {name: value for name, value in headers.items() if name.lower() not in given}
     headers.update(published.headers)
-    etag = headers.setdefault("ETag", _etag(published.body))
+    etag = next((v for k, v in headers.items() if k.lower() == "etag"), None)
+    if etag is None:
+        etag = headers["ETag"] = _etag(published.body)
     if published.status == 200 and _fresh(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(published.body, published.status, headers, published.media_type)

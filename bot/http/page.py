@@ -40,6 +40,7 @@ nav{text-align:right;font-size:.95rem;margin-bottom:.5rem}
 a{color:var(--link)}
 header{display:flex;flex-wrap:wrap;gap:1.25rem;align-items:center}
 header img{width:10rem;height:10rem;object-fit:contain;flex:none}
+header div{flex:1 1 16rem}
 h1{font-size:1.6rem;line-height:1.2;margin:0 0 .4rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .4rem}
 .state{display:inline-block;margin:.25rem 0;padding:.3rem .7rem;border-radius:6px;font-weight:600}
