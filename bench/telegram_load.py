@@ -149,24 +149,26 @@ async def hostile(double: BotApiDouble, services: Services, heavy: bool) -> dict
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     pushed: dict[int, float] = {}  # the ordinary messages' update ids
     with handled_at() as done:
-      try:
-        every: list[int] = []
-        if heavy:
-            for person in range(HOSTILE_PEOPLE):
-                for _ in range(HOSTILE_EACH):
-                    every.append(
-                        double.push_message(50_000 + person, HEAVY, language_code="en")["update_id"]
-                    )
-        for person in range(CALM_PEOPLE):
-            text = QUERIES[person % len(QUERIES)]
-            update = double.push_message(60_000 + person, text, language_code="sl")
-            pushed[update["update_id"]] = time.perf_counter()
-            every.append(update["update_id"])
-        deadline = time.perf_counter() + 300
-        while not set(every) <= done.keys() and time.perf_counter() < deadline:
-            await asyncio.sleep(0.05)
-      finally:
-        await _stop(app)
+        try:
+            every: list[int] = []
+            if heavy:
+                for person in range(HOSTILE_PEOPLE):
+                    for _ in range(HOSTILE_EACH):
+                        every.append(
+                            double.push_message(50_000 + person, HEAVY, language_code="en")[
+                                "update_id"
+                            ]
+                        )
+            for person in range(CALM_PEOPLE):
+                text = QUERIES[person % len(QUERIES)]
+                update = double.push_message(60_000 + person, text, language_code="sl")
+                pushed[update["update_id"]] = time.perf_counter()
+                every.append(update["update_id"])
+            deadline = time.perf_counter() + 300
+            while not set(every) <= done.keys() and time.perf_counter() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await _stop(app)
     latencies = [(done[u] - at) * 1000 for u, at in pushed.items() if u in done]
     return {
         "latency_p50_ms": float(np.percentile(latencies, 50)),

@@ -1,5 +1,5 @@
-"""The command line: run, chat, migrate, import, search, the knowledge base and the badges
-(DESIGN.md, "Command line")."""
+"""The command line: run, chat, serve, migrate, import, search, the knowledge base and the
+badges (DESIGN.md, "Command line")."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -42,6 +43,9 @@ from knowledge.entries import EntryError
 from openbadges import Bilingual
 from store.catalogue_import import CatalogueError, prune_plan, read_catalogue_file
 
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
 log = logging.getLogger("colbot")
 conversation_log = logging.getLogger(CONVERSATION_LOGGER)
 ANSWER_END = "─" * 40  # ends each answer of the terminal chat
@@ -69,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (the default)")
     run.add_argument("--webhook", action="store_true", help="receive updates on WEBHOOK_URL")
     commands.add_parser("chat", help="chat in the terminal, one message a line")
+    commands.add_parser(
+        "serve",
+        help="the HTTP service: the badges' documents and pages, and the Telegram webhook "
+        "(PUBLIC_URL, HTTP_LISTEN; WEBHOOK_URL and WEBHOOK_SECRET with a bot token)",
+    )
     served = commands.add_parser(
         "actions", help="serve the actions to a Rasa deployment (the rasa-sdk action server)"
     )
@@ -229,6 +238,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         from bot.action_server import serve_actions
 
         return serve_actions(services, args.port, args.host)
+    if command == "serve":
+        return serve_command(services)
     if command == "run" and services.settings.telegram_bot_token:
         return telegram_command(services, webhook=args.webhook)
     return chat_command(services)
@@ -586,34 +597,64 @@ def ensure_catalogue(services: Services) -> None:
         print("the demo catalogue's dates were moved to this week", file=sys.stderr)
 
 
-def telegram_command(services: Services, webhook: bool) -> int:
-    """The Telegram bot: long polling, or a webhook with WEBHOOK_URL and WEBHOOK_SECRET."""
+def prepare_bot(services: Services) -> Application:
+    """The Telegram application, with everything its first message needs loaded beforehand."""
     from bot.telegram.app import build_application
 
     ensure_catalogue(services)
     services.catalogue.searcher  # noqa: B018 - load the index before the first message
     services.interpreter  # noqa: B018 - and the interpreter with lingua's models (seconds)
-    application = build_application(services)  # the knowledge base loads here too
-    if not webhook:
-        print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
-        application.run_polling()
-        return 0
+    return build_application(services)  # the knowledge base loads here too
+
+
+def telegram_command(services: Services, webhook: bool) -> int:
+    """The Telegram bot: long polling, or behind the HTTP service's webhook (`serve`)."""
+    if webhook:
+        return serve_command(services, webhook=True)
+    application = prepare_bot(services)
+    print("colbot: Telegram bot running (long polling); Ctrl+C stops it", file=sys.stderr)
+    application.run_polling()
+    return 0
+
+
+def serve_command(services: Services, webhook: bool = False) -> int:
+    """The HTTP service: the published badges, and the bot's webhook when it has a token and
+    WEBHOOK_URL (or `run --webhook` asks for it); HTTP_LISTEN says where it listens."""
+    from bot.http.access import ACCESS_LOGGER
+    from bot.http.app import build_http_app
+    from bot.http.server import serve_http
+    from bot.http.webhook import TelegramWebhook
+
     settings = services.settings
     url, secret = settings.webhook_url, settings.webhook_secret
-    if not url or not secret:
+    with_bot = bool(settings.telegram_bot_token) and (webhook or bool(url))
+    if with_bot and (not url or not secret):
         print(
-            "run --webhook needs WEBHOOK_URL and WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)",
+            "the webhook needs WEBHOOK_URL (https) and WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)",
             file=sys.stderr,
         )
         return 2
-    application.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path="telegram",
-        webhook_url=url.rstrip("/") + "/telegram",
-        secret_token=secret,
+    publisher, urls = services.badges.publisher, services.badges.urls
+    telegram = None
+    if with_bot:
+        assert url and secret
+        try:
+            telegram = TelegramWebhook(prepare_bot(services), url.rstrip("/") + "/telegram", secret)
+        except ValueError as error:
+            print(f"settings: {error}", file=sys.stderr)
+            return 2
+    city = services.city
+    app = build_http_app(publisher, urls, telegram, languages=city.languages, zone=city.zone)
+    host, port = settings.http_host, settings.http_port
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"colbot: serving {urls.base_url} on http://{shown}:{port}"
+        + (" with the Telegram webhook" if telegram else "")
+        + "; Ctrl+C stops it",
+        file=sys.stderr,
     )
-    return 0
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.INFO)
+    return serve_http(app, host, port)
 
 
 def chat_command(services: Services) -> int:

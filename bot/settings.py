@@ -16,6 +16,11 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 ISSUER_FIELDS = ("name", "url", "email", "description", "image_url")  # ISSUER_<FIELD>
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT = "127.0.0.1", 8080
+REPLACED = {  # settings that are gone, and what says it now
+    "WEBHOOK_LISTEN": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
+    "WEBHOOK_PORT": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
+}
 
 
 @dataclass(frozen=True)
@@ -34,13 +39,13 @@ class Settings:
     pretend_now: datetime | None = None  # COLBOT_NOW: the clock starts there (demos, tests)
     webhook_url: str | None = None  # the public https address that reaches this machine
     webhook_secret: str | None = field(default=None, repr=False)
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
     public_url: str = DEFAULT_PUBLIC_URL  # the public base of what colbot publishes (badges)
     telegram_bot_username: str | None = None  # for deep links: https://t.me/<username>?start=…
     # The City of Learning's own Open Badges issuer profile: it issues the badges of the
     # organisations the catalogue names without a profile of their own. Keys: ISSUER_FIELDS.
     issuer: dict[str, str] = field(default_factory=dict)
+    http_host: str = DEFAULT_HTTP_HOST  # where `python -m bot serve` listens (HTTP_LISTEN)
+    http_port: int = DEFAULT_HTTP_PORT
 
     @property
     def index_dir(self) -> Path:
@@ -52,7 +57,11 @@ class Settings:
         if env is None:
             load_dotenv(Path.cwd() / ".env", override=False)
             env = dict(os.environ)
+        for name, successor in REPLACED.items():
+            if env.get(name):
+                raise ValueError(f"{name}: is no longer read; {successor}")
         data_dir = Path(env.get("DATA_DIR") or "var")
+        http_host, http_port = _parse_listen("HTTP_LISTEN", env.get("HTTP_LISTEN") or "")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'colbot.sqlite3'}"
         return cls(
             data_dir=data_dir,
@@ -73,11 +82,11 @@ class Settings:
             pretend_now=_parse_moment("COLBOT_NOW", env.get("COLBOT_NOW", "")),
             webhook_url=env.get("WEBHOOK_URL") or None,
             webhook_secret=env.get("WEBHOOK_SECRET") or None,
-            webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
-            webhook_port=_parse_port("WEBHOOK_PORT", env.get("WEBHOOK_PORT") or "8443"),
             public_url=_parse_url("PUBLIC_URL", env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL),
             telegram_bot_username=_parse_username(env.get("TELEGRAM_BOT_USERNAME", "")),
             issuer=_parse_issuer(env),
+            http_host=http_host,
+            http_port=http_port,
         )
 
 
@@ -153,3 +162,23 @@ def _parse_issuer(env: dict[str, str]) -> dict[str, str]:
     if not _EMAIL.fullmatch(issuer["email"]):
         raise ValueError(f"ISSUER_EMAIL: {issuer['email']!r} is not an e-mail address")
     return issuer
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
+
+
+def _parse_listen(name: str, raw: str) -> tuple[str, int]:
+    """host:port (an IPv6 address in brackets, [::1]:8080); the default when empty."""
+    text = raw.strip()
+    if not text:
+        return DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT
+    host, colon, port = text.rpartition(":")
+    if not colon or not _HOST.fullmatch(host):
+        raise ValueError(
+            f"{name}: {raw!r} is not host:port (e.g. 127.0.0.1:8080, 0.0.0.0:8080, [::1]:8080)"
+        )
+    try:
+        number = _parse_port(name, port)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} has no port number (1-65535) after the colon") from None
+    return host.removeprefix("[").removesuffix("]"), number

@@ -18,6 +18,7 @@ def test_defaults_keep_everything_under_var():
     assert not settings.production
     assert settings.public_url == "http://127.0.0.1:8080"
     assert settings.telegram_bot_username is None and settings.issuer == {}
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8080)
 
 
 def test_the_environment_sets_everything():
@@ -36,13 +37,16 @@ def test_the_environment_sets_everything():
             "COLBOT_NOW": "2026-11-23T12:00:00+01:00",
             "WEBHOOK_URL": "https://colbot.example.org",
             "WEBHOOK_SECRET": "s3cret-value",
-            "WEBHOOK_PORT": "8444",
+            "PUBLIC_URL": "https://badges.colbot.example.org/",
+            "HTTP_LISTEN": "0.0.0.0:8444",
             "HELP_CONTACT_PHONE": "01 123 45 67",
         }
     )
     assert settings.city == "/etc/colbot/maribor"
     assert settings.pretend_now is not None and settings.pretend_now.utcoffset().seconds == 3600
-    assert (settings.webhook_url, settings.webhook_port) == ("https://colbot.example.org", 8444)
+    assert settings.webhook_url == "https://colbot.example.org"
+    assert settings.public_url == "https://badges.colbot.example.org"
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", 8444)
     assert settings.help_contact == {"phone": "01 123 45 67"}
     assert "s3cret" not in repr(settings) and "123:abc" not in repr(settings)  # never printed
     assert settings.data_dir == Path("/srv/colbot")
@@ -99,13 +103,39 @@ def test_a_bad_admin_id_is_named():
     [
         ("COLBOT_NOW", "next tuesday", "is not a moment"),
         ("COLBOT_NOW", "2026-11-23T12:00:00", "is not a moment"),  # no offset
-        ("WEBHOOK_PORT", "http", "is not a port number"),
-        ("WEBHOOK_PORT", "70000", "is not a port number"),
+        ("HTTP_LISTEN", "8080", "is not host:port"),
+        ("HTTP_LISTEN", ":8080", "is not host:port"),
+        ("HTTP_LISTEN", "::1:8080", "is not host:port"),  # IPv6 goes in brackets
+        ("HTTP_LISTEN", "local host:8080", "is not host:port"),
+        ("HTTP_LISTEN", "127.0.0.1:http", "has no port number"),
+        ("HTTP_LISTEN", "127.0.0.1:70000", "has no port number"),
+        ("HTTP_LISTEN", "127.0.0.1:", "has no port number"),
+        ("PUBLIC_URL", "badges.example.org", "is not an http"),
+        ("PUBLIC_URL", "ftp://badges.example.org", "is not an http"),
+        ("PUBLIC_URL", "https://badges.example.org/?x=1", "is not an http"),
+        ("WEBHOOK_PORT", "8443", "no longer read; set HTTP_LISTEN"),
+        ("WEBHOOK_LISTEN", "0.0.0.0", "no longer read; set HTTP_LISTEN"),
     ],
 )
 def test_a_bad_setting_is_named(name, value, says):
     with pytest.raises(ValueError, match=f"{name}: .*{says}"):
         Settings.from_environment({name: value})
+
+
+@pytest.mark.parametrize(
+    ("value", "host", "port"),
+    [
+        ("127.0.0.1:8080", "127.0.0.1", 8080),
+        ("0.0.0.0:80", "0.0.0.0", 80),
+        ("localhost:9000", "localhost", 9000),
+        ("[::1]:8081", "::1", 8081),
+        (" [::]:8082 ", "::", 8082),
+        ("", "127.0.0.1", 8080),
+    ],
+)
+def test_http_listen_is_a_host_and_a_port(value, host, port):
+    settings = Settings.from_environment({"HTTP_LISTEN": value})
+    assert (settings.http_host, settings.http_port) == (host, port)
 
 
 def test_a_city_that_does_not_exist_is_refused_by_the_command_line(tmp_path, monkeypatch):
