@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.badges import badges_section
 from bench.demo import demo_services
 from bench.http_load import http_section
 from bench.knowledge import knowledge_section
@@ -136,6 +137,7 @@ SECTIONS: dict[str, tuple[str, str, Callable[[], tuple[list[str], Any]]]] = {
     "nlu": ("Understanding", "nlu", nlu_section),
     "routing": ("Routing and the language of the answer", "routing", routing_section),
     "load": ("The bot under load", "load", load_section),
+    "badges": ("Open Badges: awarding and verifying", "badges", badges_section),
     "http": ("The HTTP service under load", "http", http_section),
     "scale": ("Search speed", "scale", lambda: _with_note(scale_section())),
 }

@@ -1,26 +1,39 @@
 """How long one award takes (the use case: find the badge, a random status place, sign the VC-JWT,
-store it and queue its delivery, one transaction; then bake it into its PNG), and how long the
-publisher takes to answer the HTTP service's commonest requests. On SQLite, and on PostgreSQL
-when a URL is given:
+store it and queue its delivery, one transaction; then bake it into its PNG), how long the
+publisher takes to answer the HTTP service's commonest requests, and how long `badges verify`
+takes for each kind of input. On SQLite, and on PostgreSQL when a URL is given:
 
     python -m bench.badges [--awards 200] [--postgres postgresql://postgres@127.0.0.1/colbot_bench]
+
+`make bench` runs it as its "badges" section, on SQLite and on a throwaway database of the local
+PostgreSQL server when one answers on 127.0.0.1:5432.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from badges.artwork import check_supplied
-from badges.permissions import Actor
-from bot.services import Services, build_services
-from bot.settings import Settings
-from store import people
-from store.catalogue_import import apply_records, read_catalogue
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests/ holds the published web's routes
+
+from badges.artwork import check_supplied  # noqa: E402
+from badges.permissions import Actor  # noqa: E402
+from bot.services import Services, build_services  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from openbadges.verify import verify  # noqa: E402
+from store import people  # noqa: E402
+from store.catalogue_import import apply_records, read_catalogue  # noqa: E402
+from tests.badges_world import FakeWeb  # noqa: E402
+
+VERIFIES = 50  # each kind of input verified this many times
 
 CATALOGUE = (
     '{"id": "bench-1", "title": {"sl": "Robotska delavnica", "en": "Robotics workshop"}, '
@@ -84,9 +97,83 @@ def run(database_url: str | None, awards: int) -> dict[str, float]:
         for name, call in requests.items():
             call()
             result[f"publisher: {name} (ms)"] = median_ms([timed(call) for _ in range(300)])
+        result |= verify_times(services, some)
         return result
     finally:
         services.close()
+
+
+def verify_times(services: Services, award_id: str) -> dict[str, float]:
+    """`badges verify` on each kind of input, its fetches answered by the publisher in the same
+    process (what verifying costs without the network)."""
+    badges, admin = services.badges, Actor.command_line()
+    web = FakeWeb(services)
+    inputs: dict[str, bytes | str] = {
+        "baked PNG (OB 2.0)": badges.export(admin, award_id, "png"),
+        "baked PNG (OB 3.0)": badges.export(admin, award_id, "ob3-png"),
+        "assertion JSON": badges.export(admin, award_id, "json"),
+        "hosted assertion URL": badges.urls.assertion(award_id),
+        "VC-JWT": badges.export(admin, award_id, "ob3-jwt").decode("ascii"),
+    }
+    out = {}
+    for name, given in inputs.items():
+        verdict = verify(given, web)
+        if not verdict.valid:
+            raise RuntimeError(f"verify of the {name} is not valid: {verdict.reasons}")
+        out[f"verify: {name} (ms)"] = median_ms(
+            [timed(lambda given=given: verify(given, web)) for _ in range(VERIFIES)]
+        )
+    return out
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str | None]:
+    """A database of its own on the local PostgreSQL server, dropped afterwards; None when no
+    server answers on 127.0.0.1:5432."""
+    import psycopg
+
+    name = f"colbot_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(
+            host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True, connect_timeout=3
+        ) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        yield None
+        return
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1/{name}"
+    finally:
+        with psycopg.connect(
+            host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+        ) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def badges_section(awards: int = 200) -> tuple[list[str], dict[str, dict[str, float]]]:
+    """The section of BENCHMARKS.md on the badges."""
+    figures: dict[str, dict[str, float]] = {"SQLite": run(None, awards)}
+    with throwaway_postgres() as url:
+        if url is not None:
+            figures["PostgreSQL"] = run(url, awards)
+    names = list(figures)
+    lines = [
+        f"One award at a time ({awards} awards, median): the use case finds the badge, draws a "
+        "random free place in the issuer's status list, signs the OB 3.0 VC-JWT (RS256), stores "
+        "the award and queues its delivery in one transaction; then its PNG is baked. The "
+        "publisher's answers are what the HTTP service serves (without HTTP). `badges verify` "
+        "is timed with its fetches answered by the publisher in the same process (no network): "
+        "schema, JSON-LD, signature, key, dates, status list.",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---" for _ in names) + " |",
+    ]
+    for key in figures[names[0]]:
+        cells = " | ".join(f"{figures[n][key]:.2f} ms" for n in names)
+        lines.append(f"| {key.removesuffix(' (ms)')} | {cells} |")
+    rates = ", ".join(f"{n} {1000 / figures[n]['award in all (ms)']:.0f}" for n in names)
+    lines += ["", f"Awards a second, one after another (sign, store, bake): {rates} (goal ≥ 100)."]
+    return lines, figures
 
 
 def main() -> None:
