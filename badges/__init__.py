@@ -10,6 +10,8 @@ Telegram, no web framework: the fronts call `BadgeService` (badges/service.py).
 - `claims`: claim links and codes (hashed, rate-limited), participants' lists, evidence and
   its review.
 - `wallet`: a learner's badges, hiding, a public name, giving one up, their e-mail address.
+- `delivery`: an award as the chat gives it (the baked PNG, the addresses to verify, download,
+  share and add it to LinkedIn) and the learner's own exports.
 - `publishing`: `BadgePublisher`, what the HTTP service serves (`Published`, `PublicBadgePage`).
 - `artwork`, `secret`, `context`, `problems`: images, the claim codes' secret, the shared
   context and the refusals.

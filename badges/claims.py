@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,13 @@ from sqlalchemy.orm import Session
 from badges import awarding
 from badges.context import BadgeContext
 from badges.permissions import Actor
-from badges.problems import BadInput, BotUsernameMissing, NotAllowed, ParticipantsError
+from badges.problems import (
+    BadInput,
+    BotUsernameMissing,
+    EvidenceRefused,
+    NotAllowed,
+    ParticipantsError,
+)
 from openbadges import Evidence, codes, images
 from store import badges as store_badges
 from store import claims as store_claims
@@ -36,6 +43,13 @@ MAX_PARTICIPANTS = 10_000
 MAX_REPORTED = 20
 EVIDENCE_KINDS = ("photo", "file", "link", "text")
 TEXT_LENGTH = 2000
+LINK_LENGTH = 500
+FILE_ID_LENGTH = 200
+# The largest photo or file taken as evidence: the largest a bot may fetch from Telegram, so
+# that whoever reviews it can always be sent it.
+EVIDENCE_BYTES = 20 * 1024 * 1024
+REASON_LENGTH = 500
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 LABEL_LENGTH = 200
 LABEL_COLUMNS = ("label", "participant", "name")
 EMAIL_COLUMNS = ("email", "e-mail", "mail")
@@ -84,6 +98,16 @@ class ParticipantLink:
     label: str
     email: str | None
     link: str
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a learner's evidence was not accepted, for the learner to read."""
+
+    submission_id: int
+    badge_id: str
+    badge_name: dict[str, str]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -346,6 +370,61 @@ def redeem(ctx: BadgeContext, person_id: int, code: str) -> ClaimOutcome:
         return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
 
 
+def evidence_of_text(text: str) -> tuple[str, str | None, str | None]:
+    """A learner's written evidence as (kind, text, url): a link when the message is one
+    address, otherwise a few sentences."""
+    stripped = text.strip()
+    if _LINK.fullmatch(stripped):
+        return "link", None, stripped
+    return "text", stripped, None
+
+
+def evidence_problem(
+    kind: str,
+    text: str | None = None,
+    url: str | None = None,
+    telegram_file_id: str | None = None,
+    file_size: int | None = None,
+) -> EvidenceRefused | None:
+    """Why this evidence cannot be taken, before anything is stored (None: it can)."""
+    if kind not in EVIDENCE_KINDS:
+        return EvidenceRefused("empty", f"evidence is one of {', '.join(EVIDENCE_KINDS)}")
+    for value, what in ((text, "the evidence"), (url, "the link"), (telegram_file_id, "the file")):
+        try:
+            awarding.storable(value or "", what)
+        except BadInput as error:
+            return EvidenceRefused("not_storable", str(error))
+    text, url = (text or "").strip(), (url or "").strip()
+    if kind == "text" and not text:
+        return EvidenceRefused("empty", "send a few sentences")
+    if kind == "link" and not (_LINK.fullmatch(url) and len(url) <= LINK_LENGTH):
+        return EvidenceRefused(
+            "not_a_link", f"a link starts with https:// or http:// (at most {LINK_LENGTH})"
+        )
+    if len(text) > TEXT_LENGTH:
+        return EvidenceRefused("too_long", f"evidence is at most {TEXT_LENGTH} characters")
+    if kind in ("photo", "file"):
+        if not telegram_file_id or len(telegram_file_id) > FILE_ID_LENGTH:
+            return EvidenceRefused("no_file", "a photo or a file needs its Telegram file id")
+        if file_size is not None and file_size > EVIDENCE_BYTES:
+            return EvidenceRefused("too_large", f"a file is at most {EVIDENCE_BYTES} bytes")
+    return None
+
+
+def reason_problem(reason: str) -> EvidenceRefused | None:
+    """Why a reviewer's reason for a rejection cannot be taken (None: it can)."""
+    try:
+        awarding.storable(reason, "the reason")
+    except BadInput as error:
+        return EvidenceRefused("not_storable", str(error))
+    words = " ".join(reason.split())
+    if not words:
+        return EvidenceRefused("empty", "give a reason")
+    if len(words) > REASON_LENGTH:
+        return EvidenceRefused("too_long", f"a reason is at most {REASON_LENGTH} characters")
+    return None
+
+
 def submit_evidence(
     ctx: BadgeContext,
     person_id: int,
@@ -354,24 +433,18 @@ def submit_evidence(
     text: str | None = None,
     url: str | None = None,
     telegram_file_id: str | None = None,
+    file_size: int | None = None,
 ) -> ClaimOutcome:
     """A learner sends evidence for a claim that asks for it (a photo or a file by its Telegram
-    file id, a link, or a few sentences): it waits for the organisation's review."""
-    if kind not in EVIDENCE_KINDS:
-        raise BadInput(f"evidence is one of {', '.join(EVIDENCE_KINDS)}")
-    text = awarding.storable(text or "", "the evidence").strip() or None
-    url = awarding.storable(url or "", "the link").strip() or None
-    telegram_file_id = awarding.storable(telegram_file_id or "", "the file id") or None
-    if kind == "text" and not text:
-        raise BadInput("send a few sentences")
-    if kind == "link" and (url is None or not url.startswith(("https://", "http://"))):
-        raise BadInput("a link starts with https:// or http://")
-    if kind in ("photo", "file") and not telegram_file_id:
-        raise BadInput("a photo or a file needs its Telegram file id")
-    if (text and len(text) > TEXT_LENGTH) or (url and len(url) > 500):
-        raise BadInput(f"evidence is at most {TEXT_LENGTH} characters")
-    if telegram_file_id and len(telegram_file_id) > 200:
-        raise BadInput("that is not a Telegram file id")
+    file id, a link, or a few sentences): it waits for the organisation's review. Evidence that
+    cannot be taken (`evidence_problem`) is refused with `EvidenceRefused` before anything is
+    stored."""
+    problem = evidence_problem(kind, text, url, telegram_file_id, file_size)
+    if problem is not None:
+        raise problem
+    text = (text or "").strip() or None
+    url = (url or "").strip() or None
+    telegram_file_id = telegram_file_id or None
     now = ctx.clock()
     with ctx.database.session() as session:
         person = _person(session, person_id)
@@ -405,6 +478,22 @@ def submit_evidence(
 
 
 # ---- reviewing evidence --------------------------------------------------------------------------
+def _review(item: EvidenceSubmission) -> Review:
+    badge = item.claim.badge_class
+    return Review(
+        item.id,
+        badge.public_id,
+        _name(badge),
+        badge.organisation.name if badge.organisation else None,
+        item.claim.label,
+        item.kind,
+        item.text,
+        item.url,
+        item.telegram_file_id,
+        item.submitted_at,
+    )
+
+
 def pending_reviews(ctx: BadgeContext, actor: Actor, limit: int = 20) -> list[Review]:
     """The evidence waiting for a review that `actor` may review, oldest first."""
     with ctx.database.session() as session:
@@ -413,23 +502,39 @@ def pending_reviews(ctx: BadgeContext, actor: Actor, limit: int = 20) -> list[Re
             badge = item.claim.badge_class
             if not ctx.permissions.may_act_for(session, actor, badge.organisation):
                 continue
-            found.append(
-                Review(
-                    item.id,
-                    badge.public_id,
-                    _name(badge),
-                    badge.organisation.name if badge.organisation else None,
-                    item.claim.label,
-                    item.kind,
-                    item.text,
-                    item.url,
-                    item.telegram_file_id,
-                    item.submitted_at,
-                )
-            )
+            found.append(_review(item))
             if len(found) >= limit:
                 break
         return found
+
+
+def review_of(ctx: BadgeContext, actor: Actor, submission_id: int) -> Review:
+    """One submission waiting for `actor`'s review (NotAllowed when they may not review it,
+    BadInput when it waits for no review)."""
+    with ctx.database.session() as session:
+        return _review(_reviewable(ctx, session, actor, submission_id))
+
+
+def for_review(ctx: BadgeContext, submission_id: int) -> tuple[Review, list[int]] | None:
+    """A submission just sent, and the Telegram ids of everyone who may review it (to tell
+    them); None when it waits for no review."""
+    with ctx.database.session() as session:
+        item = store_claims.submission(session, submission_id)
+        if item is None or item.status != store_claims.PENDING:
+            return None
+        organisation = item.claim.badge_class.organisation
+        return _review(item), ctx.permissions.reviewers(session, organisation)
+
+
+def rejection(ctx: BadgeContext, submission_id: int) -> Rejection | None:
+    """What a learner reads of their rejected evidence; None when it was not rejected (or is
+    gone)."""
+    with ctx.database.session() as session:
+        item = store_claims.submission(session, submission_id)
+        if item is None or item.status != store_claims.REJECTED:
+            return None
+        badge = item.claim.badge_class
+        return Rejection(item.id, badge.public_id, _name(badge), item.reason or "")
 
 
 def _reviewable(
@@ -487,9 +592,10 @@ def approve(ctx: BadgeContext, actor: Actor, submission_id: int) -> str:
 
 def reject(ctx: BadgeContext, actor: Actor, submission_id: int, reason: str) -> None:
     """The evidence is not enough: the learner reads `reason` (and may send evidence again)."""
-    reason = " ".join(awarding.storable(reason, "the reason").split())
-    if not reason or len(reason) > 500:
-        raise BadInput("give a reason of 1-500 characters")
+    problem = reason_problem(reason)
+    if problem is not None:
+        raise problem
+    reason = " ".join(reason.split())
     now = ctx.clock()
     with ctx.database.session() as session:
         item = _reviewable(ctx, session, actor, submission_id)

@@ -41,3 +41,12 @@ class Permissions:
         if actor.platform:
             return True
         return actor.telegram_id is not None and actor.telegram_id in self._admin_ids
+
+    def reviewers(self, session: Session, organisation: Organisation | None) -> list[int]:
+        """The Telegram ids of everyone who may act for `organisation` (to tell them of
+        evidence waiting for a review)."""
+        return [
+            telegram_id
+            for telegram_id in sorted(self._admin_ids)
+            if self.may_act_for(session, Actor.on_telegram(telegram_id), organisation)
+        ]

@@ -50,6 +50,15 @@ class BadInput(BadgeProblem):
     one, a number of uses out of range)."""
 
 
+class EvidenceRefused(BadInput):
+    """Evidence, or a reviewer's reason, that cannot be taken; `code` says why, for a front to
+    word: "empty", "too_long", "too_large", "not_a_link", "not_storable", "no_file"."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
 class ParticipantsError(BadgeProblem):
     """A participants' list that cannot be used, every fault with its line and field; nothing was
     made."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from badges import awarding, claims, wallet
+from badges import delivery as deliveries
 from badges.context import BadgeContext, BadgeMessages
 from badges.issuers import DeploymentIssuer, Issuers
 from badges.permissions import Actor, Permissions
@@ -125,13 +126,26 @@ class BadgeService:
         text: str | None = None,
         url: str | None = None,
         telegram_file_id: str | None = None,
+        file_size: int | None = None,
     ) -> claims.ClaimOutcome:
         return claims.submit_evidence(
-            self.context, person_id, code, kind, text, url, telegram_file_id
+            self.context, person_id, code, kind, text, url, telegram_file_id, file_size
         )
+
+    def for_review(self, submission_id: int) -> tuple[claims.Review, list[int]] | None:
+        """Evidence just sent, and the Telegram ids of everyone who may review it."""
+        return claims.for_review(self.context, submission_id)
 
     def pending_reviews(self, actor: Actor, limit: int = 20) -> list[claims.Review]:
         return claims.pending_reviews(self.context, actor, limit)
+
+    def review(self, actor: Actor, submission_id: int) -> claims.Review:
+        """One submission waiting for `actor`'s review (NotAllowed, BadInput otherwise)."""
+        return claims.review_of(self.context, actor, submission_id)
+
+    def rejection(self, submission_id: int) -> claims.Rejection | None:
+        """Why the learner's evidence was rejected, for them to read."""
+        return claims.rejection(self.context, submission_id)
 
     def approve(self, actor: Actor, submission_id: int) -> str:
         return claims.approve(self.context, actor, submission_id)
@@ -186,10 +200,30 @@ class BadgeService:
         return published.body
 
     # ---- the learner's own ----------------------------------------------------------------------
+    def delivery(
+        self, award_id: str, person_id: int | None = None
+    ) -> deliveries.BadgeDelivery | None:
+        """The award as the chat sends it (the baked PNG and its addresses); None when it is
+        unknown, revoked or, with `person_id`, not theirs."""
+        return deliveries.delivery(self.context, self.publisher, award_id, person_id)
+
+    def my_file(self, person_id: int, award_id: str, form: str) -> deliveries.BadgeFile:
+        """One of the learner's own awards as a file: `png` (baked with the OB 2.0 assertion),
+        `ob3-jwt` (the VC-JWT) or `ob3-png` (baked with it)."""
+        return deliveries.own_file(self.context, self.publisher, person_id, award_id, form)
+
+    def my_records(self, person_id: int) -> list[wallet.AwardRecord]:
+        """Every award linked to the person, revoked ones too (what /mydata shows)."""
+        return wallet.records_of(self.context, person_id)
+
     def my_badges(
         self, person_id: int, offset: int = 0, limit: int = wallet.PAGE
     ) -> wallet.WalletPage:
         return wallet.my_badges(self.context, person_id, offset, limit)
+
+    def my_badge(self, person_id: int, award_id: str) -> wallet.WalletBadge:
+        """One of the learner's own badges (UnknownAward when it is not theirs)."""
+        return wallet.one_of_mine(self.context, person_id, award_id)
 
     def hide(self, person_id: int, award_id: str, hidden: bool = True) -> None:
         wallet.hide(self.context, person_id, award_id, hidden)

@@ -39,6 +39,15 @@ class WalletBadge:
 
 
 @dataclass(frozen=True)
+class AwardRecord:
+    """One award as /mydata lists it: the badge, when, and whether it stands."""
+
+    badge_name: dict[str, str]
+    issued_on: datetime
+    state: str  # "active" | "expired" | "revoked"
+
+
+@dataclass(frozen=True)
 class WalletPage:
     badges: list[WalletBadge]
     offset: int
@@ -64,29 +73,55 @@ def my_badges(ctx: BadgeContext, person_id: int, offset: int = 0, limit: int = P
     offset, limit = max(0, offset), max(1, min(limit, 50))
     with ctx.database.session() as session:
         awards, total = store_badges.awards_of(session, person_id, offset, limit)
-        items = []
-        for award in awards:
-            badge = award.badge_class
-            items.append(
-                WalletBadge(
-                    award.public_id,
-                    badge.public_id,
-                    {k: v for k, v in (("sl", badge.name_sl), ("en", badge.name_en)) if v},
-                    _issuer_name(ctx, session, award),
-                    award.issued_at,
-                    award.expires_at,
-                    state_of(award, now).value,
-                    award.hidden,
-                    award.display_name is not None,
-                    ctx.urls.public_page(award.public_id),
-                    ctx.urls.image(badge.public_id, badge.image_type or "png"),
-                    ctx.urls.credential_png(award.public_id),
-                )
-            )
+        items = [_wallet_badge(ctx, session, award, now) for award in awards]
         return WalletPage(items, offset, total)
 
 
-def _issuer_name(ctx: BadgeContext, session: Session, award: Award) -> str:
+def one_of_mine(ctx: BadgeContext, person_id: int, award_id: str) -> WalletBadge:
+    """One badge of the person's own as their list shows it (UnknownAward when it is not
+    theirs or no longer stands)."""
+    with ctx.database.session() as session:
+        award = _own_award(session, person_id, award_id)
+        if award.revoked_at is not None:
+            raise UnknownAward(f"the award '{award_id}' no longer stands")
+        return _wallet_badge(ctx, session, award, ctx.clock())
+
+
+def _wallet_badge(ctx: BadgeContext, session: Session, award: Award, now: datetime) -> WalletBadge:
+    badge = award.badge_class
+    return WalletBadge(
+        award.public_id,
+        badge.public_id,
+        _name(award),
+        issuer_name(ctx, session, award),
+        award.issued_at,
+        award.expires_at,
+        state_of(award, now).value,
+        award.hidden,
+        award.display_name is not None,
+        ctx.urls.public_page(award.public_id),
+        ctx.urls.image(badge.public_id, badge.image_type or "png"),
+        ctx.urls.credential_png(award.public_id),
+    )
+
+
+def records_of(ctx: BadgeContext, person_id: int) -> list[AwardRecord]:
+    """Every award linked to the person, revoked ones too (what is stored about them)."""
+    now = ctx.clock()
+    with ctx.database.session() as session:
+        return [
+            AwardRecord(_name(award), award.issued_at, state_of(award, now).value)
+            for award in store_badges.every_award_of(session, person_id)
+        ]
+
+
+def _name(award: Award) -> dict[str, str]:
+    badge = award.badge_class
+    return {k: v for k, v in (("sl", badge.name_sl), ("en", badge.name_en)) if v}
+
+
+def issuer_name(ctx: BadgeContext, session: Session, award: Award) -> str:
+    """Who issued the award, by name (the catalogue's organisation when no profile is set)."""
     try:
         return ctx.issuers.of_award(session, award).name
     except IssuerMissing:

@@ -312,6 +312,18 @@ def awards_of(session: Session, person_id: int, offset: int, limit: int) -> tupl
     return list(page), int(total)
 
 
+def every_award_of(session: Session, person_id: int) -> list[Award]:
+    """Every award linked to a person, revoked ones too, newest first (what /mydata shows)."""
+    return list(
+        session.scalars(
+            select(Award)
+            .where(Award.person_id == person_id)
+            .options(joinedload(Award.badge_class))
+            .order_by(Award.issued_at.desc(), Award.id.desc())
+        )
+    )
+
+
 def awards_of_badge(session: Session, badge_class_id: int) -> list[Award]:
     return list(
         session.scalars(
