@@ -25,9 +25,15 @@ It behaves like Telegram where tests are likely to notice:
 * Answers are `{"ok": true, "result": ...}` with realistic Message objects; errors carry
   `error_code`, `description` and, for flood control, `parameters.retry_after`.
 * It refuses what Telegram refuses: empty or over-long texts (plain or HTML), captions over
-  1024 characters, callback data over 64 bytes, malformed bot commands, edits of unknown
-  messages, edits that change nothing ("message is not modified"), and getUpdates while a
-  webhook is set.
+  1024 characters, callback data over 64 bytes, a button that is not exactly one of a callback
+  or an http(s)/tg link ("BUTTON_URL_INVALID"), malformed bot commands, edits of unknown
+  messages, edits that change nothing ("message is not modified"), a file_id sent as another
+  type of file ("type of file mismatch"), a photo that is no image ("IMAGE_PROCESS_FAILED"),
+  and getUpdates while a webhook is set.
+* Files are kept as Telegram keeps them: a document byte for byte (its upload, getFile and the
+  file URL give the same bytes; `disable_content_type_detection` is recorded with the call,
+  and the double imitates no detection of its own), a photo decoded and saved again as a JPEG,
+  as Telegram recompresses photos (whatever the upload carried beside the pixels is gone).
 * Long polling waits at most one second (`MAX_POLL_WAIT`) so shutdown is quick, and wakes as
   soon as an update is pushed.
 """
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import json
 import mimetypes
 import re
@@ -46,6 +53,7 @@ from dataclasses import dataclass, field, replace
 from email.message import Message as MimeHeaders
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -97,6 +105,20 @@ MESSAGE_METHODS = frozenset(
 )
 # The methods that reach a chat, and so fail when the user has blocked the bot.
 CHAT_METHODS = MESSAGE_METHODS | {"sendChatAction", "editMessageReplyMarkup", "deleteMessage"}
+
+# An inline button does exactly one of these.
+BUTTON_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 
 BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 HTML_TAG = re.compile(r"<[^>]*>")
@@ -155,6 +177,7 @@ class _StoredFile:
     file_name: str
     mime_type: str
     content: bytes
+    kind: str = "document"  # what it was sent as: document, photo, sticker, voice
 
     @property
     def path(self) -> str:
@@ -494,7 +517,7 @@ class BotApiDouble:
 
     def push_sticker(self, chat_id: int, emoji: str = "👍", **kwargs: Any) -> JSON:
         """A user's sticker."""
-        sticker = self._user_file("sticker.webp", b"RIFF-sticker")
+        sticker = self._user_file("sticker.webp", b"RIFF-sticker", kind="sticker")
         content = {
             "sticker": {
                 **_file_fields(sticker),
@@ -510,8 +533,8 @@ class BotApiDouble:
 
     def push_photo(self, chat_id: int, caption: str | None = None, **kwargs: Any) -> JSON:
         """A user's photo, in two sizes as Telegram sends it."""
-        small = self._user_file("photo_s.jpg", b"\xff\xd8small")
-        large = self._user_file("photo_l.jpg", b"\xff\xd8large" * 10)
+        small = self._user_file("photo_s.jpg", b"\xff\xd8small", kind="photo")
+        large = self._user_file("photo_l.jpg", b"\xff\xd8large" * 10, kind="photo")
         content: JSON = {
             "photo": [
                 {**_file_fields(small), "width": 90, "height": 67},
@@ -524,7 +547,7 @@ class BotApiDouble:
 
     def push_voice(self, chat_id: int, duration: int = 3, **kwargs: Any) -> JSON:
         """A user's voice message."""
-        voice = self._user_file("voice.ogg", b"OggS-voice", "audio/ogg")
+        voice = self._user_file("voice.ogg", b"OggS-voice", "audio/ogg", kind="voice")
         content = {"voice": {**_file_fields(voice), "duration": duration, "mime_type": "audio/ogg"}}
         return self._push_media(chat_id, content, kwargs)
 
@@ -585,9 +608,11 @@ class BotApiDouble:
             user["language_code"] = language_code
         return user
 
-    def _user_file(self, name: str, content: bytes, mime_type: str | None = None) -> _StoredFile:
+    def _user_file(
+        self, name: str, content: bytes, mime_type: str | None = None, kind: str = "document"
+    ) -> _StoredFile:
         with self._cond:
-            return self._store_file(name, content, mime_type)
+            return self._store_file(name, content, mime_type, kind)
 
     # -- the Bot API methods -------------------------------------------------------------------
 
@@ -726,8 +751,17 @@ class BotApiDouble:
         return self._send(request.params, {"document": document, **_caption(request.params)})
 
     def _send_photo(self, request: _Request) -> JSON:
-        stored = self._incoming_file(request, "photo", "photo.jpg")
-        photo = [{**_file_fields(stored), "width": 1280, "height": 960}]
+        width, height = 1280, 960
+        if "photo" in request.files:  # an upload: recompressed, as Telegram does with photos
+            filename, content = request.files["photo"]
+            jpeg, width, height = _recompressed(content)
+            with self._cond:
+                stored = self._store_file(
+                    Path(filename or "photo").stem + ".jpg", jpeg, "image/jpeg", "photo"
+                )
+        else:
+            stored = self._incoming_file(request, "photo", "photo.jpg")
+        photo = [{**_file_fields(stored), "width": width, "height": height}]
         return self._send(request.params, {"photo": photo, **_caption(request.params)})
 
     def _send_chat_action(self, request: _Request) -> bool:
@@ -840,19 +874,26 @@ class BotApiDouble:
             return edited
 
     def _incoming_file(self, request: _Request, name: str, default_name: str) -> _StoredFile:
+        """The file parameter `name` ("document", "photo"): an upload, kept byte for byte; a
+        file_id of a file of that type; or a URL."""
         with self._cond:
             if name in request.files:
                 filename, content = request.files[name]
-                return self._store_file(filename or default_name, content)
+                return self._store_file(filename or default_name, content, kind=name)
             reference = request.params.get(name)
             if not reference:
                 raise bad_request(f"there is no {name} in the request")
             if isinstance(reference, str) and reference in self._files:
-                return self._files[reference]
+                stored = self._files[reference]
+                if stored.kind != name:
+                    raise bad_request("type of file mismatch")
+                return stored
             url_name = urlsplit(str(reference)).path.rsplit("/", 1)[-1]
-            return self._store_file(url_name or default_name, b"")
+            return self._store_file(url_name or default_name, b"", kind=name)
 
-    def _store_file(self, name: str, content: bytes, mime_type: str | None = None) -> _StoredFile:
+    def _store_file(
+        self, name: str, content: bytes, mime_type: str | None = None, kind: str = "document"
+    ) -> _StoredFile:
         """Remember a file under a fresh file_id; the caller holds the lock."""
         self._counter += 1
         guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -862,6 +903,7 @@ class BotApiDouble:
             file_name=name,
             mime_type=mime_type or guessed,
             content=content,
+            kind=kind,
         )
         self._files[stored.file_id] = stored
         return stored
@@ -1076,9 +1118,39 @@ def _check_markup(markup: Any) -> None:
         raise bad_request("can't parse reply keyboard markup")
     for row in markup.get("inline_keyboard", []):
         for button in row:
+            actions = [field for field in BUTTON_ACTIONS if button.get(field) is not None]
+            if len(actions) != 1:
+                raise bad_request("can't parse inline keyboard button: exactly one action needed")
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA:
                 raise bad_request("BUTTON_DATA_INVALID")
+            url = button.get("url")
+            if url is not None and not _is_button_url(str(url)):
+                raise bad_request("BUTTON_URL_INVALID")
+
+
+def _is_button_url(url: str) -> bool:
+    """What a URL button may open: an http(s) address with a host, or a tg:// link."""
+    parts = urlsplit(url)
+    if parts.scheme == "tg":
+        return bool(parts.netloc or parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _recompressed(content: bytes) -> tuple[bytes, int, int]:
+    """An uploaded photo as Telegram keeps it: decoded and saved again as a JPEG, so whatever
+    the upload carried beside its pixels (PNG chunks, metadata) is gone; (bytes, width,
+    height). A photo that is no image is refused."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            pixels = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise bad_request("IMAGE_PROCESS_FAILED") from exc
+    out = io.BytesIO()
+    pixels.save(out, "JPEG", quality=87)
+    return out.getvalue(), pixels.width, pixels.height
 
 
 # -- small helpers -----------------------------------------------------------------------------

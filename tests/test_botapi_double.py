@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import io
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -129,6 +130,77 @@ def test_send_document_uploads_an_in_memory_file(double: BotApiDouble):
     assert upload.uploads["document"] == content
     assert upload.params["caption"] == "Dodaj v koledar"
     assert by_id.params["document"].startswith("BQAC")
+
+
+def a_png_with_a_text_chunk() -> bytes:
+    """A small PNG that carries an iTXt chunk beside its pixels (as a baked badge does)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt("openbadges", '{"type": "Assertion"}')
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (31, 111, 139)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def test_a_document_keeps_every_byte_and_a_photo_is_recompressed(double: BotApiDouble):
+    png = a_png_with_a_text_chunk()
+
+    async def scenario() -> None:
+        async with make_bot(double) as bot:
+            document = await bot.send_document(
+                CHAT,
+                io.BytesIO(png),
+                filename="Mladi-robotik.png",
+                disable_content_type_detection=True,
+            )
+            photo = await bot.send_photo(CHAT, io.BytesIO(png), filename="Mladi-robotik.png")
+            as_document = await (
+                await bot.get_file(document.document.file_id)
+            ).download_as_bytearray()
+            as_photo = await (await bot.get_file(photo.photo[-1].file_id)).download_as_bytearray()
+            with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+                await bot.send_document(CHAT, photo.photo[-1].file_id)
+            with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+                await bot.send_photo(CHAT, document.document.file_id)
+            again = await bot.send_photo(CHAT, photo.photo[-1].file_id, caption="Spet")
+            with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+                await bot.send_photo(CHAT, io.BytesIO(b"not an image"), filename="x.png")
+        assert bytes(as_document) == png and b"openbadges" in bytes(as_document)
+        assert document.document.mime_type == "image/png"
+        assert bytes(as_photo).startswith(b"\xff\xd8") and b"openbadges" not in bytes(as_photo)
+        assert (photo.photo[-1].width, photo.photo[-1].height) == (64, 48)
+        assert again.caption == "Spet"
+
+    asyncio.run(scenario())
+    [upload, *_] = double.calls_to("sendDocument")
+    assert upload.params["disable_content_type_detection"] is True
+    assert upload.uploads["document"] == png
+
+
+def test_a_button_is_a_callback_or_a_link_telegram_can_open(double: BotApiDouble):
+    async def scenario() -> None:
+        async with make_bot(double) as bot:
+            links = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton("Preveri", url="https://badges.example/ob/a/1")],
+                    [InlineKeyboardButton("Odpri", url="tg://resolve?domain=colbot")],
+                ]
+            )
+            await bot.send_message(CHAT, "Značka", reply_markup=links)
+            for url in ("javascript:alert(1)", "ftp://example.org/x", "https:///no-host"):
+                bad = InlineKeyboardMarkup([[InlineKeyboardButton("x", url=url)]])
+                with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+                    await bot.send_message(CHAT, "Značka", reply_markup=bad)
+
+    asyncio.run(scenario())
+    raw = json.dumps({"inline_keyboard": [[{"text": "nothing"}]]})
+    answer = httpx.post(
+        f"{double.base_url}{double.token}/sendMessage",
+        data={"chat_id": CHAT, "text": "x", "reply_markup": raw},
+    )
+    assert answer.status_code == 400 and "exactly one action" in answer.json()["description"]
 
 
 def test_a_button_press_is_answered_and_its_message_edited(double: BotApiDouble):
