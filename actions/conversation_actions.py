@@ -1,5 +1,6 @@
 """Actions for what is not a search: greetings, help, badges, subscriptions, the language, and
-what colbot cannot help with. Each answers with a Notice the front words."""
+what colbot cannot help with. Each answers with a Notice the front words, but the learner's own
+badges (a page of them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ColbotAction, say
-from actions.messages import Notice
+from actions.messages import BadgeWallet, Notice
+from actions.views import wallet_item_of
+from badges.wallet import PAGE
 
 
 class NoticeAction(ColbotAction):
@@ -50,12 +53,31 @@ class ActionHelp(NoticeAction):
         return Notice("help")
 
 
-class ActionMyBadges(NoticeAction):
+class ActionMyBadges(ColbotAction):
+    """The sender's badges, a page at a time (the `wallet_offset` slot), newest first; with none
+    yet, how badges are earned."""
+
     def name(self) -> str:
         return "action_my_badges"
 
-    def notice(self) -> Notice:
-        return Notice("no_badges")
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        badges = self.services.badges
+        person_id = str(tracker.sender_id or "")
+        if badges is None or not person_id.isdigit():
+            say(dispatcher, Notice("no_badges"))
+            return []
+        offset = int(tracker.get_slot("wallet_offset") or 0)
+        page = badges.my_badges(int(person_id), max(0, offset), PAGE)
+        if page.total == 0:
+            say(dispatcher, Notice("no_badges"))
+        elif not page.badges:
+            say(dispatcher, Notice("no_more_badges"))
+        else:
+            items = [wallet_item_of(badge, self.services.zone) for badge in page.badges]
+            say(dispatcher, BadgeWallet(items, page.offset, page.total))
+        return []
 
 
 class ActionClaimBadge(NoticeAction):

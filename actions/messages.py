@@ -135,6 +135,29 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class WalletItem:
+    """One badge of a learner's own, as their list shows it."""
+
+    award_id: str
+    badge_name: dict[str, str]
+    issuer_name: str
+    issued_on: str  # ISO 8601, in the city's time
+    expires: str | None  # ISO 8601; None: never
+    state: str  # "active" | "expired"
+    hidden: bool  # not on its public page
+
+
+@dataclass(frozen=True)
+class BadgeWallet:
+    """A page of a learner's badges (`/mybadges`), newest first."""
+
+    items: list[WalletItem]
+    offset: int
+    total: int
+    kind: str = "badge_wallet"
+
+
+@dataclass(frozen=True)
 class BadgeEarned:
     """A badge was awarded to the person: the front sends it (the baked image and its page),
     looking the award up by its public id when it is sent."""
@@ -165,6 +188,7 @@ Message = (
     | Answer
     | Unsure
     | Offer
+    | BadgeWallet
     | BadgeEarned
     | EvidenceRejected
 )
@@ -201,6 +225,9 @@ def from_json(data: dict[str, Any]) -> Message:
         return Unsure(topics, data.get("contact") or {})
     if kind == "offer":
         return Offer(str(data["intent"]))
+    if kind == "badge_wallet":
+        items = [WalletItem(**item) for item in data["items"]]
+        return BadgeWallet(items, int(data["offset"]), int(data["total"]))
     if kind == "badge_earned":
         return BadgeEarned(str(data["award_id"]))
     if kind == "evidence_rejected":

@@ -1,12 +1,13 @@
-"""OpportunityView from a database Opportunity, its times told in the city's zone (so every
-front shows them as the city's clocks do)."""
+"""OpportunityView from a database Opportunity and WalletItem from a learner's badge, their times
+told in the city's zone (so every front shows them as the city's clocks do)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from actions.messages import OpportunityView
+from actions.messages import OpportunityView, WalletItem
+from badges.wallet import WalletBadge
 from store.models import Opportunity
 
 
@@ -49,4 +50,16 @@ def view_of(
         description=_pair(opportunity, "description") if full else {},
         badge=_pair(opportunity, "badge_name") if full else {},
         distance_km=distance_km,
+    )
+
+
+def wallet_item_of(badge: WalletBadge, zone: ZoneInfo) -> WalletItem:
+    return WalletItem(
+        award_id=badge.award_id,
+        badge_name=dict(badge.badge_name),
+        issuer_name=badge.issuer_name,
+        issued_on=badge.issued_on.astimezone(zone).isoformat(),
+        expires=local_iso(badge.expires, zone),
+        state=badge.state,
+        hidden=badge.hidden,
     )

@@ -26,6 +26,18 @@ class Button(StrEnum):
     TOPIC = "kb"  # kb:<knowledge entry id>
     SIMPLE_MENU = "simple"  # simple:menu
     INTENT = "do"  # do:<intent>: what the policy offered beside a search (messages.OFFERABLE)
+    WALLET = "wal"  # wal:<offset>: a page of the learner's own badges
+    RESEND = "bsend"  # bsend:<award id>: the baked badge again
+    EXPORT = "bexp"  # bexp:<award id>: the ways to export it
+    EXPORT_AS = "bfile"  # bfile:<png|ob3-jwt|ob3-png>:<award id>
+    HIDE = "bhide"  # bhide:<award id>:<page offset>: off its public page
+    SHOW = "bshow"  # bshow:<award id>:<page offset>: on its public page again
+    GIVE_UP = "bquit"  # bquit:<award id>: asks first
+    GIVE_UP_SURE = "bquitok"  # bquitok:<award id>: given up
+    KEEP = "bkeep"  # bkeep:<award id>: not given up after all
+    APPROVE = "revok"  # revok:<evidence id>: an administrator approves evidence
+    REJECT = "revno"  # revno:<evidence id>: … rejects it, and is asked for the reason
+    FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,27 @@ from bot.i18n import format_km, format_price, format_when, gettext_for, ngettext
 @dataclass(frozen=True)
 class Choice:
     label: str
-    action: str  # callback data, written by bot.callbacks.callback
+    action: str = ""  # callback data, written by bot.callbacks.callback
+    url: str = ""  # or the address the button opens
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send as a document, as it is (never recompressed)."""
+
+    content: bytes
+    file_name: str
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One message to send: HTML text with choices, or a venue."""
+    """One message to send: HTML text with choices, a venue, or a document with the HTML as
+    its caption."""
 
     html: str = ""
     choices: list[list[Choice]] = field(default_factory=list)
     venue: OpportunityView | None = None
+    document: Attachment | None = None
 
 
 def language_choices() -> list[Choice]:
@@ -172,10 +183,14 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
             "Share your location (📍) to see what is nearest. "
             "/language changes the language, /cancel forgets your location."
         ),
-        "no_badges": _("You have no badges yet. Badges you earn will appear here."),
+        "no_badges": _(
+            "You have no badges yet. The organisers of courses and workshops award them: when you "
+            "finish, they give you a link or a QR code, and the badge comes here."
+        ),
+        "no_more_badges": _("There are no more badges."),
         "claim_badge": _(
-            "Badges are awarded by the organisers of a course or workshop; once they award yours, "
-            "I will bring it here. Ask them if you finished and have not received it."
+            "To claim a badge, scan the QR code the organiser shows you, or open the link they "
+            "send you: it opens this chat and the badge comes here. /mybadges lists your badges."
         ),
         "subscribe": _(
             "I cannot send news of new opportunities yet. Until then, write to me whenever you look for something."

@@ -1,11 +1,18 @@
-"""Every structured message rendered for people who read a language: HTML text with buttons, or
-a venue. Telegram, the terminal chat and the outbox all render through here."""
+"""Every structured message rendered for people who read a language: HTML text with buttons, a
+venue, or a document. Telegram, the terminal chat and the outbox all render through here. A
+badge delivery and a rejection are looked up first (the outbox does, on a store worker) and
+rendered from what was found; unlooked-up, they render as nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from actions.messages import (
     Answer,
+    BadgeEarned,
+    BadgeWallet,
     Details,
+    EvidenceRejected,
     Message,
     Notice,
     Offer,
@@ -14,6 +21,9 @@ from actions.messages import (
     Unsure,
     Venue,
 )
+from badges.claims import Rejection
+from badges.delivery import BadgeDelivery
+from bot.badge_cards import delivery_card, rejection_card, wallet_card
 from bot.cards import (
     Rendered,
     details_card,
@@ -27,9 +37,19 @@ from bot.cards import (
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
 
+Renderable = Message | BadgeDelivery | Rejection
 
-def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
+
+def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
     """`message` for people who read `lang`; `saved` holds the ids of what they saved."""
+    if isinstance(message, BadgeDelivery):
+        return [delivery_card(message, lang)]
+    if isinstance(message, Rejection):
+        return [rejection_card(message, lang)]
+    if isinstance(message, BadgeEarned | EvidenceRejected):  # not looked up: nothing to show
+        return []
+    if isinstance(message, BadgeWallet):
+        return [wallet_card(message, lang)]
     if isinstance(message, Notice):
         if message.code == "choose_language":
             _ = gettext_for(lang)
@@ -53,7 +73,7 @@ def render(message: Message, lang: str, saved: frozenset[int] = frozenset()) -> 
 
 
 def render_all(
-    messages: list[Message], lang: str, saved: frozenset[int] = frozenset()
+    messages: list[Renderable], lang: str, saved: frozenset[int] = frozenset()
 ) -> list[Rendered]:
     """Every reply to one message; a note on the message's language opens the next reply."""
     out: list[Rendered] = []
@@ -64,7 +84,7 @@ def render_all(
             continue
         for rendered in render(message, lang, saved):
             if preface and rendered.venue is None:
-                rendered = Rendered(preface + rendered.html, rendered.choices)
+                rendered = replace(rendered, html=preface + rendered.html)
                 preface = ""
             out.append(rendered)
     if preface:

@@ -158,8 +158,8 @@ def build_services(
         progress=progress,
         contact=settings.help_contact or city.help_contact,
     )
-    dialogue = Dialogue(ActionServices(catalogue, knowledge, local_clock))
     badges = make_badges(settings, city, database, local_clock)
+    dialogue = Dialogue(ActionServices(catalogue, knowledge, local_clock, badges))
     return Services(
         settings, city, local_clock, database, catalogue, knowledge, dialogue, badges, interpreter
     )

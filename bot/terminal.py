@@ -22,7 +22,13 @@ def terminal_text(rendered: Rendered, lang: str) -> str:
         place = ", ".join(p for p in (view.district, view.address) if p)
         return f"🗺 {pick(view.title, lang)}\n   {place} ({view.lat:.5f}, {view.lon:.5f})"
     lines = [plain(rendered.html)]
-    labels = [choice.label for row in rendered.choices for choice in row]
+    if rendered.document is not None:
+        lines.insert(0, f"📎 {rendered.document.file_name}")
+    labels = [
+        f"{choice.label} {choice.url}" if choice.url else choice.label
+        for row in rendered.choices
+        for choice in row
+    ]
     if labels:
         lines.append(_("Choices:") + " " + "  ".join(f"[{label}]" for label in labels))
     return "\n".join(lines)

@@ -70,9 +70,9 @@ def test_an_award_is_queued_in_the_outbox_for_the_learners_chat_once(world):
             ana, "badge", rows[0].payload, clock(), dedupe_key=rows[0].dedupe_key
         )
         assert not outbox.enqueue(session, again, clock())  # once per award
-        # the Telegram front does not take it before it can send badges
-        assert outbox.claim(session, clock(), 10, kinds=SENDS) == []
-        assert len(outbox.claim(session, clock(), 10)) == 1
+        # the Telegram front sends badges
+        assert "badge" in SENDS
+        assert [m.kind for m in outbox.claim(session, clock(), 10, kinds=SENDS)] == ["badge"]
 
 
 def test_a_learner_who_blocked_the_bot_gets_the_badge_when_they_write_again(lite):

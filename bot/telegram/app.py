@@ -1,6 +1,7 @@
 """The Telegram application, wired once from the services: handlers by area, one router for
 buttons (the table in bot/callbacks.py), a note of who wrote before every update, flood
-control, the error handler, and the jobs (reminders to the outbox, the outbox's drainer)."""
+control, the error handler, and the jobs (reminders to the outbox, the outbox's drainer, which
+also delivers badges)."""
 
 from __future__ import annotations
 
@@ -22,15 +23,14 @@ from telegram.ext import (
     filters,
 )
 
+from badges.claims import code_from_start
 from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
-from bot.telegram import knowledge, language_privacy, outbox, saved, search
+from bot.telegram import badge_chat, knowledge, language_privacy, outbox, saved, search
 from bot.telegram.common import (
-    call,
     in_store,
     keyboard_queries,
-    reply,
     say_plainly,
     user_language,
 )
@@ -55,6 +55,18 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.TOPIC: knowledge.on_topic,
     Button.SIMPLE_MENU: knowledge.on_simple_menu_button,
     Button.INTENT: search.on_offer,
+    Button.WALLET: badge_chat.on_wallet_page,
+    Button.RESEND: badge_chat.on_resend,
+    Button.EXPORT: badge_chat.on_export,
+    Button.EXPORT_AS: badge_chat.on_export_as,
+    Button.HIDE: badge_chat.on_hide,
+    Button.SHOW: badge_chat.on_show,
+    Button.GIVE_UP: badge_chat.on_give_up,
+    Button.GIVE_UP_SURE: badge_chat.on_give_up_sure,
+    Button.KEEP: badge_chat.on_keep,
+    Button.APPROVE: badge_chat.on_approve,
+    Button.REJECT: badge_chat.on_reject,
+    Button.FORGET: language_privacy.on_forget_chosen,
 }
 
 
@@ -91,24 +103,61 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def on_start(update: Update, context: ColbotContext) -> None:
+    """/start: a badge's claim link (`badge-<code>`), or a greeting (and a search's deep link)."""
+    code = code_from_start(context.args[0]) if context.args else None
+    if code is not None:
+        await badge_chat.on_claim(update, context, code)
+    else:
+        await search.on_start(update, context)
+
+
+async def on_cancel(update: Update, context: ColbotContext) -> None:
+    """/cancel: the badge step under way (evidence, a reason) ends; else the location and
+    searches are forgotten."""
+    if not await badge_chat.cancel(update, context):
+        await search.on_cancel(update, context)
+
+
 async def on_text(update: Update, context: ColbotContext) -> None:
-    """A text: a keyboard button of ours, or a message in the person's own words."""
+    """A text: a keyboard button of ours, an administrator's reason or a learner's evidence
+    that the bot asked for, or a message in the person's own words."""
     lang = user_language(update, context)
     _ = gettext_for(lang)
     text = update.effective_message.text or ""
     if text == _("Language / Jezik"):
         await language_privacy.on_language(update, context)
     elif text == _("My badges"):
-        await reply(update, context, await call(context, "action_my_badges", {}))
+        await badge_chat.on_mybadges(update, context)
     elif text in keyboard_queries(lang):
         await search.search(update, context, keyboard_queries(lang)[text])
-    elif not await knowledge.simple_menu_text(update, context, lang, text):
+    elif not await answered_as_asked(update, context, lang, text):
         await search.understand_and_answer(update, context, text)
 
 
+async def answered_as_asked(update: Update, context: ColbotContext, lang: str, text: str) -> bool:
+    """A text the bot asked for: a senior menu's button, an administrator's reason for a
+    rejection, a learner's evidence for a badge; False when it is none of these."""
+    if await knowledge.simple_menu_text(update, context, lang, text):
+        return True
+    if await badge_chat.take_reason(update, context, text):
+        return True
+    return await badge_chat.take_evidence(update, context)
+
+
 async def on_document(update: Update, context: ColbotContext) -> None:
-    """A file: an administrator's knowledge entry, or something the bot cannot read."""
+    """A file: evidence the bot asked for, an administrator's knowledge entry, or something the
+    bot cannot read."""
+    if await badge_chat.take_evidence(update, context):
+        return
     if not await knowledge.on_entry_file(update, context):
+        await language_privacy.on_other(update, context)
+
+
+async def on_media(update: Update, context: ColbotContext) -> None:
+    """A photo, a sticker, a voice message: evidence the bot asked for (or a word on what it
+    asked for), or something it cannot read."""
+    if not await badge_chat.take_evidence(update, context):
         await language_privacy.on_other(update, context)
 
 
@@ -173,6 +222,8 @@ def commands(lang: str) -> list[BotCommand]:
         BotCommand("language", _("Change the language")),
         BotCommand("simple", _("Big buttons, one step at a time")),
         BotCommand("saved", _("My saved opportunities")),
+        BotCommand("mybadges", _("My badges")),
+        BotCommand("email", _("My e-mail address for badges")),
         BotCommand("cancel", _("Forget my location and searches")),
         BotCommand("mydata", _("What you store about me")),
         BotCommand("delete", _("Delete what you store about me")),
@@ -213,14 +264,17 @@ def build_application(services: Services) -> Application:
     application.bot_data.outbox = outbox.make_sender(token, base, base_file)
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
-    add(CommandHandler("delete", language_privacy.on_delete), group=-2)
-    add(CommandHandler("start", search.on_start))
+    add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)
+    add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))
     add(CommandHandler("near", search.on_near))
-    add(CommandHandler("cancel", search.on_cancel))
+    add(CommandHandler("cancel", on_cancel))
     add(CommandHandler("mydata", language_privacy.on_mydata))
     add(CommandHandler("saved", saved.on_saved))
+    add(CommandHandler("mybadges", badge_chat.on_mybadges))
+    add(CommandHandler("email", badge_chat.on_email))
+    add(CommandHandler("reviews", badge_chat.on_reviews))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
     add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
@@ -228,7 +282,7 @@ def build_application(services: Services) -> Application:
     add(MessageHandler(filters.LOCATION, search.on_location))
     add(MessageHandler(filters.TEXT, on_text))
     add(CallbackQueryHandler(on_button))
-    add(MessageHandler(~filters.TEXT & ~filters.LOCATION, language_privacy.on_other))
+    add(MessageHandler(~filters.TEXT & ~filters.LOCATION, on_media))
     application.add_error_handler(on_error)
     if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
         log.warning("no job queue (python-telegram-bot[job-queue]): the outbox is not sent")

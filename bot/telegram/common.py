@@ -1,5 +1,5 @@
 """What every Telegram area shares: the person's language, the main keyboard, running work off
-the event loop, and sending rendered replies."""
+the event loop, and sending rendered replies (text, venues, documents)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     Update,
@@ -108,9 +109,18 @@ async def reply(update: Update, context: ColbotContext, messages: list[Message])
 
 
 def keyboard_of(rows: list[list[Choice]]) -> InlineKeyboardMarkup:
-    """Rendered choices as Telegram's inline buttons."""
+    """Rendered choices as Telegram's inline buttons: a link opens its address, the others
+    call back."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(c.label, callback_data=c.action) for c in row] for row in rows]
+        [
+            [
+                InlineKeyboardButton(c.label, url=c.url)
+                if c.url
+                else InlineKeyboardButton(c.label, callback_data=c.action)
+                for c in row
+            ]
+            for row in rows
+        ]
     )
 
 
@@ -121,7 +131,20 @@ def inline_markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
 async def send(
     bot: Any, chat_id: int, rendered: Rendered, lang: str, **options: Any
 ) -> TelegramMessage:
-    """One rendered message: a venue, or HTML text with its buttons."""
+    """One rendered message: a venue, a document (sent as it is: Telegram is told not to guess
+    its type, so a PNG stays a file with every chunk, never a recompressed photo), or HTML text
+    with its buttons."""
+    if rendered.document is not None:
+        attached = rendered.document
+        return await bot.send_document(
+            chat_id,
+            InputFile(attached.content, filename=attached.file_name),
+            caption=rendered.html or None,
+            parse_mode=ParseMode.HTML if rendered.html else None,
+            reply_markup=inline_markup(rendered),
+            disable_content_type_detection=True,
+            **options,
+        )
     if rendered.venue is not None:
         view = rendered.venue
         return await bot.send_venue(

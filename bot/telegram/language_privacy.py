@@ -1,15 +1,20 @@
 """Telegram handlers of the person's own settings and data: help, the language (remembered
-across restarts), what is stored about them (/mydata) and forgetting it (/delete), and polite
-answers to what the bot cannot read."""
+across restarts), what is stored about them (/mydata: their choices, saved opportunities, e-mail
+address and badges) and forgetting it (/delete, /forget: with badges, they choose whether those
+stay verifiable or are revoked), and polite answers to what the bot cannot read."""
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.orm import Session
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from actions.messages import Notice
-from bot.callbacks import Pressed
-from bot.cards import language_choices
+from bot.callbacks import Button, Pressed, callback
+from bot.cards import Choice, language_choices, pick
 from bot.i18n import format_day, gettext_for, ngettext_for
 from bot.telegram.common import (
     in_store,
@@ -21,6 +26,9 @@ from bot.telegram.common import (
 )
 from bot.telegram.state import ColbotContext
 from store import people
+
+log = logging.getLogger(__name__)
+KEEP_BADGES, REVOKE_BADGES = "keep", "revoke"
 
 
 async def on_help(update: Update, context: ColbotContext) -> None:
@@ -97,21 +105,120 @@ async def on_mydata(update: Update, context: ColbotContext) -> None:
                 stored.saved,
             ).format(n=stored.saved)
         )
+    lines += await badge_lines(context, stored, lang)
     lines.append(_("/delete deletes it."))
     await say_plainly(update, context, "\n".join(lines))
 
 
+async def badge_lines(
+    context: ColbotContext, stored: people.StoredAboutPerson, lang: str
+) -> list[str]:
+    """/mydata's lines on badges: the e-mail address, each award (its badge, when, whether it
+    stands) and the evidence sent; nobody else's."""
+    _ = gettext_for(lang)
+    ngettext = ngettext_for(lang)
+    lines = []
+    if stored.email:
+        lines.append(_("Your e-mail address for badges: {email}.").format(email=stored.email))
+    records = await context.workers.storing(context.services.badges.my_records, stored.person_id)
+    if records:
+        states = {"active": _("valid"), "expired": _("expired"), "revoked": _("revoked")}
+        zone = context.services.city.zone
+        lines.append(
+            ngettext("Your {n} badge:", "Your {n} badges:", len(records)).format(n=len(records))
+        )
+        lines += [
+            f"• {pick(record.badge_name, lang)} — "
+            f"{format_day(record.issued_on.astimezone(zone), lang)} — "
+            f"{states.get(record.state, record.state)}"
+            for record in records
+        ]
+    if stored.evidence:
+        lines.append(
+            ngettext(
+                "You sent evidence for a badge {n} time; what you sent is deleted once it is reviewed.",
+                "You sent evidence for a badge {n} times; what you sent is deleted once it is reviewed.",
+                stored.evidence,
+            ).format(n=stored.evidence)
+        )
+    return lines
+
+
+def _awards_of(session: Session, telegram_id: int) -> tuple[int, int] | None:
+    """Our id of the person with this Telegram id and how many awards they have; None when
+    nothing is stored about them."""
+    person = people.by_telegram_id(session, telegram_id)
+    if person is None:
+        return None
+    stored = people.stored_about(session, person.id)
+    return person.id, stored.awards if stored is not None else 0
+
+
 async def on_delete(update: Update, context: ColbotContext) -> None:
+    """/delete, /forget: everything stored about the person is deleted; one who has badges
+    chooses first whether those stay verifiable or are revoked."""
     lang = user_language(update, context)
     _ = gettext_for(lang)
-    person_id = context.person.person_id
-    if person_id is not None:
-        await in_store(context, people.forget, person_id)
-    if context.user_data is not None:
-        context.application.drop_user_data(update.effective_user.id)
-    await say_plainly(
+    user = update.effective_user
+    found = await in_store(context, _awards_of, user.id) if user is not None else None
+    if found is not None and found[1] > 0:
+        ngettext = ngettext_for(lang)
+        question = [
+            ngettext(
+                "Before I delete everything: you have {n} badge. What becomes of it?",
+                "Before I delete everything: you have {n} badges. What becomes of them?",
+                found[1],
+            ).format(n=found[1]),
+            _(
+                "They can stay verifiable: whoever you showed them to can still check them, but "
+                "they are no longer linked to you here. Or they are revoked: whoever checks them "
+                "sees they were withdrawn."
+            ),
+        ]
+        choices = [
+            [Choice(_("Delete; badges stay verifiable"), callback(Button.FORGET, KEEP_BADGES))],
+            [Choice(_("Delete and revoke my badges"), callback(Button.FORGET, REVOKE_BADGES))],
+        ]
+        await say_plainly(update, context, "\n".join(question), reply_markup=keyboard_of(choices))
+        raise ApplicationHandlerStop  # nothing else answers /delete, nor notes the person
+    if found is not None:
+        await in_store(context, people.forget, found[0])
+    await forgotten(
         update,
         context,
         _("I have deleted everything I stored about you. If you write again, I start afresh."),
     )
+
+
+async def on_forget_chosen(update: Update, context: ColbotContext, pressed: Pressed) -> None:
+    """'forget:keep|revoke': /delete's choice for the person's badges, and the deletion."""
+    choice = pressed.parts[0] if pressed.parts else ""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    if choice not in (KEEP_BADGES, REVOKE_BADGES):
+        await say_plainly(update, context, _("This button no longer works. Please search again."))
+        return
+    person_id = context.person.person_id
+    if person_id is not None:
+        revoke = choice == REVOKE_BADGES
+        await in_store(context, people.forget, person_id, revoke, context.services.clock())
+    query = update.callback_query
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        log.info("could not take the buttons off /delete's question: %s", error.message)
+    said = _("I have deleted everything I stored about you. If you write again, I start afresh.")
+    if choice == REVOKE_BADGES:
+        said += "\n" + _("Your badges are revoked.")
+    else:
+        said += "\n" + _("Your badges stay verifiable, no longer linked to you.")
+    await forgotten(update, context, said)
+
+
+async def forgotten(update: Update, context: ColbotContext, said: str) -> None:
+    """Nothing of the person is kept in memory either; `said` tells them so."""
+    user = update.effective_user
+    if user is not None and user.id in context.application.user_data:
+        context.application.drop_user_data(user.id)
+    await say_plainly(update, context, said)
     raise ApplicationHandlerStop  # nothing else may store them again for this update

@@ -2,10 +2,11 @@
 the bot sends on its own (store/outbox.py keeps it, and its rules). A run sweeps the outbox,
 claims what fits the pace in one run (at most one message per person), renders each message in
 the language the person reads now, sends it on the outbox's own Bot at the pace of
-bot/pacing.py, and records each outcome in a short transaction of its own; the database is only
-touched on the store workers, never on the event loop, and no transaction is open while a
-message is on its way. Here is only what Telegram's answers mean (`outcome_of`); what each does
-to the message is decided in store/outbox.py."""
+bot/pacing.py (a badge as its baked PNG, looked up when it is sent), and records each outcome in
+a short transaction of its own; the database is only touched on the store workers, never on the
+event loop, and no transaction is open while a message is on its way. Here is only what
+Telegram's answers mean (`outcome_of`); what each does to the message is decided in
+store/outbox.py."""
 
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from actions.messages import from_json
+from actions.messages import BadgeEarned, EvidenceRejected, Message, from_json
+from badges.service import BadgeService
 from bot.i18n import reading_language
-from bot.render import render
+from bot.render import Renderable, render
 from bot.telegram.common import in_store, send
 from bot.telegram.state import ColbotContext, OutboxSender
 from store import outbox as outbox_store
@@ -44,8 +46,8 @@ DRAIN_EVERY = 1.0  # seconds between runs; a run claims what the pace sends in t
 SEND_TIMEOUT = 10.0  # seconds to wait for Telegram's answer to one send, then it is unsure
 CONNECTIONS = 32  # to Telegram at once: sends overlap when Telegram answers slower than the pace
 PURGE_EVERY = 3600.0  # seconds between deletions of finished rows (store.outbox.KEEP_FINISHED)
-# The kinds of rows this front sends; others (badge deliveries, until their sending comes) wait.
-SENDS = ("reminder",)
+# The kinds of rows this front sends: reminders, and badges (a delivery, or a rejection's reason).
+SENDS = ("reminder", "badge")
 
 
 def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
@@ -148,6 +150,24 @@ async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
             log.error("outbox: sending a message failed", exc_info=result)
 
 
+def look_up(badges: BadgeService, person_id: int, messages: list[Message]) -> list[Renderable]:
+    """The messages as they are to be sent now (on a store worker): a badge as its baked PNG and
+    addresses, a rejection with its reason; what is gone (a revoked award) is left out."""
+    found: list[Renderable] = []
+    for message in messages:
+        if isinstance(message, BadgeEarned):
+            delivery = badges.delivery(message.award_id, person_id)
+            if delivery is not None:
+                found.append(delivery)
+        elif isinstance(message, EvidenceRejected):
+            rejection = badges.rejection(message.submission_id)
+            if rejection is not None:
+                found.append(rejection)
+        else:
+            found.append(message)
+    return found
+
+
 async def deliver(context: ColbotContext, sender: OutboxSender, message: ClaimedMessage) -> str:
     """Send one claimed message (its parts not taken by an earlier try), at the pacer's pace, and
     record the outcome; the message's new status."""
@@ -168,9 +188,17 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
         message.language, message.telegram_language, context.services.city.languages
     )
     try:
-        parts = [part for data in message.payload for part in render(from_json(data), lang)]
+        messages = [from_json(data) for data in message.payload]
+    except (KeyError, TypeError, ValueError) as error:
+        return await outcome(Outcome.REFUSED, f"could not read it: {type(error).__name__}")
+    badges = context.services.badges
+    found = await context.workers.storing(look_up, badges, message.person_id, messages)
+    try:
+        parts = [part for item in found for part in render(item, lang)]
     except (KeyError, TypeError, ValueError) as error:
         return await outcome(Outcome.REFUSED, f"could not render it: {type(error).__name__}")
+    if not parts:
+        return await outcome(Outcome.REFUSED, "nothing left to send (the badge was revoked?)")
     for part in parts[len(sent) :]:
         if sender.pacer.paused_for() == 0:
             await sender.pacer.turn(message.chat_id)

@@ -1,7 +1,7 @@
 """What the Telegram front keeps while it runs: per person (PTB's user_data, typed), and for the
 application (bot_data: the services, the workers and the outbox's sender). Only a person's
-choices also live in the database; their place and searches stay in memory and are never
-stored."""
+choices also live in the database; their place, their searches and the badge step they are in
+(evidence awaited, a rejection's reason) stay in memory and are never stored."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ Piece = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 KEPT_SEARCHES = 20  # searches a person can still page through ("more results")
 
 
+@dataclass(frozen=True)
+class AwaitedEvidence:
+    """A claim that asks for evidence: the person's next message is it. The code lives here,
+    in memory only (the database keeps only its hash): after a restart, opening the claim link
+    again asks anew."""
+
+    code: str
+    badge_name: dict[str, str]
+
+
 @dataclass
 class PersonState:
     person_id: int | None = None  # our id of the person, known after their first update
@@ -36,6 +46,10 @@ class PersonState:
     seen_at: float = float("-inf")  # when we last noted that they are here (monotonic)
     recent: list[float] = field(default_factory=list)  # their latest updates (monotonic)
     told_to_slow_down: bool = False
+    evidence_for: AwaitedEvidence | None = None  # their next message is evidence for this claim
+    rejecting: int | None = (
+        None  # an administrator's next message is why this evidence is not enough
+    )
 
     def remember_search(self, search_id: str, slots: dict[str, Any]) -> None:
         self.searches.pop(search_id, None)
