@@ -24,6 +24,17 @@ FORGED = [
     "nothing-we-wrote",
     "det:1:2:3",
     "",
+    "wal:²",  # the badges' buttons: a wallet page, a learner's badge, evidence, /delete
+    "wal:99999999",
+    "bsend:no-such-award",
+    "bexp:",
+    "bfile:json:no-such-award",
+    "bhide:no-such-award:²",
+    "bquitok:no-such-award",
+    "revok:²",
+    "revok:99999",  # no such evidence (and the presser is no administrator)
+    "revno:",
+    "forget:maybe",
 ]
 
 
