@@ -1,6 +1,6 @@
 """The badge use cases in one place, built once from the settings (bot/services.py) and held by
-`Services.badges`: the fronts (the command line now, the chat and the HTTP service next) call
-these and nothing below them. Privileged ones take an `Actor` and ask `Permissions` first."""
+`Services.badges`: the fronts (the command line, the chat, the HTTP service) call these and
+nothing below them. Privileged ones take an `Actor` and ask `Permissions` first."""
 
 from __future__ import annotations
 

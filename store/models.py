@@ -191,7 +191,7 @@ class KnowledgeRecord(Base):
 
 
 class OutboxMessage(Base):
-    """One message the bot sends on its own (a reminder; later a badge, an announcement) to one
+    """One message the bot sends on its own (a reminder, a badge; later an announcement) to one
     person, kept until it is sent or given up: the rules are in store/outbox.py. The payload is
     the structured messages (actions.messages as JSON), rendered when it is sent, in the language
     the person reads then; no rendered text is kept, and an error is a short description of what
@@ -207,7 +207,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))  # "reminder"; later "badge", "announcement"
+    kind: Mapped[str] = mapped_column(String(20))  # "reminder", "badge"; later "announcement"
     batch_id: Mapped[str | None] = mapped_column(String(64))  # an announcement's rows share one
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # once per key
     payload: Mapped[list[dict]] = mapped_column(StringList)  # the structured messages

@@ -1,5 +1,5 @@
-"""The outbox: every message the bot sends on its own (reminders now; badge deliveries and
-organisations' announcements later), one row per message to one person, and the rules for it:
+"""The outbox: every message the bot sends on its own (reminders and badges now; organisations'
+announcements later), one row per message to one person, and the rules for it:
 what is due, who may send it, what each outcome of a send does, what is retried, what is given
 up. No Telegram here: the Telegram job (bot/telegram/outbox.py) tells each outcome as an
 `Outcome`.
@@ -94,7 +94,7 @@ class NewMessage:
     (actions.messages.to_json), rendered when it is sent."""
 
     person_id: int
-    kind: str  # "reminder"; later "badge", "announcement"
+    kind: str  # "reminder", "badge"; later "announcement"
     payload: list[dict[str, Any]]
     not_before: datetime  # not sent before
     expires_at: datetime | None = None  # not worth sending after (a reminder: the start)
