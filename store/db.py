@@ -43,8 +43,15 @@ def create_private_file(path: Path) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    """Foreign keys enforced; a file in write-ahead-log mode, synced at checkpoints rather than at
+    every commit: a crash of colbot loses nothing, a power cut at most the last commits, never the
+    file (SQLite's documented guarantee for WAL with synchronous=NORMAL). A commit then costs no
+    fsync, which made one award (sign, store, queue) wait on the disk most of its time. Its -wal
+    and -shm files get the database file's own permissions."""
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
