@@ -1,5 +1,7 @@
 """What the HTTP service serves, as the badges use cases hand it over: a finished document
-(`Published`) or the facts of a public badge page (`PublicBadgePage`), from a `BadgePublisher`.
+(`Published`) or the facts of a public badge page (`PublicBadgePage`), both defined by
+`badges.publishing`, from anything shaped like a `BadgePublisher` (the badges service's own, or
+the tests' and the benchmark's publisher over memory).
 
 The service knows nothing of the store: it asks the publisher by id and serves the answer;
 None means there is no such thing (404).
@@ -7,42 +9,11 @@ None means there is no such thing (404).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
+from badges.publishing import PublicBadgePage, Published
 
-@dataclass(frozen=True)
-class Published:
-    """One document as it is served: the status (200, or 410 for a revoked assertion), its media
-    type ("application/ld+json", "application/vc+jwt", "image/png", "image/svg+xml",
-    "application/json"), the bytes, and any headers of the publisher's own."""
-
-    status: int
-    media_type: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PublicBadgePage:
-    """The facts of an award's public, bilingual page; the service writes the HTML."""
-
-    award_id: str
-    badge_name: dict[str, str]  # {"sl": …, "en": …}
-    badge_description: dict[str, str]
-    criteria: dict[str, str]
-    issuer_name: str
-    issuer_url: str
-    issued_on: datetime
-    expires: datetime | None
-    state: str  # "active" | "revoked" | "expired"
-    revocation_reason: str | None
-    image_url: str
-    assertion_url: str
-    credential_url: str
-    page_url: str
-    recipient_name: str | None
+__all__ = ["BadgePublisher", "PublicBadgePage", "Published"]
 
 
 class BadgePublisher(Protocol):
