@@ -32,6 +32,7 @@ from badges.problems import (
     NotAllowed,
     UnknownAward,
 )
+from badges.wallet import WalletBadge
 from bot.badge_cards import (
     EXPORT_FORMS,
     badge_file_card,
@@ -428,16 +429,25 @@ async def on_resend(update: Update, context: ColbotContext, pressed: Pressed) ->
     await send(context.bot, update.effective_chat.id, delivery_card(found, lang), lang)
 
 
-async def on_export(update: Update, context: ColbotContext, pressed: Pressed) -> None:
-    """📤: the forms the badge can be exported as."""
-    lang = user_language(update, context)
-    badges, person_id = context.services.badges, context.person.person_id
+async def _their_badge(
+    update: Update, context: ColbotContext, award_id: str, lang: str
+) -> WalletBadge | None:
+    """One badge of the person who pressed, or None after saying it is no longer theirs."""
+    person_id = context.person.person_id
     try:
         if person_id is None:
             raise UnknownAward("nobody")
-        badge = await context.workers.storing(badges.my_badge, person_id, _award(pressed))
+        return await context.workers.storing(context.services.badges.my_badge, person_id, award_id)
     except UnknownAward:
         await say_plainly(update, context, _badge_gone(lang))
+        return None
+
+
+async def on_export(update: Update, context: ColbotContext, pressed: Pressed) -> None:
+    """📤: the forms the badge can be exported as."""
+    lang = user_language(update, context)
+    badge = await _their_badge(update, context, _award(pressed), lang)
+    if badge is None:
         return
     card = export_menu(badge.badge_name, badge.award_id, lang)
     await send(context.bot, update.effective_chat.id, card, lang)
@@ -512,13 +522,8 @@ async def _show_page_again(update: Update, context: ColbotContext, offset: int, 
 async def on_give_up(update: Update, context: ColbotContext, pressed: Pressed) -> None:
     """🗑: asks first."""
     lang = user_language(update, context)
-    badges, person_id = context.services.badges, context.person.person_id
-    try:
-        if person_id is None:
-            raise UnknownAward("nobody")
-        badge = await context.workers.storing(badges.my_badge, person_id, _award(pressed))
-    except UnknownAward:
-        await say_plainly(update, context, _badge_gone(lang))
+    badge = await _their_badge(update, context, _award(pressed), lang)
+    if badge is None:
         return
     card = give_up_question(badge.badge_name, badge.award_id, lang)
     await send(context.bot, update.effective_chat.id, card, lang)
