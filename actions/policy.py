@@ -4,6 +4,7 @@ assistant), and every action by name, built once with the services they work wit
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from actions.base import ColbotAction
@@ -78,7 +79,8 @@ class Dialogue:
         self, interpretation: Interpretation, slots: dict[str, Any], sender: str
     ) -> list[Message]:
         """The replies to one understood message, as every front gives them."""
-        chosen = self.route(interpretation)
+        match = lru_cache(maxsize=1)(self.services.knowledge.match)  # asked once a message
+        chosen = route(interpretation, match)
         if chosen.action == SEARCH:
             slots = {"query": interpretation.text, **slots}
         if chosen.with_results:
@@ -86,7 +88,7 @@ class Dialogue:
         text, intent = interpretation.text, interpretation.intent
         messages = self.run(chosen.action, slots, sender, text, intent)
         if chosen.topics:
-            messages.append(unsure_of(self.services, self.services.knowledge.match(text)))
+            messages.append(unsure_of(self.services, match(text)))
         if chosen.offer is not None:
             messages.append(Offer(chosen.offer))
         if interpretation.language_sure and interpretation.language not in ("sl", "en"):
