@@ -4,7 +4,8 @@ Telegram, no web framework: the fronts call `BadgeService` (badges/service.py).
 
 - `issuers`: who issues a badge (an organisation with a profile of its own, or the deployment's
   City of Learning on its behalf) and the engine's facts from the store's rows.
-- `permissions`: `Permissions.may_act_for`, the one check of every privileged use case.
+- privileged use cases ask `access.policy.Policy` (Capability.AWARD), the one check of every
+  privileged action.
 - `awarding`: awards (signed once, a random status list place, delivered via the outbox),
   revocation, expiry.
 - `claims`: claim links and codes (hashed, rate-limited), participants' lists, evidence and

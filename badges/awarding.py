@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.policy import Actor, Capability
 from badges import issuers
 from badges.artwork import ensure_images
 from badges.context import BadgeContext
-from badges.permissions import Actor
 from badges.problems import (
     AlreadyHolds,
     AlreadyRevoked,
@@ -96,7 +96,7 @@ def badge_of(
 
 
 def require(ctx: BadgeContext, session: Session, actor: Actor, badge: BadgeClass) -> None:
-    if not ctx.permissions.may_act_for(session, actor, badge.organisation):
+    if not ctx.permissions.may(session, actor, Capability.AWARD, badge.organisation):
         raise NotAllowed("only the organisation's administrators may do that")
 
 

@@ -17,9 +17,9 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from access.policy import Actor, Capability
 from badges import awarding
 from badges.context import BadgeContext
-from badges.permissions import Actor
 from badges.problems import (
     BadInput,
     BotUsernameMissing,
@@ -500,7 +500,7 @@ def pending_reviews(ctx: BadgeContext, actor: Actor, limit: int = 20) -> list[Re
         found = []
         for item in store_claims.pending_submissions(session, max(limit, 1) * 5):
             badge = item.claim.badge_class
-            if not ctx.permissions.may_act_for(session, actor, badge.organisation):
+            if not ctx.permissions.may(session, actor, Capability.AWARD, badge.organisation):
                 continue
             found.append(_review(item))
             if len(found) >= limit:
@@ -523,7 +523,9 @@ def for_review(ctx: BadgeContext, submission_id: int) -> tuple[Review, list[int]
         if item is None or item.status != store_claims.PENDING:
             return None
         organisation = item.claim.badge_class.organisation
-        return _review(item), ctx.permissions.reviewers(session, organisation)
+        return _review(item), ctx.permissions.telegram_ids_who_may(
+            session, Capability.AWARD, organisation
+        )
 
 
 def rejection(ctx: BadgeContext, submission_id: int) -> Rejection | None:
@@ -543,7 +545,9 @@ def _reviewable(
     item = store_claims.submission(session, submission_id)
     if item is None or item.status != store_claims.PENDING:
         raise BadInput(f"no evidence {submission_id} waits for a review")
-    if not ctx.permissions.may_act_for(session, actor, item.claim.badge_class.organisation):
+    if not ctx.permissions.may(
+        session, actor, Capability.AWARD, item.claim.badge_class.organisation
+    ):
         raise NotAllowed("only the organisation's administrators may review its evidence")
     return item
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from access.policy import Policy
 from badges.issuers import Issuers
-from badges.permissions import Permissions
 from badges.secret import ServerSecret
 from index.when import Clock
 from openbadges import KeyRing, PublicUrls
@@ -35,7 +35,7 @@ class BadgeContext:
     urls: PublicUrls
     keys_dir: Path
     secret: ServerSecret = field(repr=False)
-    permissions: Permissions
+    permissions: Policy
     issuers: Issuers
     messages: BadgeMessages
     bot_username: str | None = None

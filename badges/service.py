@@ -1,6 +1,6 @@
 """The badge use cases in one place, built once from the settings (bot/services.py) and held by
 `Services.badges`: the fronts (the command line, the chat, the HTTP service) call these and
-nothing below them. Privileged ones take an `Actor` and ask `Permissions` first."""
+nothing below them. Privileged ones take an `Actor` and ask `access.policy.Policy` first."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from access.policy import Actor, Policy
 from badges import awarding, claims, wallet
 from badges import delivery as deliveries
 from badges.context import BadgeContext, BadgeMessages
 from badges.issuers import DeploymentIssuer, Issuers
-from badges.permissions import Actor, Permissions
 from badges.problems import AlreadyRevoked, BadInput, UnknownAward
 from badges.publishing import BadgePublisher
 from badges.secret import server_secret
@@ -48,7 +48,7 @@ class BadgeService:
         *,
         data_dir: Path,
         public_url: str,
-        admin_ids: frozenset[int],
+        policy: Policy,
         city_slug: str,
         deployment_issuer: DeploymentIssuer | None,
         messages: BadgeMessages,
@@ -62,7 +62,7 @@ class BadgeService:
             urls=PublicUrls(public_url),
             keys_dir=data_dir / KEYS_DIR,
             secret=server_secret(data_dir / SECRET_FILE),
-            permissions=Permissions(admin_ids),
+            permissions=policy,
             issuers=Issuers(city_slug, deployment_issuer),
             messages=messages,
             bot_username=bot_username,

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/ holds the published web's routes
 
+from access.policy import Actor  # noqa: E402
 from badges.artwork import check_supplied  # noqa: E402
-from badges.permissions import Actor  # noqa: E402
 from bot.services import Services, build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from openbadges.verify import verify  # noqa: E402

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from access.policy import Actor
 from actions.catalogue_actions import result_list
 from actions.services import ActionServices
-from badges.permissions import Actor
 from badges.problems import (
     AlreadyHolds,
     AlreadyRevoked,

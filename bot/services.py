@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from access.policy import Policy
 from actions.messages import BadgeEarned, EvidenceRejected, to_json
 from actions.policy import Dialogue
 from actions.services import ActionServices
@@ -26,6 +27,7 @@ from knowledge.service import KnowledgeService
 from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
+from organisations.context import OrganisationContext
 from store.db import Database
 
 PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
@@ -41,6 +43,8 @@ class Services:
     knowledge: KnowledgeService
     dialogue: Dialogue
     badges: BadgeService
+    policy: Policy  # who may do what: the one check of every privileged action
+    organisations: OrganisationContext  # what the organisations' use cases share
     given_interpreter: Interpreter | None = field(default=None, repr=False)
 
     @cached_property
@@ -72,7 +76,7 @@ class BadgeMessages:
 
 
 def make_badges(
-    settings: Settings, city: CityProfile, database: Database, clock: Clock
+    settings: Settings, city: CityProfile, database: Database, clock: Clock, policy: Policy
 ) -> BadgeService:
     """The badge use cases; the claim codes' secret is made in DATA_DIR on first start."""
     issuer = DeploymentIssuer(**settings.issuer) if settings.issuer else None
@@ -81,7 +85,7 @@ def make_badges(
         clock,
         data_dir=settings.data_dir,
         public_url=settings.public_url,
-        admin_ids=settings.admin_ids,
+        policy=policy,
         city_slug=city.slug,
         deployment_issuer=issuer,
         messages=BadgeMessages(),
@@ -158,8 +162,27 @@ def build_services(
         progress=progress,
         contact=settings.help_contact or city.help_contact,
     )
-    badges = make_badges(settings, city, database, local_clock)
+    policy = Policy(settings.admin_ids)
+    badges = make_badges(settings, city, database, local_clock, policy)
+    organisations = OrganisationContext(
+        database,
+        local_clock,
+        policy,
+        city.slug,
+        badges.context.secret.value,
+        settings.telegram_bot_username,
+    )
     dialogue = Dialogue(ActionServices(catalogue, knowledge, local_clock, badges))
     return Services(
-        settings, city, local_clock, database, catalogue, knowledge, dialogue, badges, interpreter
+        settings,
+        city,
+        local_clock,
+        database,
+        catalogue,
+        knowledge,
+        dialogue,
+        badges,
+        policy,
+        organisations,
+        interpreter,
     )

@@ -1,15 +1,18 @@
 """SQLAlchemy 2.0 typed models: the catalogue (organisations and their opportunities), the people
 colbot serves and what they saved, the knowledge entries, the outbox of messages the bot sends
-on its own, and the Open Badges organisations award (badge classes, awards, claims, evidence)."""
+on its own, the Open Badges organisations award (badge classes, awards, claims, evidence), and
+what organisations do in the chat (staff and their invites, the audit log, followers, drafts of
+posts, announcements, counts for their statistics)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -123,6 +126,9 @@ class Opportunity(Base):
     badge_criteria_sl: Mapped[str | None] = mapped_column(Text)
     badge_criteria_en: Mapped[str | None] = mapped_column(Text)
     record_hash: Mapped[str] = mapped_column(String(64))
+    # where it came from: "catalogue" (a city's file: a pruning import may withdraw it), "chat"
+    # (posted by an organisation's staff with /post) or "upload" (a staff member's file)
+    source: Mapped[str] = mapped_column(String(10), default="catalogue")
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -154,6 +160,9 @@ class Person(Base):
     # given by the learner so that wallets matching on e-mail accept their badges (optional)
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)  # False: they blocked the bot
+    # news of what they follow: "instant", or "weekly" (a digest; last_digest_at: the latest)
+    news: Mapped[str] = mapped_column(String(7), default="instant")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -357,3 +366,153 @@ class EvidenceSubmission(Base):
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id", ondelete="SET NULL"))
 
     claim: Mapped[Claim] = relationship()
+
+
+ROLES = ("admin", "editor")  # an organisation's staff: access/policy.py says what each may do
+FOLLOW_KINDS = ("organisation", "topic", "district")
+NEWS_MODES = ("instant", "weekly")
+
+
+class StaffMember(Base):
+    """A person who acts for an organisation: its administrator or an editor. Removing the row is
+    all it takes for them to keep no access."""
+
+    __tablename__ = "staff_member"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))  # one of ROLES
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)  # who invited them (Telegram id)
+
+    organisation: Mapped[Organisation] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class StaffInvite(Base):
+    """A one-time, expiring invitation to an organisation's staff, opened as a deep link. Its code
+    is kept only as an HMAC (as claim codes are)."""
+
+    __tablename__ = "staff_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))  # one of ROLES
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # Telegram id; None: command line
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class AuditEntry(Base):
+    """One privileged action: who (a staff member's or platform administrator's Telegram id, or
+    the command line), what, when, on what. Never a learner's message or a secret."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_organisation", "organisation_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line
+    action: Mapped[str] = mapped_column(String(40))  # "staff.invite", "post.publish", …
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    target: Mapped[str | None] = mapped_column(String(200))  # what it acted on, by its id
+    details: Mapped[dict] = mapped_column(StringList, default=dict)
+
+
+class Follow(Base):
+    """A learner follows an organisation (key: its slug), a topic or a district of a city, to
+    hear of new opportunities and of announcements (Person.news: at once or weekly)."""
+
+    __tablename__ = "follow"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "key"),
+        Index("ix_follow_audience", "kind", "key", "city"),  # an announcement's recipients
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # one of FOLLOW_KINDS
+    key: Mapped[str] = mapped_column(String(100))
+    city: Mapped[str] = mapped_column(String(40))  # the city profile's slug
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PostDraft(Base):
+    """An opportunity being written with /post (or an edit of one with /myposts): the answers so
+    far and the step the editor is at, so that a restart loses nothing. One per author."""
+
+    __tablename__ = "post_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[int | None] = mapped_column(  # set when it edits a published one
+        ForeignKey("opportunity.id", ondelete="SET NULL")
+    )
+    step: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict] = mapped_column(StringList, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Announcement(Base):
+    """A message an organisation's administrator sends to an audience of followers: written (a
+    draft), scheduled or queued, then sent through the outbox (its rows share `batch_id`);
+    cancelled while it runs, or withdrawn after. The admin's progress message is edited as it
+    goes."""
+
+    __tablename__ = "announcement"
+    __table_args__ = (Index("ix_announcement_due", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    author_telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # None: command line
+    audience: Mapped[str] = mapped_column(String(120))  # followers | topic:T | district:D
+    # texts by language ({"sl": …, "en": …}), and a photo, a file or a link
+    content: Mapped[dict] = mapped_column(StringList, default=dict)
+    status: Mapped[str] = mapped_column(
+        String(12)
+    )  # draft|scheduled|sending|done|cancelled|withdrawn
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    batch_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # its outbox rows
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class UsageCount(Base):
+    """How often something happened to an organisation's items on one day (shown in results,
+    opened, saved, followed, badge claimed or awarded, announcement delivered): counts only, no
+    person in them. `opportunity_id` is 0 for what belongs to the organisation as a whole."""
+
+    __tablename__ = "usage_count"
+    __table_args__ = (UniqueConstraint("organisation_id", "day", "metric", "opportunity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)  # in the city's time
+    metric: Mapped[str] = mapped_column(String(20))
+    opportunity_id: Mapped[int] = mapped_column(Integer, default=0)
+    count: Mapped[int] = mapped_column(Integer, default=0)

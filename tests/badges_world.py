@@ -17,8 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from access.policy import Actor
 from badges.artwork import check_supplied
-from badges.permissions import Actor
 from badges.publishing import BadgePublisher, Published
 from bot.services import Services, build_services
 from bot.settings import Settings

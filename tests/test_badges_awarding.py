@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from access.policy import Actor
 from actions.messages import BadgeEarned, from_json
 from badges.issuers import definition
-from badges.permissions import Actor
 from badges.problems import (
     AlreadyHolds,
     AlreadyRevoked,

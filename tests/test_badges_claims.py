@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from access.policy import Actor
 from badges.claims import MAX_FAILED, ClaimStatus, code_from_start
-from badges.permissions import Actor
 from badges.problems import BotUsernameMissing, NotAllowed, ParticipantsError
 from openbadges import codes
 from store import claims as store_claims

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from access.policy import Actor
 from badges.claims import ClaimStatus, evidence_of_text, evidence_problem, reason_problem
 from badges.delivery import file_name, is_public, linkedin_url
-from badges.permissions import Actor
 from badges.problems import AlreadyRevoked, BadInput, EvidenceRefused, NotAllowed, UnknownAward
 from openbadges import baking
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from access.policy import Policy
 from bot.services import Services
 from bot.telegram.app import build_application
 from bot.telegram.outbox import OUTBOX_JOB
@@ -39,7 +40,11 @@ def talking_to(double: BotApiDouble, services: Services, **settings_fields) -> S
         telegram_base_url=double.base_url,
         **settings_fields,
     )
-    return replace(services, settings=settings)
+    if "admin_ids" not in settings_fields:
+        return replace(services, settings=settings)
+    policy = Policy(settings.admin_ids)
+    organisations = replace(services.organisations, policy=policy)
+    return replace(services, settings=settings, policy=policy, organisations=organisations)
 
 
 @asynccontextmanager

@@ -3,7 +3,7 @@ asks for (the person's next message) and its review by the organisation's admini
 (approve, or reject with a reason), the learner's own badges (/mybadges: sent again, exported,
 hidden or shown, given up) and their e-mail address (/email). Handlers only translate: the
 use cases in badges/ (`Services.badges`) decide, and check every privileged step themselves
-(badges.permissions)."""
+(access.policy)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from access.policy import Actor
 from actions.messages import BadgeWallet
 from badges.claims import (
     ClaimStatus,
@@ -22,7 +23,6 @@ from badges.claims import (
     evidence_problem,
     reason_problem,
 )
-from badges.permissions import Actor
 from badges.problems import (
     AlreadyRevoked,
     BadgeProblem,

@@ -19,6 +19,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from access.policy import Actor
 from actions.messages import Details, Message, ResultList
 from bot.cards import Choice, Rendered, pick
 from bot.i18n import gettext_for, reading_language
@@ -175,4 +176,6 @@ async def say_plainly(update: Update, context: ColbotContext, text: str, **optio
 def is_admin(update: Update, context: ColbotContext) -> bool:
     """Whether the update comes from one of the platform's administrators (ADMIN_IDS)."""
     user = update.effective_user
-    return user is not None and user.id in context.services.settings.admin_ids
+    return user is not None and context.services.policy.is_platform_admin(
+        Actor.on_telegram(user.id)
+    )

@@ -50,6 +50,7 @@ class PersonState:
     rejecting: int | None = (
         None  # an administrator's next message is why this evidence is not enough
     )
+    acting_for: int | None = None  # the organisation a staff member chose with /org (its id)
 
     def remember_search(self, search_id: str, slots: dict[str, Any]) -> None:
         self.searches.pop(search_id, None)

@@ -1,0 +1,73 @@
+"""The chat's one gate for privileged commands and buttons: `privileged(capability)` wraps a
+handler, asks the policy (through organisations.acting) for which organisation the person may
+do it, and either hands that on to the handler or answers with a polite refusal in the person's
+language. The menu of commands (app.py) is drawn from the same policy."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+
+from access.policy import Actor, Capability
+from bot.i18n import gettext_for
+from bot.telegram.common import in_store, say_plainly, user_language
+from bot.telegram.state import ColbotContext
+from organisations.acting import ActingFor, acting_for
+
+log = logging.getLogger(__name__)
+
+Guarded = Callable[[Update, ColbotContext, ActingFor], Awaitable[Any]]
+Handler = Callable[[Update, ColbotContext], Awaitable[Any]]
+
+
+def actor_of(update: Update) -> Actor | None:
+    user = update.effective_user
+    return Actor.on_telegram(user.id) if user is not None else None
+
+
+async def acting(
+    update: Update, context: ColbotContext, capability: Capability
+) -> ActingFor | None:
+    """The organisation the person acts for when they do `capability`, or None (refused)."""
+    actor = actor_of(update)
+    if actor is None:
+        return None
+    chosen = context.user_data.acting_for if context.user_data is not None else None
+    return await in_store(
+        context, acting_for, context.services.organisations, actor, capability, chosen
+    )
+
+
+async def refuse(update: Update, context: ColbotContext) -> None:
+    """The polite refusal: the same words for a command and a button, naming nothing."""
+    _ = gettext_for(user_language(update, context))
+    text = _("Sorry, only an organisation's staff can do that.")
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text)
+            return
+        except Exception:  # an old query: say it in the chat instead
+            log.info("could not answer a refused button press")
+    await say_plainly(update, context, text)
+
+
+def privileged(capability: Capability) -> Callable[[Guarded], Handler]:
+    """A handler that runs only for a person who may do `capability` for some organisation; it
+    gets that organisation (`ActingFor`) as its third argument."""
+
+    def wrap(handler: Guarded) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: ColbotContext) -> Any:
+            organisation = await acting(update, context, capability)
+            if organisation is None:
+                await refuse(update, context)
+                return None
+            return await handler(update, context, organisation)
+
+        return guarded
+
+    return wrap

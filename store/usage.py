@@ -1,0 +1,67 @@
+"""Daily counts for organisations' statistics: how often their items were shown in results,
+opened, saved, followed, claimed, awarded, and how many people an announcement reached. Counts
+only: no person, no message, no search text. One upsert per organisation, day, metric and item
+(`add` takes many at once, so a page of results costs one statement)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import UsageCount
+
+SHOWN = "shown"  # in a page of search results
+VIEWED = "viewed"  # its details opened
+SAVED = "saved"
+FOLLOWED = "followed"  # the organisation got a follower (opportunity 0)
+CLAIMED = "claimed"  # a badge claim link used
+AWARDED = "awarded"  # a badge awarded
+REACHED = "reached"  # an announcement delivered to one person (opportunity 0)
+METRICS = (SHOWN, VIEWED, SAVED, FOLLOWED, CLAIMED, AWARDED, REACHED)
+
+Key = tuple[int, str, int]  # organisation id, metric, opportunity id (0: the organisation's)
+
+
+def add(session: Session, day: date, counts: Iterable[Key] | Counter[Key]) -> None:
+    """Add one to each key (or the Counter's numbers) on `day`, in the session's transaction."""
+    counted = counts if isinstance(counts, Counter) else Counter(counts)
+    if not counted:
+        return
+    rows = [
+        {
+            "organisation_id": organisation_id,
+            "day": day,
+            "metric": metric,
+            "opportunity_id": opportunity_id,
+            "count": n,
+        }
+        for (organisation_id, metric, opportunity_id), n in sorted(counted.items())
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(UsageCount)
+    statement = insert.on_conflict_do_update(
+        index_elements=["organisation_id", "day", "metric", "opportunity_id"],
+        set_={"count": UsageCount.count + insert.excluded.count},
+    )
+    session.execute(statement, rows)
+
+
+def totals(
+    session: Session, organisation_id: int, since: date, until: date
+) -> dict[tuple[str, int], int]:
+    """The organisation's counts from `since` to `until` (both included), by metric and item."""
+    rows = session.execute(
+        select(UsageCount.metric, UsageCount.opportunity_id, func.sum(UsageCount.count))
+        .where(
+            UsageCount.organisation_id == organisation_id,
+            UsageCount.day >= since,
+            UsageCount.day <= until,
+        )
+        .group_by(UsageCount.metric, UsageCount.opportunity_id)
+    )
+    return {(metric, item): int(n) for metric, item, n in rows}
