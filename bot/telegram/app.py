@@ -82,10 +82,13 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
         found = await in_store(
             context, people.seen, user.id, context.services.clock(), user.language_code
         )
-        if person.person_id is None:  # the first update since the bot started
+        first = person.person_id is None  # the first update since the bot started
+        if first:
             person.language = found.language
             person.simple = found.simple_mode
         person.person_id, person.seen_at = found.id, now
+        if first:
+            await badge_chat.recall_awaited_evidence(context)
     person.recent = [t for t in person.recent if now - t < THROTTLE_SECONDS] + [now]
     if len(person.recent) <= THROTTLE_MESSAGES:
         person.told_to_slow_down = False
