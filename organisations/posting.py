@@ -245,6 +245,17 @@ class PostingService:
         sync = self.catalogue.refresh()
         return Published(opportunity_id, record.external_id, created, sync)
 
+    def drafting(self) -> list[int]:
+        """The Telegram ids of everyone in the middle of a draft (not put aside with /cancel):
+        the chat's conversations to take up again after a restart."""
+        with self.ctx.database.session() as session:
+            rows = session.execute(
+                select(Person.telegram_id, PostDraft.data).join(
+                    Person, Person.id == PostDraft.author_id
+                )
+            )
+            return [tg for tg, data in rows if tg is not None and not (data or {}).get("paused")]
+
     # ---- the organisation's items ------------------------------------------------------------
     def my_posts(self, actor: Actor, organisation_id: int, offset: int = 0) -> PostsPage:
         """The organisation's items still offered, newest first, a page at a time."""
@@ -375,6 +386,7 @@ class PostingService:
             step = draft.step
             if step == "preview":
                 raise PostProblem("at_preview")
+            data.pop("paused", None)  # answering takes a draft put aside up again
             change(data, step, self._setting())
             if step == "languages":  # texts in a language no longer chosen go
                 for name in ("title", "description"):
