@@ -204,6 +204,22 @@ def test_cancel_asks_to_keep_the_draft_and_a_learner_is_refused(double, services
             assert "only an organisation's staff" in refused.params["text"]
             refused = await learner.write("/myposts")
             assert "only an organisation's staff" in refused.params["text"]
+            before = learner.count()
+            double.push_callback(LEARNER, "post:publish", language_code="en")
+            await double.wait_for(
+                "answerCallbackQuery",
+                lambda call: "only an organisation's staff" in call.params.get("text", ""),
+            )
+            assert learner.count() == before  # a forged button: refused on the button itself
+
+            before = editor.count()  # in Slovenian, a forged choice is explained
+            double.push_message(EDITOR, "/post", language_code="sl")
+            asked = await editor.next(before)
+            assert "V katerem jeziku (ali obeh) boste napisali objavo" in asked.params["text"]
+            double.push_callback(EDITOR, "post:lang:de", language_code="sl")
+            again = await editor.next(before + 1)
+            assert again.params["text"].startswith("⚠️ Izberite enega od gumbov.")
+            assert "post:lang:both" in buttons(again)
 
     asyncio.run(scenario())
 
