@@ -117,7 +117,8 @@ class PrunePlan:
 
 
 def prune_plan(session: Session, records: list[OpportunityRecord]) -> PrunePlan:
-    """How many of the items now active a prune with `records` would withdraw."""
+    """How many of the catalogue's own items now active a prune with `records` would withdraw
+    (what organisations posted or uploaded in the chat is never pruned)."""
     wanted = {r.external_id for r in records}
     active = session.scalars(
         select(Opportunity.external_id).where(
