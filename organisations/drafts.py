@@ -122,7 +122,7 @@ def take_location(data: dict[str, Any], step: str, lat: float, lon: float) -> No
     """A location shared at the "where" step: the point, and the district it lies in if the
     gazetteer knows one that close (the card names it)."""
     if step != "where":
-        raise PostProblem("unknown_choice")
+        raise PostProblem("location_not_asked")
     try:
         point = GeoPoint(lat, lon)
     except ValueError:

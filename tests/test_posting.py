@@ -160,6 +160,7 @@ def test_every_step_names_what_is_wrong_and_keeps_the_step(world):
     too_long = problem(posts.answer, AS_EDITOR, "x" * 301)
     assert (too_long.code, too_long.params["limit"]) == ("too_long", 300)
     assert problem(posts.answer, AS_EDITOR, "   ").code == "empty"
+    assert problem(posts.locate, AS_EDITOR, 46.05, 14.5).code == "location_not_asked"
     posts.answer(AS_EDITOR, "Večer iger")
     posts.answer(AS_EDITOR, "Družabne igre za vse.")
     assert problem(posts.answer, AS_EDITOR, "party").code == "unknown_choice"

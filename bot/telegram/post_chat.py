@@ -121,6 +121,7 @@ def problem_text(problem: PostProblem, lang: str) -> str:
             "a house number, or share a location."
         ),
         "not_in_slovenia": _("That location is not in Slovenia. Please share another one."),
+        "location_not_asked": _("A location is only asked for at the “where” step."),
         "unknown_choice": _("Please choose one of the buttons."),
         "not_optional": _("This step cannot be skipped."),
         "bad_price": _("Please write an amount in euros, e.g. 12.50, or press Free."),
