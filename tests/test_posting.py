@@ -343,8 +343,11 @@ def test_a_paused_draft_is_continued_and_a_discarded_one_is_gone(world):
     posts.start(AS_EDITOR, siska)
     posts.choose(AS_EDITOR, "sl")
     posts.answer(AS_EDITOR, "Pravljična ura")
+    assert posts.drafting() == [EDITOR]  # the chat takes this conversation up after a restart
     assert posts.pause(AS_EDITOR).paused
+    assert posts.drafting() == []  # put aside: the editor's messages are theirs again
     view = posts.start(AS_EDITOR, siska)
+    assert posts.drafting() == [EDITOR]
     assert (view.step, view.paused, view.data["title"]) == (
         "description",
         False,

@@ -42,6 +42,7 @@ from bot.telegram.common import (
     say_plainly,
     user_language,
 )
+from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
 from store import people
@@ -266,7 +267,7 @@ def build_application(services: Services) -> Application:
         .concurrent_updates(True)  # people do not wait for each other
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .persistence(post_chat.DraftConversations(services.posts))  # /post after a restart
+        .persistence(DraftConversations(services.posts))  # /post after a restart
         .build()
     )
     application.bot_data.services = services

@@ -1,12 +1,12 @@
 """/post, /myposts and a programme's upload in the chat, for an organisation's staff. /post is a
 ConversationHandler whose one state means "writing a draft": the step itself lives with the draft
 in the database (organisations.posting), and the conversations are taken up again after a
-restart from the drafts there (DraftConversations), so an editor who writes again continues at
-the step they were at. Every entry point and button goes through @privileged(Capability.POST)."""
+restart from the drafts there (post_persistence), so an editor who writes again continues at
+the step they were at. Every entry point and button goes through @privileged(Capability.POST);
+what is said is bot/post_cards.py's."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
 from dataclasses import replace
@@ -16,254 +16,40 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     Application,
-    BasePersistence,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    PersistenceInput,
     filters,
 )
 
 from access.policy import Capability, Refused
-from actions.messages import Details
 from actions.views import view_of
 from bot.callbacks import Button, callback, parse_callback
-from bot.cards import Choice, Rendered, details_card, pick
-from bot.i18n import format_day, gettext_for
+from bot.cards import Choice, Rendered
+from bot.i18n import gettext_for
+from bot.post_cards import (
+    catalogue_errors,
+    edit_menu,
+    my_posts_card,
+    post_button,
+    preview_card,
+    problem_text,
+    prompt,
+)
 from bot.telegram.common import keyboard_of, say_plainly, send, user_language
+from bot.telegram.post_persistence import CONVERSATION, DRAFTING
 from bot.telegram.privileged import actor_of, privileged, refuse
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor
-from organisations.drafts import STEPS
-from organisations.posting import DraftView, PostingService
+from organisations.posting import DraftView
 from organisations.problems import PostProblem
 from store.catalogue_import import CatalogueError
-from store.models import AUDIENCES, KINDS
 
 log = logging.getLogger(__name__)
 
-CONVERSATION = "post"
-DRAFTING = "drafting"  # the one state: the step is the draft's, in the database
 END = ConversationHandler.END
 MAX_PROGRAMME_BYTES = 2 * 1024 * 1024
-MAX_SHOWN_ERRORS = 10
-
-
-# ---- the words of the steps ------------------------------------------------------------------
-def kind_label(kind: str, lang: str) -> str:
-    _ = gettext_for(lang)
-    labels = {
-        "course": _("Course"),
-        "workshop": _("Workshop"),
-        "event": _("Event"),
-        "volunteering": _("Volunteering"),
-        "programme": _("Programme"),
-        "club": _("Club"),
-        "internship": _("Internship"),
-        "project": _("Project"),
-    }
-    return labels.get(kind, kind)
-
-
-def audience_label(audience: str, lang: str) -> str:
-    _ = gettext_for(lang)
-    labels = {
-        "youth": _("Young people"),
-        "seniors": _("Seniors"),
-        "migrants": _("Migrants"),
-        "adults": _("Adults"),
-        "children": _("Children"),
-        "families": _("Families"),
-        "everyone": _("Everyone"),
-    }
-    return labels.get(audience, audience)
-
-
-def step_label(step: str, lang: str) -> str:
-    _ = gettext_for(lang)
-    labels = {
-        "languages": _("Languages"),
-        "title": _("Title"),
-        "description": _("Description"),
-        "kind": _("Kind"),
-        "when": _("When"),
-        "where": _("Where"),
-        "audience": _("For whom"),
-        "topics": _("Topics"),
-        "price": _("Price"),
-        "link": _("Link"),
-        "badge": _("Badge"),
-    }
-    return labels.get(step, step)
-
-
-def in_language(code: str | None, lang: str) -> str:
-    _ = gettext_for(lang)
-    return _("in Slovenian") if code == "sl" else _("in English")
-
-
-def problem_text(problem: PostProblem, lang: str) -> str:
-    """What is wrong with the answer, in the editor's language."""
-    _ = gettext_for(lang)
-    params = problem.params
-    texts = {
-        "empty": _("Please write something."),
-        "too_long": _("That is too long: at most {limit} characters, please."),
-        "too_many": _("That is too many: at most {limit}, please."),
-        "bad_date": _("I cannot read that date. Write it like 12. 1. 2027 17:00."),
-        "bad_time": _("I cannot read that time. Write it like 17:00."),
-        "time_missing": _("Please add the time, e.g. 12. 1. 2027 17:00."),
-        "past_date": _("That date is in the past. Please give a date that is still ahead."),
-        "end_before_start": _("The end is before the start. Please check the times."),
-        "place_not_found": _(
-            "I do not know the place “{place}”. Write a district (e.g. Šiška), an address with "
-            "a house number, or share a location."
-        ),
-        "not_in_slovenia": _("That location is not in Slovenia. Please share another one."),
-        "location_not_asked": _("A location is only asked for at the “where” step."),
-        "unknown_choice": _("Please choose one of the buttons."),
-        "not_optional": _("This step cannot be skipped."),
-        "bad_price": _("Please write an amount in euros, e.g. 12.50, or press Free."),
-        "bad_link": _("A link must start with https:// or http://."),
-        "not_ready": _("The step “{field}” is still unanswered."),
-        "at_preview": _("The post is ready: publish it, edit it or discard it with the buttons."),
-        "no_draft": _("There is no draft any more. Send /post to write a new one."),
-        "invalid": _("Something in the post cannot be published ({field}). Please edit it."),
-    }
-    text = texts.get(problem.code, _("That answer cannot be used. Please try again."))
-    shown = dict(params)
-    if "field" in shown:
-        shown["field"] = step_label(str(shown["field"]), lang)
-    return text.format(**shown) if shown else text
-
-
-def post_button(what: str, value: str | int | None = None) -> str:
-    return callback(Button.POST, what) if value is None else callback(Button.POST, what, value)
-
-
-def prompt(view: DraftView, lang: str) -> Rendered:
-    """The question of the draft's step, with its buttons."""
-    _ = gettext_for(lang)
-    step, data = view.step, view.data
-    skip = [Choice(_("Skip"), post_button("skip"))]
-    if step == "languages":
-        return Rendered(
-            _("In which language(s) will you write the post for {organisation}?").format(
-                organisation=escape(view.organisation)
-            ),
-            [
-                [
-                    Choice("Slovenščina", post_button("lang", "sl")),
-                    Choice("English", post_button("lang", "en")),
-                ],
-                [Choice(_("Both"), post_button("lang", "both"))],
-            ],
-        )
-    if step == "title":
-        return Rendered(
-            _("Write the title {language} (at most 300 characters).").format(
-                language=in_language(view.language, lang)
-            )
-        )
-    if step == "description":
-        return Rendered(
-            _("Write the description {language}: what happens, for whom, what to bring.").format(
-                language=in_language(view.language, lang)
-            )
-        )
-    if step == "kind":
-        kinds = [Choice(kind_label(k, lang), post_button("kind", k)) for k in KINDS]
-        return Rendered(
-            _("What kind of opportunity is it?"), [kinds[i : i + 2] for i in range(0, 8, 2)]
-        )
-    if step == "when":
-        return Rendered(
-            _(
-                "When does it take place? Write a date and time, e.g. 12. 1. 2027 17:00 or "
-                "12. 1. 2027 17:00 - 19:00; or a recurring schedule in words, e.g. every "
-                "Tuesday at 17:00."
-            )
-        )
-    if step == "where":
-        return Rendered(
-            _(
-                "Where does it take place? Share a location (📎 → Location), write an address "
-                "or a district, or press Online."
-            ),
-            [[Choice("💻 " + _("Online"), post_button("online"))]],
-        )
-    if step == "audience":
-        chosen = data.get("audience") or []
-        marks = [
-            Choice(("✅ " if a in chosen else "") + audience_label(a, lang), post_button("aud", a))
-            for a in AUDIENCES
-        ]
-        rows = [marks[i : i + 2] for i in range(0, len(marks), 2)]
-        return Rendered(
-            _("Who is it for? Choose one or more, then press Done."),
-            [*rows, [Choice(_("Done"), post_button("done"))]],
-        )
-    if step == "topics":
-        chosen = data.get("topics") or []
-        offered = data.get("topic_choices") or []
-        marks = [
-            Choice(("✅ " if t in chosen else "") + t, post_button("top", i))
-            for i, t in enumerate(offered)
-        ]
-        rows = [marks[i : i + 2] for i in range(0, len(marks), 2)]
-        return Rendered(
-            _(
-                "Which topics does it cover? Choose below or write them separated by commas, "
-                "then press Done."
-            ),
-            [*rows, [Choice(_("Done"), post_button("done"))]],
-        )
-    if step == "price":
-        return Rendered(
-            _("How much does it cost? Write an amount in euros, e.g. 12.50, or press Free."),
-            [[Choice(_("Free"), post_button("free"))]],
-        )
-    if step == "link":
-        return Rendered(_("A link for more information and sign-up (https://…), or Skip."), [skip])
-    if step == "badge":
-        return Rendered(
-            _(
-                "Does it offer a badge? Write its name on the first line and what earns it on "
-                "the next lines; or Skip."
-            ),
-            [skip],
-        )
-    return Rendered(_("The post is ready."))
-
-
-def preview_card(posts: PostingService, view: DraftView, opportunity: Any, lang: str) -> Rendered:
-    """The draft exactly as learners will see its details, with Publish / Edit / Discard."""
-    _ = gettext_for(lang)
-    card = details_card(
-        Details(view_of(opportunity, posts.catalogue.city.zone, full=True)), lang, frozenset()
-    )
-    head = _("This is how learners will see it:")
-    publish = _("Publish the changes") if view.opportunity_id else _("Publish")
-    return Rendered(
-        f"{head}\n\n{card.html}",
-        [
-            [Choice("✅ " + publish, post_button("publish"))],
-            [
-                Choice("✏️ " + _("Edit"), post_button("edit")),
-                Choice("🗑 " + _("Discard"), post_button("discard")),
-            ],
-        ],
-    )
-
-
-def edit_menu(lang: str) -> Rendered:
-    _ = gettext_for(lang)
-    steps = [Choice(step_label(s, lang), post_button("field", s)) for s in STEPS[:-1]]
-    rows = [steps[i : i + 3] for i in range(0, len(steps), 3)]
-    return Rendered(
-        _("What would you like to change?"), [*rows, [Choice(_("Back"), post_button("back"))]]
-    )
 
 
 # ---- sending ---------------------------------------------------------------------------------
@@ -281,7 +67,8 @@ async def show(update: Update, context: ColbotContext, view: DraftView, lead: st
         except PostProblem as problem:
             await say_plainly(update, context, problem_text(problem, lang))
             return DRAFTING
-        rendered = preview_card(posts, view, shown, lang)
+        card = view_of(shown, posts.catalogue.city.zone, full=True)
+        rendered = preview_card(view, card, lang)
     else:
         rendered = prompt(view, lang)
     if lead:
@@ -486,40 +273,6 @@ async def _answer_quietly(query: Any) -> None:
 
 
 # ---- /myposts -------------------------------------------------------------------------------
-def my_posts_card(page: Any, lang: str) -> Rendered:
-    _ = gettext_for(lang)
-    if not page.items:
-        return Rendered(
-            _("Your organisation offers nothing at the moment. Send /post to add something.")
-            + "\n\n"
-            + upload_hint(lang)
-        )
-    lines = [_("Your organisation's opportunities ({total}):").format(total=page.total)]
-    rows: list[list[Choice]] = []
-    for number, item in enumerate(page.items, start=page.offset + 1):
-        when = f" · {format_day(item.starts_at, lang)}" if item.starts_at else ""
-        lines.append(f"{number}. {escape(pick(item.title, lang))}{when}")
-        rows.append(
-            [
-                Choice(f"✏️ {number}", callback(Button.MY_POSTS, "edit", item.opportunity_id)),
-                Choice(f"🗑 {number}", callback(Button.MY_POSTS, "wd", item.opportunity_id)),
-            ]
-        )
-    shown = page.offset + len(page.items)
-    if shown < page.total:
-        rows.append([Choice(_("More") + " ▶", callback(Button.MY_POSTS, "page", shown))])
-    lines += ["", "✏️ " + _("edit") + "  🗑 " + _("withdraw"), "", upload_hint(lang)]
-    return Rendered("\n".join(lines), rows)
-
-
-def upload_hint(lang: str) -> str:
-    _ = gettext_for(lang)
-    return _(
-        "A whole programme at once: send a file in the catalogue format (.jsonl, one "
-        "opportunity a line). It is taken all or nothing."
-    )
-
-
 @privileged(Capability.POST)
 async def on_my_posts(update: Update, context: ColbotContext, acting: ActingFor) -> None:
     await _send_page(update, context, acting, 0)
@@ -634,85 +387,7 @@ async def on_programme(update: Update, context: ColbotContext, acting: ActingFor
     )
 
 
-def catalogue_errors(error: CatalogueError, lang: str) -> str:
-    """Nothing was stored, and why: each fault with its line and field."""
-    _ = gettext_for(lang)
-    lines = [_("Nothing was saved. Please correct the file and send it again:")]
-    for fault in error.errors[:MAX_SHOWN_ERRORS]:
-        lines.append(
-            _("line {line}, field {field}: {problem}").format(
-                line=fault.line, field=fault.field, problem=fault.message
-            )
-        )
-    more = len(error.errors) - MAX_SHOWN_ERRORS + error.more
-    if more > 0:
-        lines.append(_("… and {n} more.").format(n=more))
-    return "\n".join(lines)
-
-
 # ---- wiring ---------------------------------------------------------------------------------
-class DraftConversations(BasePersistence):
-    """Keeps nothing of its own: after a restart, the /post conversations are those of the
-    drafts under way in the database (not put aside with /cancel)."""
-
-    def __init__(self, posts: PostingService) -> None:
-        super().__init__(
-            store_data=PersistenceInput(
-                bot_data=False, chat_data=False, user_data=False, callback_data=False
-            )
-        )
-        self.posts = posts
-
-    async def get_conversations(self, name: str) -> dict:
-        if name != CONVERSATION:
-            return {}
-        ids = await asyncio.to_thread(self.posts.drafting)
-        return {(telegram_id, telegram_id): DRAFTING for telegram_id in ids}
-
-    async def update_conversation(self, name: str, key: Any, new_state: object | None) -> None:
-        """The step is saved with every answer (organisations.posting)."""
-
-    async def get_user_data(self) -> dict:
-        return {}
-
-    async def get_chat_data(self) -> dict:
-        return {}
-
-    async def get_bot_data(self) -> Any:
-        return None
-
-    async def get_callback_data(self) -> None:
-        return None
-
-    async def update_user_data(self, user_id: int, data: Any) -> None:
-        """Not kept."""
-
-    async def update_chat_data(self, chat_id: int, data: Any) -> None:
-        """Not kept."""
-
-    async def update_bot_data(self, data: Any) -> None:
-        """Not kept."""
-
-    async def update_callback_data(self, data: Any) -> None:
-        """Not kept."""
-
-    async def drop_chat_data(self, chat_id: int) -> None:
-        """Not kept."""
-
-    async def drop_user_data(self, user_id: int) -> None:
-        """Not kept."""
-
-    async def refresh_user_data(self, user_id: int, user_data: Any) -> None:
-        """Not kept."""
-
-    async def refresh_chat_data(self, chat_id: int, chat_data: Any) -> None:
-        """Not kept."""
-
-    async def refresh_bot_data(self, bot_data: Any) -> None:
-        """Not kept."""
-
-    async def flush(self) -> None:
-        """Nothing to write."""
 
 
 def conversation() -> ConversationHandler:
