@@ -161,6 +161,20 @@ def test_an_editor_posts_across_a_restart_and_learners_can_find_it(double, servi
             listing = await editor.write("/myposts")
             assert "Robotski večer" in listing.params["text"]
             assert ".jsonl" in listing.params["text"]  # how to upload a programme
+            edit = next(b for b in buttons(listing) if b.startswith("mp:edit:"))
+            preview = await editor.press(edit)
+            assert "<b>Robotski večer</b>" in preview.params["text"]
+            assert buttons(preview)[0] == "post:publish"
+            menu = await editor.press("post:edit")
+            assert "post:field:price" in buttons(menu)
+            asked = await editor.press("post:field:price")
+            assert "How much does it cost?" in asked.params["text"]
+            preview = await editor.write("7,50 €")  # back at the preview after the one change
+            assert "This is how learners will see it:" in preview.params["text"]
+            assert "7,50" in preview.params["text"] or "7.50" in preview.params["text"]
+            double.push_callback(EDITOR, "post:publish", language_code="en")
+            await editor.said("Saved. Learners see the new version", method="editMessageText")
+            listing = await editor.write("/myposts")
             withdraw = next(b for b in buttons(listing) if b.startswith("mp:wd:"))
             asked = await editor.press(withdraw)
             assert "Withdraw it?" in asked.params["text"]
@@ -172,6 +186,7 @@ def test_an_editor_posts_across_a_restart_and_learners_can_find_it(double, servi
         [posted] = session.scalars(select(Opportunity).where(Opportunity.source == "chat"))
         assert posted.title_sl == "Robotski večer" and posted.withdrawn_at is not None
         assert posted.lat == pytest.approx(46.0705) and posted.audience == ["youth"]
+        assert str(posted.price_eur) == "7.50"  # edited in place: still the one item
         assert session.scalar(select(PostDraft)) is None
 
 
