@@ -260,3 +260,30 @@ def test_a_programme_file_is_refused_with_its_line_and_field_then_taken(double, 
     with services.database.session() as session:
         [item] = session.scalars(select(Opportunity).where(Opportunity.source == "upload"))
         assert item.external_id.endswith("/zima-1")
+
+
+FORGED = ["post:", "post:lang:xx", "post:top:²", "post:field:nowhere", "mp:wd:²", "mp:page:abc"]
+FORGED += ["mp:edit:99999", "mp:wdok:99999", "mp:nothing"]
+
+
+def test_forged_buttons_from_an_editor_are_answered_and_change_nothing(double, services):
+    with services.database.session() as session:
+        others = session.scalar(select(Opportunity.id).where(Opportunity.external_id == "lj-a1"))
+
+    async def scenario():
+        async with running(double, services):
+            for data in [*FORGED, f"mp:edit:{others}", f"mp:wdok:{others}"]:
+                double.push_callback(EDITOR, data, language_code="en")
+                await asyncio.sleep(0.05)
+            await double.wait_for("answerCallbackQuery", count=len(FORGED) + 2, timeout=30)
+            await asyncio.sleep(0.5)
+            said = [c.params.get("text", "") for c in double.calls_to("sendMessage")]
+            assert not [t for t in said if "went wrong" in t]  # nothing failed on our side
+            answered = [c.params.get("text", "") for c in double.calls_to("answerCallbackQuery")]
+            refused = "Sorry, only an organisation's staff can do that."
+            assert answered.count(refused) == 4  # no such item, or another organisation's
+
+    asyncio.run(scenario())
+    with services.database.session() as session:
+        assert session.get_one(Opportunity, others).withdrawn_at is None
+        assert session.scalar(select(PostDraft)) is None
