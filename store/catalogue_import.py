@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, select, text
+from sqlalchemy import Select, false, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from store import badges, saved
@@ -28,6 +28,7 @@ MAX_IMAGE_READ = 4 * 1024 * 1024  # bytes read of a badge image file; the check 
 # Only what a catalogue file brought is withdrawn by a pruning import of the next file: what
 # organisations posted in the chat ("chat") or uploaded there ("upload") is theirs to withdraw.
 PRUNED_SOURCE = "catalogue"
+FEW_RECORDS = 500  # up to this many, an import reads back only the stored items it names
 
 Tick = Callable[[int], None]
 # Checks a supplied badge image's bytes: "png" or "svg", or ValueError saying why not (the
@@ -238,7 +239,7 @@ def apply_records(
     transaction, so they move only if the import holds."""
     report = ImportReport()
     one_import_at_a_time(session)
-    existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
+    existing = {o.external_id: o for o in session.scalars(_existing(records, prune))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
     badge_classes = badges.badge_classes_by_opportunity(session)
     now = now or utcnow()
@@ -285,6 +286,15 @@ def apply_records(
     session.flush()
     saved.reschedule_reminders(session, moved, now, zone)
     return report
+
+
+def _existing(records: list[OpportunityRecord], prune: bool) -> Select[tuple[Opportunity]]:
+    """The stored opportunities an import compares with: every one for a prune or a large
+    file; only the records' own for a few (a post from the chat: one of thousands)."""
+    query = select(Opportunity)
+    if prune or len(records) > FEW_RECORDS:
+        return query
+    return query.where(Opportunity.external_id.in_([r.external_id for r in records]))
 
 
 def one_import_at_a_time(session: Session) -> None:
