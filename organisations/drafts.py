@@ -57,11 +57,9 @@ class Setting:
     now: datetime
 
 
-def next_step(data: dict[str, Any], step: str) -> str:
-    """The step after `step`: the preview when the editor came to change one answer."""
-    if data.get("editing") or step == "preview":
-        return "preview"
-    return STEPS[STEPS.index(step) + 1]
+def next_step(step: str) -> str:
+    """The step after `step` in a new draft."""
+    return STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
 
 
 def missing_language(data: dict[str, Any], field: str) -> str | None:

@@ -169,7 +169,9 @@ class PostingService:
                 data.pop("title" if step != "description" else "description", None)
                 if step == "languages":
                     data.pop("description", None)
-            data["editing"] = step not in ("languages",)  # new languages need new texts
+            data["editing"] = True
+            if step == "topics":
+                self._offer_topics(session, data)
             self._save(session, draft, step, data)
             return self._view(session, draft)
 
@@ -399,19 +401,24 @@ class PostingService:
 
     def _after(self, session: Session, data: dict[str, Any], step: str) -> str:
         """The step that follows an answer: the same one while a title or description lacks a
-        language; the preview once an edit's one step is answered (or nothing is missing)."""
+        language; while editing, the next step left unanswered (new languages want their texts)
+        and then the preview."""
         if step in ("title", "description") and first_unanswered(data) == step:
             return step
-        following = next_step(data, step)
-        if following == "preview":
+        if data.get("editing"):
             missing = first_unanswered(data)
-            if missing is not None:  # a change of languages asks for the texts again
-                data.pop("editing", None)
+            if missing is not None:
                 return missing
-            data.pop("editing", None)
-        if following == "topics" and "topic_choices" not in data:
-            data["topic_choices"] = self._common_topics(session)
+            del data["editing"]
+            return "preview"
+        following = next_step(step)
+        if following == "topics":
+            self._offer_topics(session, data)
         return following
+
+    def _offer_topics(self, session: Session, data: dict[str, Any]) -> None:
+        if "topic_choices" not in data:
+            data["topic_choices"] = self._common_topics(session)
 
     def _save(self, session: Session, draft: PostDraft, step: str, data: dict[str, Any]) -> None:
         draft.step = step

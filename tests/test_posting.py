@@ -356,3 +356,30 @@ def test_a_paused_draft_is_continued_and_a_discarded_one_is_gone(world):
     assert posts.discard(AS_EDITOR)
     assert posts.current(AS_EDITOR) is None
     assert posts.start(AS_EDITOR, siska).step == "languages"
+
+
+def test_editing_the_languages_asks_only_for_the_texts_missing(world):
+    services, siska, _library = world
+    posts = services.posts
+    posts.start(AS_EDITOR, siska)
+    posts.choose(AS_EDITOR, "sl")
+    for answer in ["Pravljična ura", "Pravljice za otroke.", "event", "vsako soboto ob 10h"]:
+        posts.answer(AS_EDITOR, answer)
+    posts.choose(AS_EDITOR, "online")
+    for _skipped in ("audience", "topics"):
+        posts.skip(AS_EDITOR)
+    posts.choose(AS_EDITOR, "free")
+    posts.skip(AS_EDITOR)
+    assert posts.skip(AS_EDITOR).step == "preview"
+
+    view = posts.go_to(AS_EDITOR, "languages")
+    view = posts.choose(AS_EDITOR, "both")
+    assert (view.step, view.language) == ("title", "sl")  # the texts are asked again
+    posts.answer(AS_EDITOR, "Pravljična ura")
+    posts.answer(AS_EDITOR, "Story time")
+    posts.answer(AS_EDITOR, "Pravljice za otroke.")
+    view = posts.answer(AS_EDITOR, "Stories for children.")
+    assert view.step == "preview"  # not through kind, when, where … again
+    assert posts.preview(AS_EDITOR).title_en == "Story time"
+    view = posts.go_to(AS_EDITOR, "topics")
+    assert "robotics" in view.data["topic_choices"]  # the buttons are there when editing too
