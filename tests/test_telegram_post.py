@@ -12,7 +12,7 @@ import asyncio
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.services import build_services
 from store import people
@@ -287,3 +287,22 @@ def test_forged_buttons_from_an_editor_are_answered_and_change_nothing(double, s
     with services.database.session() as session:
         assert session.get_one(Opportunity, others).withdrawn_at is None
         assert session.scalar(select(PostDraft)) is None
+
+
+def test_an_editor_removed_from_the_staff_mid_draft_is_refused(double, services):
+    editor = Chat(double, EDITOR)
+
+    async def scenario():
+        async with running(double, services):
+            await editor.write("/post")
+            asked = await editor.press("post:lang:sl")
+            assert "Write the title in Slovenian" in asked.params["text"]
+            with services.database.session() as session:
+                session.execute(delete(StaffMember))
+            refused = await editor.write("Robotski večer")
+            assert "only an organisation's staff" in refused.params["text"]
+            refused = await editor.write("/post")
+            assert "only an organisation's staff" in refused.params["text"]
+
+    asyncio.run(scenario())
+    assert draft_step(services) == "title"  # nothing written into it

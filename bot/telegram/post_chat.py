@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from html import escape
 from typing import Any
@@ -390,14 +391,26 @@ async def on_programme(update: Update, context: ColbotContext, acting: ActingFor
 # ---- wiring ---------------------------------------------------------------------------------
 
 
+def ending_if_refused(handler: Callable[[Update, ColbotContext], Awaitable[Any]]) -> Any:
+    """An answer's handler that always names the next state; None comes only from the gate
+    (someone no longer on the staff): their conversation ends, their messages are theirs again."""
+
+    async def answered(update: Update, context: ColbotContext) -> object:
+        state = await handler(update, context)
+        return END if state is None else state
+
+    return answered
+
+
 def conversation() -> ConversationHandler:
     """/post: one state while a draft is written; /cancel and /post work at every step."""
     buttons = CallbackQueryHandler(on_button, pattern=f"^{Button.POST.value}:")
+    not_text = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     answers = [
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_answer),
-        MessageHandler(filters.LOCATION, on_location),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, ending_if_refused(on_answer)),
+        MessageHandler(filters.LOCATION, ending_if_refused(on_location)),
         buttons,
-        MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_not_text),
+        MessageHandler(not_text, ending_if_refused(on_not_text)),
     ]
     with warnings.catch_warnings():
         # the buttons belong to the editor's conversation, not to one message: as intended
