@@ -27,13 +27,22 @@ from badges.claims import code_from_start
 from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
-from bot.telegram import badge_chat, knowledge, language_privacy, outbox, saved, search
+from bot.telegram import (
+    badge_chat,
+    knowledge,
+    language_privacy,
+    outbox,
+    post_chat,
+    saved,
+    search,
+)
 from bot.telegram.common import (
     in_store,
     keyboard_queries,
     say_plainly,
     user_language,
 )
+from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
 from store import people
@@ -261,6 +270,7 @@ def build_application(services: Services) -> Application:
         .concurrent_updates(True)  # people do not wait for each other
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .persistence(DraftConversations(services.posts))  # /post after a restart
         .build()
     )
     application.bot_data.services = services
@@ -268,6 +278,7 @@ def build_application(services: Services) -> Application:
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
     add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)
+    post_chat.add_to(application)  # before the rest: an editor's answers are not searches
     add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))
