@@ -38,6 +38,7 @@ class Button(StrEnum):
     APPROVE = "revok"  # revok:<evidence id>: an administrator approves evidence
     REJECT = "revno"  # revno:<evidence id>: … rejects it, and is asked for the reason
     FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
+    STATS = "stats"  # stats:<7d|30d|year>: an organisation's numbers over another period
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from badges.claims import code_from_start
 from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
-from bot.telegram import badge_chat, knowledge, language_privacy, outbox, saved, search
+from bot.telegram import badge_chat, knowledge, language_privacy, outbox, saved, search, stats_chat
 from bot.telegram.common import (
     in_store,
     keyboard_queries,
@@ -67,6 +67,7 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.APPROVE: badge_chat.on_approve,
     Button.REJECT: badge_chat.on_reject,
     Button.FORGET: language_privacy.on_forget_chosen,
+    Button.STATS: stats_chat.on_period,
 }
 
 
@@ -280,6 +281,7 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("reviews", badge_chat.on_reviews))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
+    add(CommandHandler("stats", stats_chat.on_stats))
     add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
     add(MessageHandler(filters.Document.ALL, on_document))
     add(MessageHandler(filters.LOCATION, search.on_location))
