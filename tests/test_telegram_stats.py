@@ -14,11 +14,19 @@ from sqlalchemy import select
 
 from bot.services import build_services
 from store import follows, people, usage
-from store.models import Opportunity, Organisation, StaffMember
+from store.models import Opportunity, Organisation, StaffMember, UsageCount
 
-from .badges_world import CATALOGUE, LEARNER, MovableClock, load_catalogue, seed_keys, settings_for
+from .badges_world import (
+    CATALOGUE,
+    LEARNER,
+    MovableClock,
+    catalogue_lines,
+    load_catalogue,
+    seed_keys,
+    settings_for,
+)
 from .botapi_double import BotApiDouble
-from .test_telegram import TEEN, running
+from .test_telegram import running
 from .test_telegram_badges import NoFreeText, WordsEmbedder
 
 EDITOR = 4242
@@ -83,31 +91,38 @@ async def counted(services, organisation_id: int, key, n: int) -> None:  # type:
     raise AssertionError(f"{key} is {counts(services, organisation_id).get(key)}, not {n}")
 
 
-def test_a_search_counts_shown_items_then_the_details_and_the_save(double, demo_services):
-    siska, club = siska_of(demo_services)
+def test_a_search_counts_shown_items_then_the_details_and_the_save(double, tmp_path, world):
+    """A search by the deep link (/start robotika: no free text to understand), its details
+    opened and the item saved: each counted once, for the item's organisation alone."""
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text("\n".join(catalogue_lines()) + "\n", encoding="utf-8")
+    world.catalogue.import_file(catalogue)  # searchable now (a small stand-in embedder)
+    siska, club = siska_of(world, "lj-robotika")
 
     async def scenario():
-        async with running(double, demo_services):
-            double.push_message(TEEN, "robotika v Šiški", language_code="sl")
-            [answer] = await double.wait_for("sendMessage", to(TEEN))
-            assert "Robotski krožek za osnovnošolce" in answer.params["text"]
-            await counted(demo_services, siska, (usage.SHOWN, club), 1)
-            double.push_callback(TEEN, f"det:{club}", language_code="sl")
-            await double.wait_for("sendMessage", to(TEEN), count=2)
-            await counted(demo_services, siska, (usage.VIEWED, club), 1)
-            double.push_callback(TEEN, f"sav:{club}", language_code="sl")
-            await counted(demo_services, siska, (usage.SAVED, club), 1)
-            double.push_message(TEEN, "robotika v Šiški", language_code="sl")
-            await double.wait_for("sendMessage", to(TEEN), count=4)
-            await counted(demo_services, siska, (usage.SHOWN, club), 2)
+        async with running(double, world):
+            double.push_message(LEARNER, "/start robotska-delavnica", language_code="sl")
+            [_, answer] = await double.wait_for("sendMessage", to(LEARNER), count=2)
+            assert "Robotska delavnica" in answer.params["text"]
+            await counted(world, siska, (usage.SHOWN, club), 1)
+            double.push_callback(LEARNER, f"det:{club}", language_code="sl")
+            await double.wait_for("sendMessage", to(LEARNER), count=3)
+            await counted(world, siska, (usage.VIEWED, club), 1)
+            double.push_callback(LEARNER, f"sav:{club}", language_code="sl")
+            await counted(world, siska, (usage.SAVED, club), 1)
+            double.push_callback(LEARNER, f"sav:{club}", language_code="sl")  # again: no new save
+            double.push_message(LEARNER, "/start robotska-delavnica", language_code="sl")
+            await counted(world, siska, (usage.SHOWN, club), 2)
+            assert counts(world, siska)[(usage.SAVED, club)] == 1
 
     asyncio.run(scenario())
-    shown = {item for (metric, item), _n in counts(demo_services, siska).items()}
-    with demo_services.database.session() as session:  # only the youth centre's own items
-        owners = set(
-            session.scalars(select(Opportunity.organisation_id).where(Opportunity.id.in_(shown)))
-        )
-    assert owners == {siska}
+    with world.database.session() as session:  # each count is its item's organisation's
+        rows = session.execute(
+            select(UsageCount.organisation_id, Opportunity.organisation_id).join(
+                Opportunity, Opportunity.id == UsageCount.opportunity_id
+            )
+        ).all()
+    assert rows and all(counted_for == owner for counted_for, owner in rows)
 
 
 def test_stats_answers_an_editor_with_the_numbers_and_refuses_a_learner(double, world):
