@@ -16,6 +16,7 @@ from store import outbox
 from store.models import (
     Award,
     ClaimAttempt,
+    EvidenceRequest,
     EvidenceSubmission,
     Follow,
     Person,
@@ -170,6 +171,7 @@ def forget(
     )
     session.execute(delete(EvidenceSubmission).where(EvidenceSubmission.person_id == person_id))
     session.execute(delete(ClaimAttempt).where(ClaimAttempt.person_id == person_id))
+    session.execute(delete(EvidenceRequest).where(EvidenceRequest.person_id == person_id))
     session.execute(delete(SavedOpportunity).where(SavedOpportunity.person_id == person_id))
     session.execute(delete(Follow).where(Follow.person_id == person_id))
     session.execute(delete(PostDraft).where(PostDraft.author_id == person_id))

@@ -17,6 +17,7 @@ from store.models import (
     BadgeClass,
     Claim,
     ClaimAttempt,
+    EvidenceRequest,
     EvidenceSubmission,
     Follow,
     Opportunity,
@@ -126,6 +127,24 @@ def _evidence(session: Session, person_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _evidence_asked(session: Session, person_id: int) -> list[dict[str, Any]]:
+    """The claim waiting for their evidence (their next message), if one is."""
+    rows = session.execute(
+        select(EvidenceRequest, BadgeClass)
+        .join(Claim, Claim.id == EvidenceRequest.claim_id)
+        .join(BadgeClass, BadgeClass.id == Claim.badge_class_id)
+        .where(EvidenceRequest.person_id == person_id)
+    )
+    return [
+        {
+            "badge": badge.public_id,
+            "name": names(badge.name_sl, badge.name_en),
+            "asked_at": when(request.asked_at),
+        }
+        for request, badge in rows
+    ]
+
+
 def _follows(session: Session, person_id: int) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(Follow).where(Follow.person_id == person_id).order_by(Follow.created_at, Follow.id)
@@ -209,6 +228,7 @@ def export(session: Session, person_id: int, now: datetime) -> dict[str, Any] | 
         "saved_opportunities": _saved(session, person_id),
         "badges": _badges(session, person_id),
         "evidence": _evidence(session, person_id),
+        "evidence_asked": _evidence_asked(session, person_id),
         "claim_attempts": _claim_attempts(session, person_id),
         "follows": _follows(session, person_id),
         "staff_roles": _staff(session, person_id),

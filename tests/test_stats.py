@@ -29,6 +29,7 @@ from store import follows, people, personal_data, usage
 from store import saved as saved_store
 from store.models import (
     AuditEntry,
+    EvidenceRequest,
     Follow,
     Opportunity,
     Organisation,
@@ -333,6 +334,7 @@ def test_the_export_holds_everything_stored_about_the_learner_and_no_secret(worl
     assert exported["staff_roles"][0]["role"] == "admin"
     assert exported["staff_roles"][0]["organisation"] == siska.slug
     assert exported["post_drafts"][0]["answers"] == {"title_sl": "Nova delavnica"}
+    assert exported["evidence_asked"] == []
     [evidence] = exported["evidence"]
     assert (evidence["status"], evidence["text"]) == ("pending", "Opravila sem izpit.")
     assert {m["kind"] for m in exported["messages_waiting"]} == {"badge"}
@@ -347,6 +349,22 @@ def test_the_export_holds_everything_stored_about_the_learner_and_no_secret(worl
     assert str(SECOND) not in text
     with services.database.session() as session:
         assert personal_data.export(session, 10**6, clock()) is None
+
+
+def test_a_claim_waiting_for_evidence_is_exported_and_forgotten(world):
+    services, clock = world
+    second = person(services, SECOND)
+    code = code_of(services.badges.claim_link(AS_ADMIN, "lj-robotika", needs_evidence=True).link)
+    assert services.badges.redeem(second, code).status == "needs_evidence"  # asked, waiting
+    with services.database.session() as session:
+        exported = personal_data.export(session, second, clock())
+    [asked] = exported["evidence_asked"]
+    assert asked["name"] == {"sl": "Mladi robotik", "en": "Young roboticist"}
+    assert asked["asked_at"] == clock().astimezone(UTC).isoformat()
+    with services.database.session() as session:
+        assert people.forget(session, second)
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(EvidenceRequest)) == 0
 
 
 def test_forget_deletes_follows_drafts_and_staff_places_and_keeps_the_audit_of_staff(world):
