@@ -27,6 +27,7 @@ from badges.problems import (
     NotAllowed,
     ParticipantsError,
 )
+from bot import stats_cli
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
 from bot.render import render, render_all
@@ -174,6 +175,7 @@ def add_badge_commands(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("badge", metavar="FILE_OR_URL")
     verify.add_argument("--email", default=None, help="check it was awarded to this address")
     badge_commands.add_parser("rotate-keys", help="a new signing key; the old ones stay published")
+    stats_cli.add_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +236,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return knowledge_command(services, args)
     if command == "badges":
         return badges_command(services, args)
+    if command == "stats":
+        return stats_cli.stats_command(services, args)
     if command == "actions":
         from bot.action_server import serve_actions
 

@@ -29,6 +29,7 @@ from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
 from organisations.context import OrganisationContext
 from organisations.posting import PostingService
+from organisations.stats import StatsService
 from store.db import Database
 
 PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
@@ -66,6 +67,11 @@ class Services:
         return make_interpreter(
             self.settings, self.city, self.catalogue, self.clock, self.languages
         )
+
+    @cached_property
+    def stats(self) -> StatsService:
+        """The organisations' numbers (counts only)."""
+        return StatsService(self.organisations)
 
     def close(self) -> None:
         self.database.dispose()
