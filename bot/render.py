@@ -35,7 +35,7 @@ from bot.cards import (
     result_list_card,
     saved_list,
 )
-from bot.follow_cards import follow_organiser_choice, news_card
+from bot.follow_cards import follow_menu, follow_organiser_choice, news_card
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
 
@@ -56,6 +56,8 @@ def render(
     if isinstance(message, BadgeWallet):
         return [wallet_card(message, lang)]
     if isinstance(message, Notice):
+        if message.code == "subscribe":  # what to follow, as buttons
+            return [follow_menu(lang)]
         if message.code == "choose_language":
             _ = gettext_for(lang)
             return [Rendered(_("Choose a language:"), [language_choices()])]

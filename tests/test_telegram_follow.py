@@ -6,13 +6,18 @@ the simple mode), news the outbox's drainer delivers in each person's language, 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.cli import import_command
 from bot.services import Services, build_services
-from organisations.following import ORGANISATION, TOPIC
+from bot.telegram.digests import DIGESTS_JOB, queue_due_digests
+from organisations.following import ORGANISATION, TOPIC, digest_slot
 from store import people, usage
 from store.models import Follow, Opportunity, Organisation, OutboxMessage, Person
 
@@ -21,21 +26,23 @@ from .botapi_double import BotApiDouble, Call
 from .test_telegram_badges import CATALOGUE, NoFreeText, WordsEmbedder, buttons, story, to
 
 SISKA = "cetrtni-mladinski-center-siska"
+ZONE = ZoneInfo("Europe/Ljubljana")
 
 
 @pytest.fixture
-def world(tmp_path, issuing_keys) -> Iterator[Services]:
+def world(tmp_path, issuing_keys) -> Iterator[tuple[Services, MovableClock]]:
     """The badges' small world (a robotics workshop of a youth centre, a Slovenian course, a
-    talk) as the bot builds it."""
+    talk) as the bot builds it, and its clock, which stands still unless a story moves it."""
     seed_keys(issuing_keys, tmp_path)
+    clock = MovableClock()
     services = build_services(
         settings_for(tmp_path),
-        clock=MovableClock(),
+        clock=clock,
         embedder=WordsEmbedder(),
         interpreter=NoFreeText(),
     )
     load_catalogue(services, CATALOGUE)
-    yield services
+    yield services, clock
     services.close()
 
 
@@ -87,7 +94,7 @@ async def toast(double: BotApiDouble, count: int) -> str:
 def test_a_follow_link_follows_the_organisation_and_an_unknown_one_is_answered_politely(
     double, world
 ):
-    services = world
+    services, _clock = world
 
     async def scenario(app):
         double.push_message(LEARNER, f"/start follow-{SISKA}", language_code="sl")
@@ -118,7 +125,7 @@ def test_a_follow_link_follows_the_organisation_and_an_unknown_one_is_answered_p
 
 
 def test_follow_lists_topics_with_a_tick_and_following_removes_and_switches_the_news(double, world):
-    services = world
+    services, _clock = world
 
     async def scenario(app):
         double.push_message(LEARNER, "/follow", language_code="en")
@@ -175,7 +182,7 @@ def test_follow_lists_topics_with_a_tick_and_following_removes_and_switches_the_
 
 
 def test_a_cards_follow_button_follows_its_organiser_but_not_in_the_simple_mode(double, world):
-    services = world
+    services, _clock = world
     robotics = opportunity_id(services, "lj-robotika")
     with services.database.session() as session:  # SECOND chose the big-button mode
         people.choose(session, person_of(services, SECOND), simple_mode=True)
@@ -203,7 +210,7 @@ def test_a_cards_follow_button_follows_its_organiser_but_not_in_the_simple_mode(
 
 
 def test_news_is_delivered_by_the_outbox_in_each_persons_language(double, world):
-    services = world
+    services, _clock = world
     robotics = opportunity_id(services, "lj-robotika")
     english, slovenian = person_of(services, LEARNER), person_of(services, SECOND)
     with services.database.session() as session:
@@ -242,7 +249,7 @@ def test_news_is_delivered_by_the_outbox_in_each_persons_language(double, world)
 
 
 def test_mydata_tells_what_is_followed_and_how(double, world):
-    services = world
+    services, _clock = world
     learner = person_of(services, LEARNER)
     services.follows.follow(learner, ORGANISATION, SISKA)
     services.follows.follow(learner, TOPIC, "robotics")
@@ -256,3 +263,77 @@ def test_mydata_tells_what_is_followed_and_how(double, world):
         assert "I send you news of it once a week, on Saturday morning." in lines
 
     story(double, services, scenario)
+
+
+def test_the_weekly_digest_is_queued_on_saturday_and_sent_in_the_persons_language(double, world):
+    services, clock = world
+    robotics = opportunity_id(services, "lj-robotika")
+    weekly = person_of(services, SECOND)
+    with services.database.session() as session:
+        session.get(Person, weekly).language = "sl"
+    services.follows.follow(weekly, TOPIC, "stem")
+    services.follows.set_news(weekly, "weekly")
+    with services.database.session() as session:  # new since the digest started: robotics
+        session.execute(
+            update(Opportunity)
+            .where(Opportunity.external_id != "lj-robotika")
+            .values(created_at=clock() - timedelta(days=1))
+        )
+        session.execute(
+            update(Opportunity)
+            .where(Opportunity.id == robotics)
+            .values(created_at=clock() + timedelta(hours=1))
+        )
+    slot = digest_slot(weekly, clock() + timedelta(days=7), ZONE)
+    assert slot.weekday() == 5 and slot.astimezone(ZONE).hour in (10, 11)
+
+    async def scenario(app):
+        [job] = app.job_queue.get_jobs_by_name(DIGESTS_JOB)  # the job only asks the use case
+        assert job.callback is queue_due_digests
+        clock.now = slot - timedelta(minutes=1)
+        assert await asyncio.to_thread(services.follows.queue_digests) == 0
+        clock.now = slot
+        assert await asyncio.to_thread(services.follows.queue_digests) == 1
+        [digest] = await double.wait_for("sendMessage", to(SECOND), timeout=10)
+        assert digest.params["text"].split("\n")[:5] == [
+            "📰 <b>Vaš tedenski povzetek</b>",
+            "1 nova priložnost ustreza temu, kar spremljate.",
+            "",
+            "<b>Robotska delavnica</b>",
+            "Četrtni mladinski center Šiška",
+        ]
+        clock.advance(minutes=15)
+        assert await asyncio.to_thread(services.follows.queue_digests) == 0
+
+    story(double, services, scenario)
+
+
+def test_asking_for_news_in_words_offers_what_to_follow(double, world):
+    services, _clock = world
+
+    async def scenario(app):
+        double.push_callback(LEARNER, "do:subscribe", language_code="en")
+        [offered] = await double.wait_for("sendMessage", to(LEARNER))
+        assert offered.params["text"].startswith("🔔 Follow what interests you")
+        assert data_starting(offered, "flist:") == ["flist:t:0", "flist:d:0", "flist:o:0"]
+
+    story(double, services, scenario)
+
+
+def test_a_catalogue_import_tells_the_followers_of_its_new_items(world, tmp_path, capsys):
+    services, _clock = world
+    learner = person_of(services, LEARNER)
+    services.follows.follow(learner, ORGANISATION, SISKA)
+    new = {**CATALOGUE[0], "id": "lj-robotika-2", "title": {"sl": "Roboti 2", "en": "Robots 2"}}
+    del new["badge"]
+    path = tmp_path / "more.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in [*CATALOGUE, new]), encoding="utf-8"
+    )
+    assert import_command(services, path, prune=False) == 0
+    assert "news of the new items queued for 1 follower(s)" in capsys.readouterr().out
+    assert import_command(services, path, prune=False) == 0  # nothing new: no news
+    assert "news of" not in capsys.readouterr().out
+    with services.database.session() as session:
+        [row] = session.scalars(select(OutboxMessage)).all()
+        assert (row.person_id, row.kind) == (learner, "news")
