@@ -30,6 +30,56 @@ PAGE = 12  # things to follow on one page of /follow's list
 NEWS_CARDS = 10  # opportunities shown in one news message; the rest are counted
 
 
+def topic_names(lang: str) -> dict[str, str]:
+    """The catalogue's most used topics (written in English, in lower case) in `lang`; another
+    topic is shown as the catalogue writes it."""
+    _ = gettext_for(lang)
+    return {
+        "art": _("art"),
+        "beginners": _("beginners"),
+        "community": _("community"),
+        "conversation": _("conversation"),
+        "crafts": _("crafts"),
+        "digital literacy": _("digital literacy"),
+        "documents": _("documents"),
+        "e-health": _("e-health"),
+        "email": _("e-mail"),
+        "english language": _("English language"),
+        "environment": _("environment"),
+        "family": _("family"),
+        "health": _("health"),
+        "integration": _("integration"),
+        "intergenerational": _("intergenerational"),
+        "job search": _("job search"),
+        "job skills": _("job skills"),
+        "media literacy": _("media literacy"),
+        "music": _("music"),
+        "online": _("online"),
+        "online safety": _("online safety"),
+        "programming": _("programming"),
+        "reading": _("reading"),
+        "robotics": _("robotics"),
+        "scams": _("scams"),
+        "slovenian language": _("Slovenian language"),
+        "smartphone": _("smartphone"),
+        "social media": _("social media"),
+        "sport": _("sport"),
+        "stem": _("science and technology"),
+        "storytelling": _("storytelling"),
+        "sustainability": _("sustainability"),
+        "volunteering": _("volunteering"),
+        "youth culture": _("youth culture"),
+    }
+
+
+def shown(item: Followable, lang: str) -> str:
+    """A followed thing's name to show: a topic in `lang` where known, with a capital."""
+    if item.kind != TOPIC:
+        return item.name
+    name = topic_names(lang).get(item.key, item.name)
+    return name[:1].upper() + name[1:]
+
+
 def follow_menu(lang: str) -> Rendered:
     """/follow: what kind of thing to follow."""
     _ = gettext_for(lang)
@@ -68,9 +118,10 @@ def follow_list(
     for item in items[offset : offset + PAGE]:
         if item.token in followed:
             action = callback(Button.UNFOLLOW, letter, item.token, offset)
-            buttons.append(Choice("✅ " + item.name, action))
+            buttons.append(Choice("✅ " + shown(item, lang), action))
         else:
-            buttons.append(Choice(item.name, callback(Button.FOLLOW, letter, item.token, offset)))
+            action = callback(Button.FOLLOW, letter, item.token, offset)
+            buttons.append(Choice(shown(item, lang), action))
     width = 1 if kind == ORGANISATION else 2  # organisations have long names
     choices = [buttons[i : i + width] for i in range(0, len(buttons), width)]
     pager = []
@@ -105,12 +156,12 @@ def following_card(following: Following, lang: str) -> Rendered:
             )
         )
     lines = ["🔔 " + _("What you follow:")]
-    lines += [f"{ICONS.get(f.kind, '•')} {escape(f.name)}" for f in following.items]
+    lines += [f"{ICONS.get(f.kind, '•')} {escape(shown(f, lang))}" for f in following.items]
     lines += ["", news_line(following.news, lang)]
     choices = [
         [
             Choice(
-                "✖ " + item.name,
+                "✖ " + shown(item, lang),
                 callback(Button.UNFOLLOW, LETTERS[item.kind], item.token, FROM_FOLLOWING),
             )
         ]

@@ -140,12 +140,12 @@ def test_follow_lists_topics_with_a_tick_and_following_removes_and_switches_the_
         topics = await edited(double, LEARNER, 1)
         assert topics.params["text"] == "🏷 Press a topic to follow it; ✅ marks what you follow."
         labels = {b["text"]: b["callback_data"] for b in buttons(topics)}
-        assert {"robotics", "stem"} <= set(labels)
+        assert {"Robotics", "Science and technology"} <= set(labels)
         assert all(len(data.encode()) <= 64 for data in labels.values())
-        double.push_callback(LEARNER, labels["robotics"], language_code="en")
-        assert await toast(double, 2) == "🔔 You follow robotics."
+        double.push_callback(LEARNER, labels["Robotics"], language_code="en")
+        assert await toast(double, 2) == "🔔 You follow Robotics."
         ticked = await edited(double, LEARNER, 2)
-        assert "✅ robotics" in [b["text"] for b in buttons(ticked)]
+        assert "✅ Robotics" in [b["text"] for b in buttons(ticked)]
 
         double.push_callback(LEARNER, "flist:o:0", language_code="en")
         organisations = await edited(double, LEARNER, 3)
@@ -157,7 +157,7 @@ def test_follow_lists_topics_with_a_tick_and_following_removes_and_switches_the_
         [_, listed] = await double.wait_for("sendMessage", to(LEARNER), count=2)
         assert listed.params["text"].split("\n") == [
             "🔔 What you follow:",
-            "🏷 robotics",
+            "🏷 Robotics",
             "🏢 Četrtni mladinski center Šiška",
             "",
             "I send you news of it at once, when something new comes.",
@@ -166,9 +166,9 @@ def test_follow_lists_topics_with_a_tick_and_following_removes_and_switches_the_
         [switch] = data_starting(listed, "news:")
         assert switch == "news:weekly"
         double.push_callback(LEARNER, remove_topic, language_code="en")
-        assert await toast(double, 5) == "You no longer follow robotics."
+        assert await toast(double, 5) == "You no longer follow Robotics."
         after = await edited(double, LEARNER, 5)
-        assert "🏷 robotics" not in after.params["text"]
+        assert "🏷 Robotics" not in after.params["text"]
         double.push_callback(LEARNER, switch, language_code="en")
         weekly = await edited(double, LEARNER, 6)
         assert "once a week, on Saturday morning" in weekly.params["text"]
@@ -306,6 +306,44 @@ def test_the_weekly_digest_is_queued_on_saturday_and_sent_in_the_persons_languag
         assert await asyncio.to_thread(services.follows.queue_digests) == 0
 
     story(double, services, scenario)
+
+
+def test_topics_are_shown_in_the_persons_language_and_forged_buttons_get_a_polite_word(
+    double, world
+):
+    services, _clock = world
+    learner = person_of(services, LEARNER)
+    services.follows.follow(learner, TOPIC, "stem")
+    services.follows.follow(learner, TOPIC, "robotics")
+    forged = [
+        "fol",
+        "fol:x:abc:0",
+        "fol:t:0000000000:0",
+        "unf:t",
+        "unf:d:zz:l",
+        "news:hourly",
+        "forg:0",
+        "forg:abc",
+        "flist:q:99999999",
+        "flist:t:-1",
+    ]
+
+    async def scenario(app):
+        double.push_message(LEARNER, "/following", language_code="sl")
+        [listed] = await double.wait_for("sendMessage", to(LEARNER))
+        assert listed.params["text"].split("\n")[1:3] == [
+            "🏷 Naravoslovje in tehnika",
+            "🏷 Robotika",
+        ]
+        for number, data in enumerate(forged, start=1):
+            double.push_callback(SECOND, data, language_code="sl")
+            await double.wait_for("answerCallbackQuery", count=number)
+        await asyncio.sleep(0.3)
+        said = [c.params.get("text", "") for c in double.sent_messages(SECOND)]
+        assert not any("Oprostite" in text for text in said)  # no failure on our side
+
+    story(double, services, scenario)
+    assert [f.name for f in services.follows.following(learner).items] == ["stem", "robotics"]
 
 
 def test_asking_for_news_in_words_offers_what_to_follow(double, world):

@@ -23,6 +23,7 @@ from bot.follow_cards import (
     follow_toast,
     followed_html,
     following_card,
+    shown,
 )
 from bot.telegram.common import inline_markup, send, user_language
 from bot.telegram.state import ColbotContext
@@ -103,7 +104,7 @@ async def on_follow_pressed(update: Update, context: ColbotContext, pressed: Pre
         if found is None:
             return "gone", ""
         result = service.follow(person_id, kind, found.key)
-        return result.outcome.value, found.name
+        return result.outcome.value, shown(found, lang)
 
     outcome, name = await context.workers.storing(follow)
     await replace_with(update, await list_page(context, kind, _offset(pressed, 2), lang))
@@ -126,7 +127,8 @@ async def on_unfollow_pressed(update: Update, context: ColbotContext, pressed: P
         await replace_with(update, following_card(following, lang))
     else:
         await replace_with(update, await list_page(context, kind, _offset(pressed, 2), lang))
-    return follow_toast("removed" if removed else "gone", removed.name if removed else "", lang)
+    name = shown(removed, lang) if removed else ""
+    return follow_toast("removed" if removed else "gone", name, lang)
 
 
 # ---- /following ----------------------------------------------------------------------------------
