@@ -154,26 +154,23 @@ class FollowService:
         if session is None:
             with self.ctx.database.session() as own:
                 return self.districts(own)
-        used = {
-            d
-            for d in session.scalars(select(Opportunity.district).where(*self._current()))
-            if d and d.strip()
-        }
-        names = sorted(used, key=_fold) + sorted(
-            (d for d in self.gazetteer_districts if _fold(d) not in {_fold(u) for u in used}),
-            key=_fold,
-        )
-        return [Followable(DISTRICT, name, name) for name in names]
+        used = self._used_districts(session)
+        taken = {_fold(name) for name in used}
+        others = sorted((d for d in self.gazetteer_districts if _fold(d) not in taken), key=_fold)
+        return [Followable(DISTRICT, name, name) for name in [*used, *others]]
 
     def active_districts(self) -> list[Followable]:
         """The districts where the city has opportunities now (what /follow offers)."""
         with self.ctx.database.session() as session:
-            used = {
-                d.strip()
-                for d in session.scalars(select(Opportunity.district).where(*self._current()))
-                if d and d.strip()
-            }
-        return [Followable(DISTRICT, name, name) for name in sorted(used, key=_fold)]
+            return [Followable(DISTRICT, name, name) for name in self._used_districts(session)]
+
+    def _used_districts(self, session: Session) -> list[str]:
+        """The districts the city's current opportunities name, by name, each once."""
+        named: dict[str, str] = {}
+        for district in session.scalars(select(Opportunity.district).where(*self._current())):
+            if district and district.strip():
+                named.setdefault(_fold(district), " ".join(district.split()))
+        return sorted(named.values(), key=_fold)
 
     def organisations(self, session: Session | None = None) -> list[Followable]:
         """The city's organisations, by name."""
@@ -328,14 +325,17 @@ class FollowService:
             wanted = self._wanted_by(session, items, [INSTANT])
             told = _already_told(session, wanted)
             messages = []
+            payloads: dict[tuple[int, ...], list[dict[str, Any]]] = {}  # most share one
             for person_id, ids in sorted(wanted.items()):
                 fresh = sorted(set(ids) - told.get(person_id, set()))
                 if fresh:
+                    if tuple(fresh) not in payloads:
+                        payloads[tuple(fresh)] = self.messages.news(fresh)
                     messages.append(
                         outbox.NewMessage(
                             person_id,
                             NEWS_KIND,
-                            self.messages.news(fresh),
+                            payloads[tuple(fresh)],
                             not_before=moment,
                             expires_at=moment + NEWS_KEEP,
                             dedupe_key=_news_key(person_id, fresh),
@@ -350,61 +350,90 @@ class FollowService:
         follow; none new, nothing is sent (their digest time moves on all the same). How many
         were queued."""
         moment = moment or self.ctx.clock()
-        queued = 0
         with self.ctx.database.session() as session:
             due = self._digests_due(session, moment)
-            for person_id, since, slot in due:
-                ids = self._digest_items(session, person_id, since, moment)
+            if not due:
+                return 0
+            items = self._items_new_since(
+                session, min(since for since, _slot in due.values()), moment
+            )
+            messages = []
+            payloads: dict[tuple[int, ...], list[dict[str, Any]]] = {}  # most share one
+            for person_id, keys in self._follows_of_weekly(session).items():
+                if person_id not in due:
+                    continue
+                since, slot = due[person_id]
+                ids = [oid for oid, made, its in items if made > since and keys & its]
                 if ids:
-                    queued += outbox.enqueue(
-                        session,
+                    if tuple(ids) not in payloads:
+                        payloads[tuple(ids)] = self.messages.digest(ids)
+                    messages.append(
                         outbox.NewMessage(
                             person_id,
                             DIGEST_KIND,
-                            self.messages.digest(ids),
+                            payloads[tuple(ids)],
                             not_before=moment,
                             expires_at=moment + DIGEST_KEEP,
                             dedupe_key=f"{DIGEST_KIND}:{person_id}:{slot.date().isoformat()}",
-                        ),
-                        moment,
+                        )
                     )
+            queued = outbox.enqueue_many(session, messages, moment)
+            people = sorted(due)
+            for start in range(0, len(people), outbox.CHUNK):
                 session.execute(
-                    update(Person).where(Person.id == person_id).values(last_digest_at=moment)
+                    update(Person)
+                    .where(Person.id.in_(people[start : start + outbox.CHUNK]))
+                    .values(last_digest_at=moment)
                 )
         return queued
 
+    def _weekly_readers(self) -> tuple[Any, ...]:
+        """Who may get a digest: they chose it and can be reached."""
+        return (
+            Person.news == WEEKLY,
+            Person.active.is_(True),
+            Person.telegram_id.is_not(None),
+        )
+
     def _digests_due(
         self, session: Session, moment: datetime
-    ) -> list[tuple[int, datetime, datetime]]:
-        """(person, since when, their digest time) for the weekly people due at `moment`."""
+    ) -> dict[int, tuple[datetime, datetime]]:
+        """person → (since when, their digest time) for the weekly people due at `moment`."""
         following = select(Follow.person_id).where(Follow.city == self.ctx.city_slug)
         rows = session.execute(
             select(Person.id, Person.last_digest_at, Person.created_at).where(
-                Person.news == WEEKLY,
-                Person.active.is_(True),
-                Person.telegram_id.is_not(None),
-                Person.id.in_(following),
+                *self._weekly_readers(), Person.id.in_(following)
             )
         )
-        due = []
+        due = {}
         for person_id, last, created in rows:
             slot = digest_slot(person_id, moment, self.zone)
             since = last or created
             if since < slot:
-                due.append((person_id, since, slot))
+                due[person_id] = (since, slot)
         return due
 
-    def _digest_items(
-        self, session: Session, person_id: int, since: datetime, until: datetime
-    ) -> list[int]:
-        """The opportunities new between `since` and `until` that match what the person
-        follows and have not ended."""
-        mine = follows_store.follows_of(session, person_id)
-        if not mine:
-            return []
-        items = session.execute(
+    def _follows_of_weekly(self, session: Session) -> dict[int, set[tuple[str, str]]]:
+        """What each weekly reader follows in the city (one query for all)."""
+        rows = session.execute(
+            select(Follow.person_id, Follow.kind, Follow.key)
+            .join(Person, Person.id == Follow.person_id)
+            .where(Follow.city == self.ctx.city_slug, *self._weekly_readers())
+        )
+        theirs: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for person_id, kind, key in rows:
+            theirs[person_id].add((kind, _fold(key)))
+        return theirs
+
+    def _items_new_since(
+        self, session: Session, since: datetime, until: datetime
+    ) -> list[tuple[int, datetime, set[tuple[str, str]]]]:
+        """The current opportunities made between `since` and `until` that have not ended,
+        soonest first, each with when it was made and what follows it."""
+        rows = session.execute(
             select(
                 Opportunity.id,
+                Opportunity.created_at,
                 Organisation.slug,
                 Opportunity.topics,
                 Opportunity.district,
@@ -418,11 +447,9 @@ class FollowService:
             )
             .order_by(Opportunity.starts_at, Opportunity.id)
         ).all()
-        keys = {(f.kind, _fold(f.key)) for f in mine}
         return [
-            opportunity_id
-            for opportunity_id, slug, topics, district in items
-            if keys & _keys_of(slug, topics, district)
+            (oid, made, _keys_of(slug, topics, district))
+            for oid, made, slug, topics, district in rows
         ]
 
     def _new_items(
@@ -469,11 +496,12 @@ class FollowService:
         theirs: dict[int, set[tuple[str, str]]] = defaultdict(set)
         for person_id, kind, key in follows:
             theirs[person_id].add((kind, _fold(key)))
-        return {
-            person_id: [oid for oid, its in items if followed & its]
-            for person_id, followed in theirs.items()
-            if any(followed & its for _oid, its in items)
-        }
+        wanted = {}
+        for person_id, followed in theirs.items():
+            ids = [oid for oid, its in items if not followed.isdisjoint(its)]
+            if ids:
+                wanted[person_id] = ids
+        return wanted
 
 
 def _keys_of(
@@ -498,12 +526,15 @@ def _already_told(session: Session, wanted: dict[int, list[int]]) -> dict[int, s
     if not wanted:
         return {}
     told: dict[int, set[int]] = defaultdict(set)
-    rows = session.execute(
-        select(OutboxMessage.person_id, OutboxMessage.payload).where(
-            OutboxMessage.kind == NEWS_KIND, OutboxMessage.person_id.in_(sorted(wanted))
+    people = sorted(wanted)
+    for start in range(0, len(people), outbox.CHUNK):
+        rows = session.execute(
+            select(OutboxMessage.person_id, OutboxMessage.payload).where(
+                OutboxMessage.kind == NEWS_KIND,
+                OutboxMessage.person_id.in_(people[start : start + outbox.CHUNK]),
+            )
         )
-    )
-    for person_id, payload in rows:
-        for message in payload or []:
-            told[person_id].update(int(i) for i in message.get("opportunity_ids") or [])
+        for person_id, payload in rows:
+            for message in payload or []:
+                told[person_id].update(int(i) for i in message.get("opportunity_ids") or [])
     return told
