@@ -248,7 +248,7 @@ def news_card(message: FollowedNews, lang: str) -> list[Rendered]:
         more = count - NEWS_CARDS
         parts += [
             "",
-            ngettext("… and {n} more.", "… and {n} more.", more).format(n=more),
+            _("… and {n} more.").format(n=more),
         ]
     parts += ["", _("/following: what you follow, and how often I write.")]
     return [Rendered("\n".join(parts), choices)]

@@ -312,6 +312,11 @@ class FollowService:
                 )
             )
 
+    def news_of_new(self, external_ids: Collection[str]) -> int:
+        """news_of the catalogue items named by their external ids (an import's or an
+        upload's new ones)."""
+        return self.news_of(self.ids_of(external_ids))
+
     def news_of(self, opportunity_ids: Sequence[int]) -> int:
         """Tell the people who chose instant news of new opportunities they follow (by their
         organisation, one of their topics or their district): one outbox row a person, naming
