@@ -175,6 +175,18 @@ class EvidenceRejected:
     kind: str = "evidence_rejected"
 
 
+@dataclass(frozen=True)
+class FollowedNews:
+    """New opportunities that match what a person follows, told at once or in their weekly
+    `digest`. The outbox keeps the ids only; the cards are looked up when it is sent (what
+    was withdrawn meanwhile is left out) and rendered in the language the person reads then."""
+
+    opportunity_ids: list[int]
+    digest: bool = False
+    cards: list[OpportunityView] = field(default_factory=list)  # filled when it is sent
+    kind: str = "followed_news"
+
+
 # The intents that can be offered as a button (each has an action and a label).
 OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
 
@@ -191,6 +203,7 @@ Message = (
     | BadgeWallet
     | BadgeEarned
     | EvidenceRejected
+    | FollowedNews
 )
 
 
@@ -232,4 +245,10 @@ def from_json(data: dict[str, Any]) -> Message:
         return BadgeEarned(str(data["award_id"]))
     if kind == "evidence_rejected":
         return EvidenceRejected(int(data["submission_id"]))
+    if kind == "followed_news":
+        return FollowedNews(
+            [int(i) for i in data["opportunity_ids"]],
+            bool(data.get("digest")),
+            [OpportunityView(**c) for c in data.get("cards") or []],
+        )
     raise ValueError(f"unknown message kind {kind!r}")

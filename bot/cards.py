@@ -193,7 +193,8 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
             "send you: it opens this chat and the badge comes here. /mybadges lists your badges."
         ),
         "subscribe": _(
-            "I cannot send news of new opportunities yet. Until then, write to me whenever you look for something."
+            "Follow topics, districts or organisations with /follow, and I will tell you of new "
+            "opportunities."
         ),
         "out_of_scope": _(
             "I can only help with learning: courses, workshops, clubs and volunteering. "

@@ -301,6 +301,9 @@ def import_command(services: Services, path: Path, prune: bool, yes: bool = Fals
         f"{len(report.unchanged)} unchanged, {len(report.withdrawn)} withdrawn; "
         f"{sync.embedded} embedded"
     )
+    news = services.follows.news_of_new(report.created)
+    if news:
+        print(f"news of the new items queued for {news} follower(s)")
     return 0
 
 

@@ -13,6 +13,7 @@ from actions.messages import (
     BadgeWallet,
     Details,
     EvidenceRejected,
+    FollowedNews,
     Message,
     Notice,
     Offer,
@@ -34,14 +35,18 @@ from bot.cards import (
     result_list_card,
     saved_list,
 )
+from bot.follow_cards import follow_menu, follow_organiser_choice, news_card
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
 
 Renderable = Message | BadgeDelivery | Rejection
 
 
-def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
-    """`message` for people who read `lang`; `saved` holds the ids of what they saved."""
+def render(
+    message: Renderable, lang: str, saved: frozenset[int] = frozenset(), simple: bool = False
+) -> list[Rendered]:
+    """`message` for people who read `lang`; `saved` holds the ids of what they saved; `simple`:
+    the big-button mode (fewer buttons)."""
     if isinstance(message, BadgeDelivery):
         return [delivery_card(message, lang)]
     if isinstance(message, Rejection):
@@ -51,6 +56,8 @@ def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) 
     if isinstance(message, BadgeWallet):
         return [wallet_card(message, lang)]
     if isinstance(message, Notice):
+        if message.code == "subscribe":  # what to follow, as buttons
+            return [follow_menu(lang)]
         if message.code == "choose_language":
             _ = gettext_for(lang)
             return [Rendered(_("Choose a language:"), [language_choices()])]
@@ -62,7 +69,13 @@ def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) 
     if isinstance(message, Reminder):
         return [reminder_card(message, lang)]
     if isinstance(message, Details):
-        return [details_card(message, lang, saved)]
+        card = details_card(message, lang, saved)
+        if message.opportunity.organisation and not simple:
+            follow = follow_organiser_choice(message.opportunity.id, lang)
+            card = replace(card, choices=[*card.choices, [follow]])
+        return [card]
+    if isinstance(message, FollowedNews):
+        return news_card(message, lang)
     if isinstance(message, Answer):
         return render_answer(message, lang)
     if isinstance(message, Unsure):
@@ -73,7 +86,10 @@ def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) 
 
 
 def render_all(
-    messages: list[Renderable], lang: str, saved: frozenset[int] = frozenset()
+    messages: list[Renderable],
+    lang: str,
+    saved: frozenset[int] = frozenset(),
+    simple: bool = False,
 ) -> list[Rendered]:
     """Every reply to one message; a note on the message's language opens the next reply."""
     out: list[Rendered] = []
@@ -82,7 +98,7 @@ def render_all(
         if isinstance(message, Notice) and message.code == "guessed_language":
             preface = "<i>" + notice_html(message.code, lang, message.params) + "</i>\n\n"
             continue
-        for rendered in render(message, lang, saved):
+        for rendered in render(message, lang, saved, simple):
             if preface and rendered.venue is None:
                 rendered = replace(rendered, html=preface + rendered.html)
                 preface = ""

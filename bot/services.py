@@ -11,6 +11,7 @@ from pathlib import Path
 
 from access.policy import Policy
 from actions.messages import BadgeEarned, EvidenceRejected, to_json
+from actions.news import FollowNewsMessages
 from actions.policy import Dialogue
 from actions.services import ActionServices
 from badges.artwork import check_supplied
@@ -28,6 +29,7 @@ from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
 from organisations.context import OrganisationContext
+from organisations.following import FollowService
 from organisations.posting import PostingService
 from organisations.stats import StatsService
 from store.db import Database
@@ -72,6 +74,12 @@ class Services:
     def stats(self) -> StatsService:
         """The organisations' numbers (counts only)."""
         return StatsService(self.organisations)
+
+    @cached_property
+    def follows(self) -> FollowService:
+        """Learners following organisations, topics and districts, and their news."""
+        districts = [p.name for p in self.catalogue.gazetteer.places if p.kind == "district"]
+        return FollowService(self.organisations, self.city.zone, districts, FollowNewsMessages())
 
     def close(self) -> None:
         self.database.dispose()

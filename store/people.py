@@ -45,6 +45,8 @@ class StoredAboutPerson:
     email: str | None = None  # given for their badges
     awards: int = 0  # badges awarded to them
     evidence: int = 0  # evidence they sent for a badge, kept until it is reviewed
+    follows: tuple[tuple[str, str], ...] = ()  # (kind, key) of what they follow, oldest first
+    news: str = "instant"  # how they hear of it: "instant" or "weekly"
 
 
 def by_telegram_id(session: Session, telegram_id: int) -> Person | None:
@@ -125,6 +127,11 @@ def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
         .select_from(EvidenceSubmission)
         .where(EvidenceSubmission.person_id == person_id)
     )
+    follows = session.execute(
+        select(Follow.kind, Follow.key)
+        .where(Follow.person_id == person_id)
+        .order_by(Follow.created_at, Follow.id)
+    ).all()
     return StoredAboutPerson(
         person.id,
         person.telegram_id,
@@ -138,6 +145,8 @@ def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
         person.email,
         awards or 0,
         evidence or 0,
+        tuple((kind, key) for kind, key in follows),
+        person.news,
     )
 
 

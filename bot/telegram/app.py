@@ -29,6 +29,7 @@ from bot.i18n import gettext_for
 from bot.services import Services
 from bot.telegram import (
     badge_chat,
+    follow_chat,
     knowledge,
     language_privacy,
     outbox,
@@ -43,6 +44,7 @@ from bot.telegram.common import (
     say_plainly,
     user_language,
 )
+from bot.telegram.digests import DIGESTS_EVERY, DIGESTS_JOB, queue_due_digests
 from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
@@ -78,6 +80,11 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.REJECT: badge_chat.on_reject,
     Button.FORGET: language_privacy.on_forget_chosen,
     Button.STATS: stats_chat.on_period,
+    Button.FOLLOW_LIST: follow_chat.on_list,
+    Button.FOLLOW: follow_chat.on_follow_pressed,
+    Button.UNFOLLOW: follow_chat.on_unfollow_pressed,
+    Button.FOLLOW_ORGANISER: follow_chat.on_follow_organiser,
+    Button.NEWS_MODE: follow_chat.on_news_mode,
 }
 
 
@@ -118,10 +125,14 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
 
 
 async def on_start(update: Update, context: ColbotContext) -> None:
-    """/start: a badge's claim link (`badge-<code>`), or a greeting (and a search's deep link)."""
+    """/start: a badge's claim link (`badge-<code>`), an organisation's follow link
+    (`follow-<slug>`), or a greeting (and a search's deep link)."""
     code = code_from_start(context.args[0]) if context.args else None
+    slug = follow_chat.follow_slug(context.args[0]) if context.args else None
     if code is not None:
         await badge_chat.on_claim(update, context, code)
+    elif slug is not None:
+        await follow_chat.on_follow_link(update, context, slug)
     else:
         await search.on_start(update, context)
 
@@ -237,6 +248,8 @@ def commands(lang: str) -> list[BotCommand]:
         BotCommand("simple", _("Big buttons, one step at a time")),
         BotCommand("saved", _("My saved opportunities")),
         BotCommand("mybadges", _("My badges")),
+        BotCommand("follow", _("Follow topics, districts, organisations")),
+        BotCommand("following", _("What I follow, and how I hear of it")),
         BotCommand("email", _("My e-mail address for badges")),
         BotCommand("cancel", _("Forget my location and searches")),
         BotCommand("mydata", _("What you store about me")),
@@ -289,6 +302,8 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("mydata", language_privacy.on_mydata))
     add(CommandHandler("saved", saved.on_saved))
     add(CommandHandler("mybadges", badge_chat.on_mybadges))
+    add(CommandHandler("follow", follow_chat.on_follow))
+    add(CommandHandler("following", follow_chat.on_following))
     add(CommandHandler("email", badge_chat.on_email))
     add(CommandHandler("reviews", badge_chat.on_reviews))
     add(CommandHandler("simple", knowledge.on_simple))
@@ -306,6 +321,9 @@ def build_application(services: Services) -> Application:
     else:
         application.job_queue.run_repeating(
             queue_due_reminders, REMINDERS_EVERY, first=REMINDERS_EVERY, name=REMINDERS_JOB
+        )
+        application.job_queue.run_repeating(
+            queue_due_digests, DIGESTS_EVERY, first=DIGESTS_EVERY, name=DIGESTS_JOB
         )
         application.job_queue.run_repeating(
             outbox.drain_outbox,

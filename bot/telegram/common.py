@@ -108,7 +108,7 @@ async def reply(update: Update, context: ColbotContext, messages: list[Message])
     saved: frozenset[int] = frozenset()
     if any(isinstance(m, ResultList | Details) for m in messages):
         saved = await saved_ids(context)
-    for rendered in render_all(messages, lang, saved):
+    for rendered in render_all(messages, lang, saved, context.person.simple):
         await send(context.bot, chat.id, rendered, lang)
     await count_seen(context, messages)
 

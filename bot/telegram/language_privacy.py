@@ -17,6 +17,7 @@ from telegram.ext import ApplicationHandlerStop
 from actions.messages import Notice
 from bot.callbacks import Button, Pressed, callback
 from bot.cards import Choice, language_choices, pick
+from bot.follow_cards import mydata_lines
 from bot.i18n import format_day, gettext_for, ngettext_for
 from bot.telegram.common import (
     in_store,
@@ -109,6 +110,7 @@ async def on_mydata(update: Update, context: ColbotContext) -> None:
             ).format(n=stored.saved)
         )
     lines += await badge_lines(context, stored, lang)
+    lines += mydata_lines(stored.follows, stored.news, lang)
     lines.append(_("/delete deletes it."))
     await say_plainly(update, context, "\n".join(lines))
     await send_my_data(update, context, stored.person_id, lang)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -30,7 +31,8 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from actions.messages import BadgeEarned, EvidenceRejected, Message, from_json
+from actions.messages import BadgeEarned, EvidenceRejected, FollowedNews, Message, from_json
+from actions.news import looked_up
 from badges.service import BadgeService
 from bot.i18n import reading_language
 from bot.render import Renderable, render
@@ -46,8 +48,9 @@ DRAIN_EVERY = 1.0  # seconds between runs; a run claims what the pace sends in t
 SEND_TIMEOUT = 10.0  # seconds to wait for Telegram's answer to one send, then it is unsure
 CONNECTIONS = 32  # to Telegram at once: sends overlap when Telegram answers slower than the pace
 PURGE_EVERY = 3600.0  # seconds between deletions of finished rows (store.outbox.KEEP_FINISHED)
-# The kinds of rows this front sends: reminders, and badges (a delivery, or a rejection's reason).
-SENDS = ("reminder", "badge")
+# The kinds of rows this front sends: reminders, badges (a delivery, or a rejection's reason),
+# followers' news and weekly digests.
+SENDS = ("reminder", "badge", "news", "digest")
 
 
 def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
@@ -150,11 +153,20 @@ async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
             log.error("outbox: sending a message failed", exc_info=result)
 
 
-def look_up(badges: BadgeService, person_id: int, messages: list[Message]) -> list[Renderable]:
+def look_up(
+    badges: BadgeService,
+    person_id: int,
+    messages: list[Message],
+    news: Callable[[FollowedNews], FollowedNews] | None = None,
+) -> list[Renderable]:
     """The messages as they are to be sent now (on a store worker): a badge as its baked PNG and
-    addresses, a rejection with its reason; what is gone (a revoked award) is left out."""
+    addresses, a rejection with its reason, followers' news with its cards (`news` looks them
+    up); what is gone (a revoked award) is left out."""
     found: list[Renderable] = []
     for message in messages:
+        if isinstance(message, FollowedNews) and news is not None:
+            found.append(news(message))
+            continue
         if isinstance(message, BadgeEarned):
             delivery = badges.delivery(message.award_id, person_id)
             if delivery is not None:
@@ -191,8 +203,11 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
         messages = [from_json(data) for data in message.payload]
     except (KeyError, TypeError, ValueError) as error:
         return await outcome(Outcome.REFUSED, f"could not read it: {type(error).__name__}")
-    badges = context.services.badges
-    found = await context.workers.storing(look_up, badges, message.person_id, messages)
+    services = context.services
+    news = partial(looked_up, services.database, services.city.zone)
+    found = await context.workers.storing(
+        look_up, services.badges, message.person_id, messages, news
+    )
     try:
         parts = [part for item in found for part in render(item, lang)]
     except (KeyError, TypeError, ValueError) as error:
