@@ -175,6 +175,27 @@ class EvidenceRejected:
     kind: str = "evidence_rejected"
 
 
+@dataclass(frozen=True)
+class AnnouncementSent:
+    """An organisation's announcement to one follower: the front looks it up when it is sent and
+    shows it in the person's language (their language's text, else the other)."""
+
+    announcement_id: int
+    kind: str = "announcement"
+
+
+@dataclass(frozen=True)
+class AnnouncementWithdrawn:
+    """An announcement the person got is withdrawn: the front deletes the Telegram messages
+    (`message_ids`, sent at `sent_at`, ISO 8601) where Telegram still allows it, else edits them
+    to say so."""
+
+    announcement_id: int
+    message_ids: list[int]
+    sent_at: str | None
+    kind: str = "announcement_withdrawn"
+
+
 # The intents that can be offered as a button (each has an action and a label).
 OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
 
@@ -191,6 +212,8 @@ Message = (
     | BadgeWallet
     | BadgeEarned
     | EvidenceRejected
+    | AnnouncementSent
+    | AnnouncementWithdrawn
 )
 
 
@@ -232,4 +255,9 @@ def from_json(data: dict[str, Any]) -> Message:
         return BadgeEarned(str(data["award_id"]))
     if kind == "evidence_rejected":
         return EvidenceRejected(int(data["submission_id"]))
+    if kind == "announcement":
+        return AnnouncementSent(int(data["announcement_id"]))
+    if kind == "announcement_withdrawn":
+        ids = [int(i) for i in data.get("message_ids") or []]
+        return AnnouncementWithdrawn(int(data["announcement_id"]), ids, data.get("sent_at"))
     raise ValueError(f"unknown message kind {kind!r}")
