@@ -45,6 +45,7 @@ from actions.messages import (
 from badges.service import BadgeService
 from bot.announcement_cards import withdrawn_text
 from bot.i18n import reading_language
+from bot.pacing import OUTBOX_RATE, Pacer
 from bot.render import Renderable, render
 from bot.telegram.common import in_store, send
 from bot.telegram.state import ColbotContext, OutboxSender
@@ -68,7 +69,9 @@ DELETABLE_FOR = timedelta(hours=47)
 GONE = ("not found", "message can't be deleted", "message is not modified")
 
 
-def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
+def make_sender(
+    token: str, base_url: str, base_file_url: str, rate: float = OUTBOX_RATE
+) -> OutboxSender:
     """The outbox's own Bot, on the same Bot API server as the application's, without a rate
     limiter: the outbox paces itself and sees every 429 and 403 (started in post_init)."""
     request = HTTPXRequest(
@@ -77,7 +80,7 @@ def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
         write_timeout=SEND_TIMEOUT,
     )
     bot = ExtBot(token, base_url=base_url, base_file_url=base_file_url, request=request)
-    return OutboxSender(bot, SEND_TIMEOUT)
+    return OutboxSender(bot, SEND_TIMEOUT, Pacer(rate))
 
 
 async def start(sender: OutboxSender | None) -> None:

@@ -14,7 +14,7 @@ from telegram import Update
 
 from access.policy import Actor, Capability
 from bot.i18n import gettext_for
-from bot.telegram.common import in_store, say_plainly, user_language
+from bot.telegram.common import say_plainly, user_language
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor, acting_for
 
@@ -37,8 +37,8 @@ async def acting(
     if actor is None:
         return None
     chosen = context.user_data.acting_for if context.user_data is not None else None
-    return await in_store(
-        context, acting_for, context.services.organisations, actor, capability, chosen
+    return await context.workers.storing(
+        acting_for, context.services.organisations, actor, capability, chosen
     )
 
 
