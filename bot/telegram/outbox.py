@@ -160,19 +160,40 @@ async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
         if purged:
             log.info("outbox: %d finished messages deleted", purged)
     limit = sender.pacer.per_run(DRAIN_EVERY)
-    claimed = await in_store(context, outbox_store.claim, moment, limit, outbox_store.LEASE, SENDS)
-    if not claimed:
-        return
-    results = await asyncio.gather(
-        *(deliver(context, sender, message) for message in claimed), return_exceptions=True
-    )
+    claimed = await _claim(context, limit)
+    while claimed:
+        sending = asyncio.gather(
+            *(deliver(context, sender, message) for message in claimed), return_exceptions=True
+        )
+        # A full batch: more is due, most likely. The next one is claimed while this one is
+        # sent, so that the pace has no gap between batches (a long announcement); a bot that
+        # is stopping, or paused by a 429, claims no more (what it claimed is still delivered).
+        more = len(claimed) == limit and context.application.running
+        following = None
+        if more and sender.pacer.paused_for() == 0:
+            following = asyncio.ensure_future(_claim(context, limit))
+        results = await sending
+        await _tally(context, claimed, results)
+        claimed = await following if following is not None else []
+
+
+async def _claim(context: ColbotContext, limit: int) -> list[ClaimedMessage]:
+    moment = context.services.clock()
+    return await in_store(context, outbox_store.claim, moment, limit, outbox_store.LEASE, SENDS)
+
+
+async def _tally(
+    context: ColbotContext, claimed: list[ClaimedMessage], results: list[object]
+) -> None:
+    """Log what failed, and count the announcements delivered: one upsert a batch, never one
+    a message."""
     reached: Counter[int] = Counter()
     for message, result in zip(claimed, results, strict=True):
         if isinstance(result, BaseException):  # the row stays `sending`: unsure when its lease ends
             log.error("outbox: sending a message failed", exc_info=result)
         elif message.kind == "announcement" and result == outbox_store.SENT:
             reached.update(announcement_ids(message))
-    if reached:  # one upsert a run, never one a message
+    if reached:
         await context.workers.storing(context.services.announcements.count_reach, reached)
 
 
