@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +39,7 @@ from tests.botapi_double import BotApiDouble  # noqa: E402
 FOLLOWERS = int(os.environ.get("COLBOT_BENCH_FOLLOWERS") or 50_000)
 RATE = 29.0  # OUTBOX_RATE for the bench: 97% of Telegram's 30
 TELEGRAM_RATE = 30.0
-BLOCKED_EVERY = 250  # one follower in 250 blocked the bot (403)
+BLOCKED_EVERY = 250  # one follower in 250 blocked the bot (403); one in 10 … 250 of fewer
 FLOODED = 3  # chats answered 429 once each …
 FLOOD_RETRY_AFTER = 1  # … asking for this many seconds
 FIRST_CHAT = 500_000
@@ -102,7 +104,8 @@ def seed(database: Database, followers: int, city: str = "ljubljana") -> None:
 
 
 def blocked_chats(followers: int) -> set[int]:
-    return {chat_of(n) for n in range(BLOCKED_EVERY - 1, followers, BLOCKED_EVERY)}
+    every = max(10, min(BLOCKED_EVERY, followers // 20))
+    return {chat_of(n) for n in range(every - 1, followers, every)}
 
 
 def flooded_chats(followers: int) -> list[int]:
@@ -127,7 +130,9 @@ def environment(double: BotApiDouble, data_dir: Path, timeline: Timeline) -> dic
     }
 
 
-def start_bot(double: BotApiDouble, data_dir: Path, timeline: Timeline, log: Path) -> subprocess.Popen:
+def start_bot(
+    double: BotApiDouble, data_dir: Path, timeline: Timeline, log: Path
+) -> subprocess.Popen:
     """`python -m bot run` against the double; returns once it polls for updates."""
     polls = len(double.calls_to("getUpdates"))
     with log.open("ab") as output:
@@ -153,7 +158,17 @@ def queue_announcement(double: BotApiDouble, data_dir: Path, timeline: Timeline)
     text_file = data_dir / "announcement.txt"
     text_file.write_text(TEXT, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "-q", "announce", SLUG, "--text-file", str(text_file), "--yes"],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "-q",
+            "announce",
+            SLUG,
+            "--text-file",
+            str(text_file),
+            "--yes",
+        ],
         cwd=ROOT,
         env=environment(double, data_dir, timeline),
         capture_output=True,
@@ -177,10 +192,22 @@ def taken(double: BotApiDouble) -> list:  # type: ignore[type-arg]
 
 
 def rate_of(calls: list) -> float:  # type: ignore[type-arg]
+    """Sends a second from the first to the last."""
     if len(calls) < 2:
         return 0.0
     moments = sorted(call.at for call in calls)
     return (len(moments) - 1) / (moments[-1] - moments[0])
+
+
+def steady_rate(calls: list) -> float:  # type: ignore[type-arg]
+    """The median of the sends in each whole second while sending went on (the first and last
+    second, partly empty, left out; a second paused by a 429 counts, as it is)."""
+    if len(calls) < 2:
+        return 0.0
+    moments = sorted(call.at for call in calls)
+    seconds = Counter(int(moment - moments[0]) for moment in moments)
+    whole = [seconds.get(n, 0) for n in range(1, int(moments[-1] - moments[0]))]
+    return float(statistics.median(whole)) if whole else rate_of(calls)
 
 
 def unfinished(database: Database) -> bool:
@@ -220,6 +247,7 @@ def deliver(followers: int, data_dir: Path, kill: bool = True, timeout: float = 
                 before = taken(double)
                 figures["sent_before_kill"] = len(before)
                 figures["rate_before_kill"] = rate_of(before)
+                figures["steady_rate_before_kill"] = steady_rate(before)
                 timeline.jump = LEASE_JUMP
                 bot = start_bot(double, data_dir, timeline, log)
             restarted = time.monotonic()
@@ -245,7 +273,7 @@ def deliver(followers: int, data_dir: Path, kill: bool = True, timeout: float = 
             "duplicated": sum(n - 1 for n in got.values() if n > 1),
             "max_in_any_second": double.max_in_any_second(),
             "over_limit_429": double.over_limit,
-            "rate_after_restart": rate_of(after[: max(0, len(after) - 10)]),  # not the 1-min tail
+            "steady_rate_after_restart": steady_rate(after),
             "rate_overall": rate_of(taken(double)),
             "forbidden_403": sum(1 for c in follower_sends(double) if c.status == 403),
         }
@@ -274,7 +302,7 @@ def fresh_data_dir(folder: Path) -> Path:
 
 def announce_section() -> tuple[list[str], dict]:
     f = deliver(FOLLOWERS, fresh_data_dir(CACHE_DIR))
-    rate = f["rate_before_kill"]
+    rate = f["steady_rate_before_kill"]
     lines = [
         f"One announcement to {f['followers']:,} followers ({f['blocked']} of them blocked the bot: "
         f"403; {f['flooded']} chats answered 429 once with retry_after {FLOOD_RETRY_AFTER} s), queued "
@@ -287,8 +315,12 @@ def announce_section() -> tuple[list[str], dict]:
         "",
         "| | measured | goal |",
         "| --- | --- | --- |",
-        f"| sending rate before the kill | {rate:.2f} a second ({rate / TELEGRAM_RATE:.1%} of 30) | ≥ 95% of 30 |",
-        f"| sending rate after the restart | {f['rate_after_restart']:.2f} a second | |",
+        f"| sends a second before the kill (median of whole seconds) | {rate:.0f} "
+        f"({rate / TELEGRAM_RATE:.1%} of 30) | ≥ 95% of 30 |",
+        f"| … from the first send to the kill (queueing and 429 pauses included) | "
+        f"{f['rate_before_kill']:.1f} | |",
+        f"| sends a second after the restart (median of whole seconds) | "
+        f"{f['steady_rate_after_restart']:.0f} | |",
         f"| most sends within any one second | {f['max_in_any_second']} | ≤ 30 |",
         f"| sends refused for breaking the limits | {f['over_limit_429']} | 0 |",
         f"| lost (reachable, got nothing) | {f['lost']} | 0 |",
