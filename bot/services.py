@@ -36,6 +36,7 @@ from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
 from organisations.announcing import AnnouncementService
 from organisations.context import OrganisationContext
+from organisations.posting import PostingService
 from store.db import Database
 
 PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
@@ -59,6 +60,11 @@ class Services:
     def languages(self) -> LanguageDetector:
         """What tells the language of a message (lingua's models, loaded on first use)."""
         return LinguaDetector()
+
+    @cached_property
+    def posts(self) -> PostingService:
+        """Organisations' posts: drafts, publishing, their items, programme uploads."""
+        return PostingService(self.organisations, self.catalogue)
 
     @cached_property
     def interpreter(self) -> Interpreter:

@@ -37,6 +37,7 @@ async def acting(
     if actor is None:
         return None
     chosen = context.user_data.acting_for if context.user_data is not None else None
+    # acting_for opens its own session (it is no store function taking one)
     return await context.workers.storing(
         acting_for, context.services.organisations, actor, capability, chosen
     )
