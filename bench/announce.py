@@ -46,6 +46,7 @@ FIRST_CHAT = 500_000
 SLUG = "bench-centre"
 LEASE_JUMP = timedelta(minutes=6)  # past the outbox's 5-minute lease
 START_TIMEOUT = 600.0  # seconds for the bot to start (the first start embeds the knowledge base)
+GAP = 3.0  # seconds without a send that end a stretch of sending
 TEXT = "Dan odprtih vrat v soboto ob 10h: pridite in pripeljite prijatelje!"
 
 
@@ -200,14 +201,23 @@ def rate_of(calls: list) -> float:  # type: ignore[type-arg]
 
 
 def steady_rate(calls: list) -> float:  # type: ignore[type-arg]
-    """The median of the sends in each whole second while sending went on (the first and last
-    second, partly empty, left out; a second paused by a 429 counts, as it is)."""
-    if len(calls) < 2:
-        return 0.0
+    """The median of the sends in each whole second of the longest stretch of sending (split
+    where nothing was sent for GAP seconds: the wait for what was in flight at a kill is no
+    sending; the first and last second, partly empty, left out; a second paused by a 429
+    counts, as it is)."""
     moments = sorted(call.at for call in calls)
-    seconds = Counter(int(moment - moments[0]) for moment in moments)
-    whole = [seconds.get(n, 0) for n in range(1, int(moments[-1] - moments[0]))]
-    return float(statistics.median(whole)) if whole else rate_of(calls)
+    stretches: list[list[float]] = []
+    for moment in moments:
+        if stretches and moment - stretches[-1][-1] < GAP:
+            stretches[-1].append(moment)
+        else:
+            stretches.append([moment])
+    longest = max(stretches, key=len, default=[])
+    if len(longest) < 2:
+        return 0.0
+    seconds = Counter(int(moment - longest[0]) for moment in longest)
+    whole = [seconds.get(n, 0) for n in range(1, int(longest[-1] - longest[0]))]
+    return float(statistics.median(whole)) if whole else rate_of(longest)
 
 
 def unfinished(database: Database) -> bool:
