@@ -40,6 +40,7 @@ class Button(StrEnum):
     FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
     POST = "post"  # post:<what>[:<value>]: a step of /post (a language, a kind, publish, …)
     MY_POSTS = "mp"  # mp:<edit|wd|wdok|page>:<opportunity id or offset>: /myposts
+    STATS = "stats"  # stats:<7d|30d|year>: an organisation's numbers over another period
 
 
 @dataclass(frozen=True)

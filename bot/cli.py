@@ -27,6 +27,7 @@ from badges.problems import (
     NotAllowed,
     ParticipantsError,
 )
+from bot import stats_cli
 from bot.announce_cli import add_announce_command, announce_command
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
@@ -176,6 +177,7 @@ def add_badge_commands(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("badge", metavar="FILE_OR_URL")
     verify.add_argument("--email", default=None, help="check it was awarded to this address")
     badge_commands.add_parser("rotate-keys", help="a new signing key; the old ones stay published")
+    stats_cli.add_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,6 +240,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return badges_command(services, args)
     if command == "announce":
         return announce_command(services, args, asked_yes)
+    if command == "stats":
+        return stats_cli.stats_command(services, args)
     if command == "actions":
         from bot.action_server import serve_actions
 

@@ -37,6 +37,7 @@ from nlu.rasa_backend import RasaInterpreter
 from organisations.announcing import AnnouncementService
 from organisations.context import OrganisationContext
 from organisations.posting import PostingService
+from organisations.stats import StatsService
 from store.db import Database
 
 PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
@@ -79,6 +80,11 @@ class Services:
     def announcements(self) -> AnnouncementService:
         """Organisations' announcements to their followers (organisations/announcing.py)."""
         return AnnouncementService(self.organisations, AnnouncementMessages())
+
+    @cached_property
+    def stats(self) -> StatsService:
+        """The organisations' numbers (counts only)."""
+        return StatsService(self.organisations)
 
     def close(self) -> None:
         self.database.dispose()

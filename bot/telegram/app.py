@@ -36,6 +36,7 @@ from bot.telegram import (
     post_chat,
     saved,
     search,
+    stats_chat,
 )
 from bot.telegram.common import (
     in_store,
@@ -77,6 +78,7 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.APPROVE: badge_chat.on_approve,
     Button.REJECT: badge_chat.on_reject,
     Button.FORGET: language_privacy.on_forget_chosen,
+    Button.STATS: stats_chat.on_period,
 }
 
 
@@ -297,6 +299,7 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("kb", knowledge.on_kb))
     for handler in announce_chat.list_handlers():
         add(handler)
+    add(CommandHandler("stats", stats_chat.on_stats))
     add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
     add(MessageHandler(filters.Document.ALL, on_document))
     add(MessageHandler(filters.LOCATION, search.on_location))

@@ -3,6 +3,7 @@ the event loop, and sending rendered replies (text, venues, documents)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,8 +27,10 @@ from bot.i18n import gettext_for, reading_language
 from bot.render import render_all
 from bot.telegram.state import ColbotContext
 from store import saved as saved_store
+from store import usage
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def user_language(update: Update, context: ColbotContext) -> str:
@@ -107,6 +110,24 @@ async def reply(update: Update, context: ColbotContext, messages: list[Message])
         saved = await saved_ids(context)
     for rendered in render_all(messages, lang, saved):
         await send(context.bot, chat.id, rendered, lang)
+    await count_seen(context, messages)
+
+
+async def count_seen(context: ColbotContext, messages: list[Message]) -> None:
+    """Count, for the organisations' numbers, the results a page showed and the details opened:
+    after the reply is out (it never waits for this), one statement each, no person in it."""
+    day = context.services.clock().date()  # the city's day
+    for message in messages:
+        if isinstance(message, ResultList):
+            metric, ids = usage.SHOWN, [card.id for card in message.cards]
+        elif isinstance(message, Details):
+            metric, ids = usage.VIEWED, [message.opportunity.id]
+        else:
+            continue
+        try:
+            await in_store(context, usage.add_items, day, metric, ids)
+        except Exception as error:  # a count lost is better than a person told of a failure
+            log.warning("could not count %s: %s", metric, type(error).__name__)
 
 
 def keyboard_of(rows: list[list[Choice]]) -> InlineKeyboardMarkup:
