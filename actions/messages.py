@@ -187,6 +187,27 @@ class FollowedNews:
     kind: str = "followed_news"
 
 
+@dataclass(frozen=True)
+class AnnouncementSent:
+    """An organisation's announcement to one follower: the front looks it up when it is sent and
+    shows it in the person's language (their language's text, else the other)."""
+
+    announcement_id: int
+    kind: str = "announcement"
+
+
+@dataclass(frozen=True)
+class AnnouncementWithdrawn:
+    """An announcement the person got is withdrawn: the front deletes the Telegram messages
+    (`message_ids`, sent at `sent_at`, ISO 8601) where Telegram still allows it, else edits them
+    to say so."""
+
+    announcement_id: int
+    message_ids: list[int]
+    sent_at: str | None
+    kind: str = "announcement_withdrawn"
+
+
 # The intents that can be offered as a button (each has an action and a label).
 OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
 
@@ -204,6 +225,8 @@ Message = (
     | BadgeEarned
     | EvidenceRejected
     | FollowedNews
+    | AnnouncementSent
+    | AnnouncementWithdrawn
 )
 
 
@@ -251,4 +274,9 @@ def from_json(data: dict[str, Any]) -> Message:
             bool(data.get("digest")),
             [OpportunityView(**c) for c in data.get("cards") or []],
         )
+    if kind == "announcement":
+        return AnnouncementSent(int(data["announcement_id"]))
+    if kind == "announcement_withdrawn":
+        ids = [int(i) for i in data.get("message_ids") or []]
+        return AnnouncementWithdrawn(int(data["announcement_id"]), ids, data.get("sent_at"))
     raise ValueError(f"unknown message kind {kind!r}")

@@ -28,6 +28,7 @@ from badges.problems import (
     ParticipantsError,
 )
 from bot import stats_cli
+from bot.announce_cli import add_announce_command, announce_command
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
 from bot.render import render, render_all
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--free", action="store_true", help="only free")
     search.add_argument("--online", action="store_true", help="only online")
     search.add_argument("--this-week", action="store_true", help="only happening this week")
+    add_announce_command(commands)
     return parser
 
 
@@ -236,6 +238,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return knowledge_command(services, args)
     if command == "badges":
         return badges_command(services, args)
+    if command == "announce":
+        return announce_command(services, args, asked_yes)
     if command == "stats":
         return stats_cli.stats_command(services, args)
     if command == "actions":
@@ -326,6 +330,16 @@ def prune_confirmed(service: CatalogueService, path: Path) -> bool:
     sys.stderr.flush()
     answer = next(input_lines(sys.stdin), "")
     return answer.strip().lower() in ("y", "yes")
+
+
+def asked_yes(question: str) -> bool:
+    """The person at the terminal says yes to `question` (no terminal: no)."""
+    if not sys.stdin.isatty():
+        print(f"{question} (no terminal to ask: run it again with --yes)", file=sys.stderr)
+        return False
+    print(f"{question} [y/N] ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    return next(input_lines(sys.stdin), "").strip().lower() in ("y", "yes")
 
 
 def knowledge_command(services: Services, args: argparse.Namespace) -> int:

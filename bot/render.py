@@ -1,6 +1,6 @@
 """Every structured message rendered for people who read a language: HTML text with buttons, a
 venue, or a document. Telegram, the terminal chat and the outbox all render through here. A
-badge delivery and a rejection are looked up first (the outbox does, on a store worker) and
+badge delivery, a rejection and an announcement are looked up first (the outbox does, on a store worker) and
 rendered from what was found; unlooked-up, they render as nothing."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from actions.messages import (
+    AnnouncementSent,
+    AnnouncementWithdrawn,
     Answer,
     BadgeEarned,
     BadgeWallet,
@@ -24,6 +26,7 @@ from actions.messages import (
 )
 from badges.claims import Rejection
 from badges.delivery import BadgeDelivery
+from bot.announcement_cards import announcement_card
 from bot.badge_cards import delivery_card, rejection_card, wallet_card
 from bot.cards import (
     Rendered,
@@ -38,8 +41,9 @@ from bot.cards import (
 from bot.follow_cards import follow_menu, follow_organiser_choice, news_card
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
+from organisations.announcing import AnnouncementCard
 
-Renderable = Message | BadgeDelivery | Rejection
+Renderable = Message | BadgeDelivery | Rejection | AnnouncementCard
 
 
 def render(
@@ -51,7 +55,11 @@ def render(
         return [delivery_card(message, lang)]
     if isinstance(message, Rejection):
         return [rejection_card(message, lang)]
-    if isinstance(message, BadgeEarned | EvidenceRejected):  # not looked up: nothing to show
+    if isinstance(message, AnnouncementCard):
+        return [announcement_card(message, lang)]
+    if isinstance(message, BadgeEarned | EvidenceRejected | AnnouncementSent):  # not looked up
+        return []
+    if isinstance(message, AnnouncementWithdrawn):  # the outbox deletes or edits, sends nothing
         return []
     if isinstance(message, BadgeWallet):
         return [wallet_card(message, lang)]

@@ -28,6 +28,7 @@ from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
 from bot.telegram import (
+    announce_chat,
     badge_chat,
     follow_chat,
     knowledge,
@@ -289,11 +290,14 @@ def build_application(services: Services) -> Application:
         .build()
     )
     application.bot_data.services = services
-    application.bot_data.outbox = outbox.make_sender(token, base, base_file)
+    application.bot_data.outbox = outbox.make_sender(
+        token, base, base_file, services.settings.outbox_rate
+    )
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
     add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)
     post_chat.add_to(application)  # before the rest: an editor's answers are not searches
+    add(announce_chat.conversation())  # before the others: its steps take texts and files
     add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))
@@ -308,6 +312,8 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("reviews", badge_chat.on_reviews))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
+    for handler in announce_chat.list_handlers():
+        add(handler)
     add(CommandHandler("stats", stats_chat.on_stats))
     add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
     add(MessageHandler(filters.Document.ALL, on_document))
@@ -324,6 +330,13 @@ def build_application(services: Services) -> Application:
         )
         application.job_queue.run_repeating(
             queue_due_digests, DIGESTS_EVERY, first=DIGESTS_EVERY, name=DIGESTS_JOB
+        )
+        application.job_queue.run_repeating(
+            announce_chat.announcements_job,
+            announce_chat.ANNOUNCE_EVERY,
+            first=announce_chat.ANNOUNCE_EVERY,
+            name=announce_chat.ANNOUNCE_JOB,
+            data={},  # what each progress message shows now
         )
         application.job_queue.run_repeating(
             outbox.drain_outbox,

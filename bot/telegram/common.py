@@ -154,8 +154,8 @@ async def send(
     bot: Any, chat_id: int, rendered: Rendered, lang: str, **options: Any
 ) -> TelegramMessage:
     """One rendered message: a venue, a document (sent as it is: Telegram is told not to guess
-    its type, so a PNG stays a file with every chunk, never a recompressed photo), or HTML text
-    with its buttons."""
+    its type, so a PNG stays a file with every chunk, never a recompressed photo), a photo or a
+    document Telegram keeps (by its file_id), or HTML text with its buttons."""
     if rendered.document is not None:
         attached = rendered.document
         return await bot.send_document(
@@ -165,6 +165,16 @@ async def send(
             parse_mode=ParseMode.HTML if rendered.html else None,
             reply_markup=inline_markup(rendered),
             disable_content_type_detection=True,
+            **options,
+        )
+    if rendered.kept is not None:
+        sending = bot.send_photo if rendered.kept.kind == "photo" else bot.send_document
+        return await sending(
+            chat_id,
+            rendered.kept.file_id,
+            caption=rendered.html or None,
+            parse_mode=ParseMode.HTML if rendered.html else None,
+            reply_markup=inline_markup(rendered),
             **options,
         )
     if rendered.venue is not None:
