@@ -28,6 +28,7 @@ from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
 from organisations.context import OrganisationContext
+from organisations.staff import StaffService
 from store.db import Database
 
 PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
@@ -60,6 +61,11 @@ class Services:
         return make_interpreter(
             self.settings, self.city, self.catalogue, self.clock, self.languages
         )
+
+    @cached_property
+    def staff(self) -> StaffService:
+        """Organisations, their staff and invitations, the audit log (organisations/staff.py)."""
+        return StaffService(self.organisations)
 
     def close(self) -> None:
         self.database.dispose()
