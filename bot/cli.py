@@ -1,5 +1,5 @@
-"""The command line: run, chat, serve, migrate, import, search, the knowledge base and the
-badges (DESIGN.md, "Command line")."""
+"""The command line: run, chat, serve, migrate, import, search, the knowledge base, the
+badges (DESIGN.md, "Command line") and the organisations (`admin`, bot/admin_cli.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from badges.problems import (
     NotAllowed,
     ParticipantsError,
 )
+from bot.admin_cli import add_admin_commands, admin_command
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
 from bot.render import render, render_all
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_ask.add_argument("text")
 
     add_badge_commands(commands)
+    add_admin_commands(commands)
 
     search = commands.add_parser("search", help="search the catalogue")
     search.add_argument("text", nargs="?", default=None)
@@ -234,6 +236,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return knowledge_command(services, args)
     if command == "badges":
         return badges_command(services, args)
+    if command == "admin":
+        return admin_command(services, args)
     if command == "actions":
         from bot.action_server import serve_actions
 
