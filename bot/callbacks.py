@@ -38,6 +38,9 @@ class Button(StrEnum):
     APPROVE = "revok"  # revok:<evidence id>: an administrator approves evidence
     REJECT = "revno"  # revno:<evidence id>: … rejects it, and is asked for the reason
     FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
+    STAFF_REMOVE = "srm"  # srm:<organisation id>:<Telegram id>: off the organisation's staff
+    STAFF_INVITE = "sinv"  # sinv:<organisation id>:<admin|editor>: a fresh invitation link
+    ACT_FOR = "actfor"  # actfor:<organisation id>: /org, the organisation a staff member acts for
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from access.policy import Actor, Capability, Refused, Role
 from badges.claims import MAX_FAILED, WINDOW
 from openbadges import codes
 from organisations.context import OrganisationContext
-from organisations.registry import deep_link
+from organisations.registry import deep_link, find
 from organisations.staff_problems import BadInput, UnknownOrganisation
 from store import claims as attempts
-from store import organisations as store_organisations
 from store import people
 from store import staff as store_staff
 from store.models import StaffInvite, StaffMember
@@ -74,12 +73,12 @@ def role_of(value: str) -> Role:
 def invite(
     ctx: OrganisationContext,
     actor: Actor,
-    slug: str,
+    slug: str | int,
     role: Role | str,
     valid_for: timedelta = DEFAULT_VALID_FOR,
 ) -> Invitation:
-    """A one-time invitation to `slug`'s staff as `role`, valid for `valid_for` (at most 30
-    days); audited without its code."""
+    """A one-time invitation to the staff of `slug` (or the organisation of that id) as `role`,
+    valid for `valid_for` (at most 30 days); audited without its code."""
     role = role_of(str(role))
     if not timedelta(0) < valid_for <= MAX_VALID_FOR:
         raise BadInput("an invitation is valid for 1 to 30 days")
@@ -87,11 +86,11 @@ def invite(
     link = deep_link(ctx, START_PREFIX + code)  # BotUsernameMissing before anything is stored
     now = ctx.clock()
     with ctx.database.session() as session:
-        organisation = store_organisations.by_slug(session, slug)
+        organisation = find(session, slug)
         if organisation is None:
             if not ctx.policy.is_platform_admin(actor):
                 raise Refused(Capability.STAFF, None)  # names no organisation to a stranger
-            raise UnknownOrganisation(f"no organisation '{slug[:70]}'")
+            raise UnknownOrganisation(f"no organisation '{str(slug)[:70]}'")
         ctx.policy.check(session, actor, Capability.STAFF, organisation)
         invitation = StaffInvite(
             code_hash=codes.hash_code(code, ctx.secret),

@@ -140,6 +140,13 @@ def listing(ctx: OrganisationContext, actor: Actor) -> list[OrganisationSummary]
         ]
 
 
+def find(session: Session, organisation: str | int) -> Organisation | None:
+    """An organisation by its slug or its id (the chat's buttons carry ids)."""
+    if isinstance(organisation, int):
+        return session.get(Organisation, organisation)
+    return store_organisations.by_slug(session, organisation)
+
+
 def deep_link(ctx: OrganisationContext, payload: str) -> str:
     if not ctx.bot_username:
         raise BotUsernameMissing(

@@ -89,7 +89,7 @@ class StaffService:
     def invite(
         self,
         actor: Actor,
-        slug: str,
+        slug: str | int,
         role: Role | str,
         valid_for: timedelta = invites.DEFAULT_VALID_FOR,
     ) -> invites.Invitation:
@@ -99,7 +99,7 @@ class StaffService:
         return invites.accept(self.context, telegram_id, code)
 
     # ---- the staff ------------------------------------------------------------------------------
-    def staff(self, actor: Actor, slug: str) -> list[StaffEntry]:
+    def staff(self, actor: Actor, slug: str | int) -> list[StaffEntry]:
         """The organisation's staff, administrators first."""
         with self.context.database.session() as session:
             organisation = self._organisation(session, actor, slug)
@@ -109,7 +109,7 @@ class StaffService:
                 for member, telegram_id in store_staff.members(session, organisation.id)
             ]
 
-    def remove(self, actor: Actor, slug: str, telegram_id: int) -> Removed:
+    def remove(self, actor: Actor, slug: str | int, telegram_id: int) -> Removed:
         """Take `telegram_id` off the organisation's staff: they keep no access. The last
         administrator is removed only by a platform administrator."""
         now = self.context.clock()
@@ -185,12 +185,12 @@ class StaffService:
         several = bool(allowed) and len(choices(self.context, actor, Capability.POST)) > 1
         return Menu(allowed, several)
 
-    def _organisation(self, session: Session, actor: Actor, slug: str) -> Organisation:
-        organisation = store_organisations.by_slug(session, slug)
+    def _organisation(self, session: Session, actor: Actor, slug: str | int) -> Organisation:
+        organisation = registry.find(session, slug)
         if organisation is None:
             if not self.context.policy.is_platform_admin(actor):
                 raise Refused(Capability.STAFF, None)  # names no organisation to a stranger
-            raise UnknownOrganisation(f"no organisation '{slug[:70]}'")
+            raise UnknownOrganisation(f"no organisation '{str(slug)[:70]}'")
         return organisation
 
 

@@ -27,7 +27,15 @@ from badges.claims import code_from_start
 from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
-from bot.telegram import badge_chat, knowledge, language_privacy, outbox, saved, search
+from bot.telegram import (
+    badge_chat,
+    knowledge,
+    language_privacy,
+    outbox,
+    saved,
+    search,
+    staff_chat,
+)
 from bot.telegram.common import (
     in_store,
     keyboard_queries,
@@ -36,6 +44,7 @@ from bot.telegram.common import (
 )
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
+from organisations.invites import code_from_start as invitation_code
 from store import people
 
 log = logging.getLogger(__name__)
@@ -67,6 +76,9 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.APPROVE: badge_chat.on_approve,
     Button.REJECT: badge_chat.on_reject,
     Button.FORGET: language_privacy.on_forget_chosen,
+    Button.STAFF_REMOVE: staff_chat.on_remove,
+    Button.STAFF_INVITE: staff_chat.on_invite,
+    Button.ACT_FOR: staff_chat.on_act_for,
 }
 
 
@@ -104,10 +116,14 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
 
 
 async def on_start(update: Update, context: ColbotContext) -> None:
-    """/start: a badge's claim link (`badge-<code>`), or a greeting (and a search's deep link)."""
+    """/start: a badge's claim link (`badge-<code>`), a staff invitation (`join-<code>`), or a
+    greeting (and a search's deep link)."""
     code = code_from_start(context.args[0]) if context.args else None
+    invitation = invitation_code(context.args[0]) if context.args else None
     if code is not None:
         await badge_chat.on_claim(update, context, code)
+    elif invitation is not None:
+        await staff_chat.on_join(update, context, invitation)
     else:
         await search.on_start(update, context)
 
@@ -275,6 +291,8 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("mybadges", badge_chat.on_mybadges))
     add(CommandHandler("email", badge_chat.on_email))
     add(CommandHandler("reviews", badge_chat.on_reviews))
+    add(CommandHandler("staff", staff_chat.on_staff))
+    add(CommandHandler("org", staff_chat.on_org))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
     add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
@@ -298,5 +316,12 @@ def build_application(services: Services) -> Application:
             # a run still sending (a slow answer) lets the next one start and return at once,
             # instead of the scheduler skipping it with a warning
             job_kwargs={"max_instances": 2},
+        )
+        application.job_queue.run_repeating(  # staff menus: at the start, then to keep them so
+            staff_chat.keep_menus,
+            staff_chat.MENUS_EVERY,
+            first=0,
+            name=staff_chat.MENUS_JOB,
+            data={},
         )
     return application

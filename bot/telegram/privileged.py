@@ -13,8 +13,9 @@ from typing import Any
 from telegram import Update
 
 from access.policy import Actor, Capability
+from bot.callbacks import Pressed
 from bot.i18n import gettext_for
-from bot.telegram.common import in_store, say_plainly, user_language
+from bot.telegram.common import say_plainly, user_language
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor, acting_for
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 Guarded = Callable[[Update, ColbotContext, ActingFor], Awaitable[Any]]
 Handler = Callable[[Update, ColbotContext], Awaitable[Any]]
+GuardedButton = Callable[[Update, ColbotContext, Pressed, ActingFor], Awaitable[str | None]]
+ButtonHandler = Callable[[Update, ColbotContext, Pressed], Awaitable[str | None]]
 
 
 def actor_of(update: Update) -> Actor | None:
@@ -37,8 +40,8 @@ async def acting(
     if actor is None:
         return None
     chosen = context.user_data.acting_for if context.user_data is not None else None
-    return await in_store(
-        context, acting_for, context.services.organisations, actor, capability, chosen
+    return await context.workers.storing(  # acting_for opens its own unit of work
+        acting_for, context.services.organisations, actor, capability, chosen
     )
 
 
@@ -67,6 +70,25 @@ def privileged(capability: Capability) -> Callable[[Guarded], Handler]:
                 await refuse(update, context)
                 return None
             return await handler(update, context, organisation)
+
+        return guarded
+
+    return wrap
+
+
+def privileged_button(capability: Capability) -> Callable[[GuardedButton], ButtonHandler]:
+    """The same gate for a button (bot/callbacks.py): a forged or old press from someone who
+    may not do `capability` gets the polite refusal. The organisation a button names is the
+    use case's to check (it may not be the one the person acts for now)."""
+
+    def wrap(handler: GuardedButton) -> ButtonHandler:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: ColbotContext, pressed: Pressed) -> Any:
+            organisation = await acting(update, context, capability)
+            if organisation is None:
+                await refuse(update, context)
+                return None
+            return await handler(update, context, pressed, organisation)
 
         return guarded
 
