@@ -237,3 +237,19 @@ def test_the_menus_job_keeps_menus_as_the_policy_says(double, world, monkeypatch
         assert "staff" not in double.menu(ANA, "en")
 
     story(double, services, scenario)
+
+
+def test_a_large_staff_is_listed_in_one_message(double, world):
+    services = world
+    joined(services.staff, LIBRARY, ANA, "admin")
+    for n in range(41):
+        joined(services.staff, LIBRARY, 7000 + n, "editor")
+
+    async def scenario(app):
+        double.push_message(ANA, "/staff", language_code="sl")
+        [listing] = await double.wait_for("sendMessage", saying(ANA, "Ekipa organizacije"))
+        assert "…in še 2 osebi (vse izpiše ukazna vrstica)." in listing.params["text"]
+        removable = [b for b in buttons(listing) if b["callback_data"].startswith("srm:")]
+        assert len(removable) == 40
+
+    story(double, services, scenario)

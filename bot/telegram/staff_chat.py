@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MENUS_JOB = "staff-menus"
 MENUS_EVERY = 300.0  # seconds between passes that bring every staff menu in line with the policy
+STAFF_SHOWN = 40  # /staff lists (and offers to remove) at most this many: one message
 _TELEGRAM_ID = re.compile(r"[0-9]{1,15}")
 
 
@@ -159,7 +160,7 @@ async def on_staff(update: Update, context: ColbotContext, acting: ActingFor) ->
     zone = context.services.city.zone
     lines = [_("The staff of {organisation}:").format(organisation=acting.name)]
     rows: list[list[InlineKeyboardButton]] = []
-    for entry in staff:
+    for entry in staff[:STAFF_SHOWN]:
         since = format_day(entry.since.astimezone(zone), lang)
         you = " " + _("(you)") if entry.telegram_id == actor.telegram_id else ""
         lines.append(
@@ -174,6 +175,16 @@ async def on_staff(update: Update, context: ColbotContext, acting: ActingFor) ->
             rows.append([InlineKeyboardButton("🚫 " + label, callback_data=data)])
     if not staff:
         lines.append(_("Nobody yet."))
+    elif len(staff) > STAFF_SHOWN:
+        ngettext = ngettext_for(lang)
+        more = len(staff) - STAFF_SHOWN
+        lines.append(
+            ngettext(
+                "…and {n} more person (the command line lists everyone).",
+                "…and {n} more people (the command line lists everyone).",
+                more,
+            ).format(n=more)
+        )
     lines.append("")
     lines.append(
         _(
