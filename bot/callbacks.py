@@ -38,7 +38,9 @@ class Button(StrEnum):
     APPROVE = "revok"  # revok:<evidence id>: an administrator approves evidence
     REJECT = "revno"  # revno:<evidence id>: … rejects it, and is asked for the reason
     FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
-    STAFF_REMOVE = "srm"  # srm:<organisation id>:<Telegram id>: off the organisation's staff
+    STAFF_REMOVE = "srm"  # srm:<organisation id>:<Telegram id>: asks first …
+    STAFF_REMOVE_SURE = "srmok"  # srmok:<organisation id>:<Telegram id>: … off the staff
+    STAFF_KEEP = "skeep"  # skeep:<organisation id>: … or not
     STAFF_INVITE = "sinv"  # sinv:<organisation id>:<admin|editor>: a fresh invitation link
     ACT_FOR = "actfor"  # actfor:<organisation id>: /org, the organisation a staff member acts for
 

@@ -136,7 +136,7 @@ def test_a_learner_is_refused_and_sees_no_staff_commands(double, world):
             "sendMessage", saying(LEARNER, "Oprostite, to lahko storijo le sodelavci"), count=3
         )
         assert len(refused) == 3
-        double.push_callback(LEARNER, f"srm:{library}:{ANA}", language_code="en")  # forged
+        double.push_callback(LEARNER, f"srmok:{library}:{ANA}", language_code="en")  # forged
         double.push_callback(LEARNER, f"sinv:{library}:admin", language_code="en")
         double.push_callback(LEARNER, f"actfor:{library}", language_code="en")
         answers = await double.wait_for(
@@ -181,6 +181,15 @@ def test_an_administrator_invites_and_removes_and_the_removed_keep_nothing(doubl
         await double.wait_for("sendMessage", saying(CVETKA, "Welcome to the staff of Knjižnica"))
 
         double.push_callback(ANA, f"srm:{library}:{BORIS}", language_code="en")
+        [asked] = await double.wait_for("sendMessage", saying(ANA, f"Remove {BORIS} from"))
+        sure, keep = (b["callback_data"] for b in buttons(asked))
+        assert (sure, keep) == (f"srmok:{library}:{BORIS}", f"skeep:{library}")
+        double.push_callback(ANA, keep, language_code="en")
+        await double.wait_for(
+            "answerCallbackQuery", lambda c: c.params.get("text") == "Nothing changed."
+        )
+        assert len(services.staff.staff(COMMAND_LINE, LIBRARY)) == 3
+        double.push_callback(ANA, sure, language_code="en")
         await double.wait_for("sendMessage", saying(ANA, f"{BORIS} is no longer on the staff"))
         await double.wait_for("deleteMyCommands", in_scope_of(BORIS), count=3)
         assert "post" not in double.menu(BORIS, "en")
@@ -189,7 +198,7 @@ def test_an_administrator_invites_and_removes_and_the_removed_keep_nothing(doubl
         double.push_message(BORIS, "/org", language_code="en")
         await double.wait_for("sendMessage", saying(BORIS, REFUSAL_EN), count=2)
 
-        double.push_callback(ANA, f"srm:{library}:{ANA}", language_code="en")  # the only admin
+        double.push_callback(ANA, f"srmok:{library}:{ANA}", language_code="en")  # the only admin
         await double.wait_for("sendMessage", saying(ANA, "only administrator"))
 
     story(double, services, scenario)

@@ -77,6 +77,8 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.REJECT: badge_chat.on_reject,
     Button.FORGET: language_privacy.on_forget_chosen,
     Button.STAFF_REMOVE: staff_chat.on_remove,
+    Button.STAFF_REMOVE_SURE: staff_chat.on_remove_sure,
+    Button.STAFF_KEEP: staff_chat.on_keep,
     Button.STAFF_INVITE: staff_chat.on_invite,
     Button.ACT_FOR: staff_chat.on_act_for,
 }

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from access.policy import Capability, Refused, Role
 from bot.callbacks import Button, Pressed, callback
@@ -272,13 +274,67 @@ def _telegram_id(part: str) -> int | None:
 async def on_remove(
     update: Update, context: ColbotContext, pressed: Pressed, acting: ActingFor
 ) -> str | None:
-    """🚫: the person is taken off the organisation's staff (and their menu is everyone's)."""
+    """🚫: asks first (removing someone takes their access at once)."""
     lang = user_language(update, context)
     _ = gettext_for(lang)
     named = _named(pressed)
     removed_id = _telegram_id(named[1]) if named is not None else None
     if named is None or removed_id is None:
         return _old_button(lang)
+    sure = callback(Button.STAFF_REMOVE_SURE, named[0], removed_id)
+    keep = callback(Button.STAFF_KEEP, named[0])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🚫 " + _("Yes, remove"), callback_data=sure),
+                InlineKeyboardButton(_("No, keep"), callback_data=keep),
+            ]
+        ]
+    )
+    await say_plainly(
+        update,
+        context,
+        _("Remove {person} from the staff? They lose access at once.").format(person=removed_id),
+        reply_markup=markup,
+    )
+    return None
+
+
+@privileged_button(Capability.STAFF)
+async def on_keep(
+    update: Update, context: ColbotContext, pressed: Pressed, acting: ActingFor
+) -> str | None:
+    """ "No, keep": nothing changes."""
+    await drop_buttons(update.callback_query)
+    _ = gettext_for(user_language(update, context))
+    return _("Nothing changed.")
+
+
+async def drop_buttons(query: Any) -> None:
+    """The pressed question without its buttons (it is answered)."""
+    if query is None or not isinstance(
+        getattr(query.message, "reply_markup", None), InlineKeyboardMarkup
+    ):
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:  # too old to edit, or edited meanwhile
+        log.info("could not take the buttons off a message: %s", error.message)
+
+
+@privileged_button(Capability.STAFF)
+async def on_remove_sure(
+    update: Update, context: ColbotContext, pressed: Pressed, acting: ActingFor
+) -> str | None:
+    """ "Yes, remove": the person is taken off the organisation's staff (and their menu is
+    everyone's again)."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    named = _named(pressed)
+    removed_id = _telegram_id(named[1]) if named is not None else None
+    if named is None or removed_id is None:
+        return _old_button(lang)
+    await drop_buttons(update.callback_query)
     actor = actor_of(update)
     assert actor is not None
     staff = context.services.staff
