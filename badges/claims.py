@@ -329,6 +329,13 @@ def _check(
     store_claims.note_attempt(session, person.id, now, ok=claim is not None)
     if claim is None:
         return ClaimOutcome(ClaimStatus.UNKNOWN), None
+    return _still_open(session, person, claim, now)
+
+
+def _still_open(
+    session: Session, person: Person, claim: Claim, now: datetime
+) -> tuple[ClaimOutcome | None, Claim | None]:
+    """The claim, if the person may still use it now, or the outcome that ends it here."""
     badge = claim.badge_class
     named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
     if claim.valid_until is not None and claim.valid_until <= now:
@@ -355,19 +362,42 @@ def redeem(ctx: BadgeContext, person_id: int, code: str) -> ClaimOutcome:
     now = ctx.clock()
     with ctx.database.session() as session:
         person = _person(session, person_id)
-        refused, claim = _check(ctx, session, person, code.strip(), now)
-        if refused is not None:
-            return refused
-        assert claim is not None
-        badge = claim.badge_class
-        named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
-        if claim.needs_evidence:
-            return ClaimOutcome(ClaimStatus.NEEDS_EVIDENCE, **named)
-        if not store_claims.take_use(session, claim.id):
-            return ClaimOutcome(ClaimStatus.USED, **named)
-        issued = awarding.issue(ctx, session, badge, person, now, claim=claim)
-        store_claims.forget_email_when_used_up(session, claim.id)
-        return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
+        outcome = _redeem(ctx, session, person, code, now)
+        if outcome.status not in (ClaimStatus.NEEDS_EVIDENCE, ClaimStatus.TOO_MANY_ATTEMPTS):
+            store_claims.stop_awaiting(session, person.id)  # another link: the last one counts
+        return outcome
+
+
+def _redeem(
+    ctx: BadgeContext, session: Session, person: Person, code: str, now: datetime
+) -> ClaimOutcome:
+    refused, claim = _check(ctx, session, person, code.strip(), now)
+    if refused is not None:
+        return refused
+    assert claim is not None
+    badge = claim.badge_class
+    named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
+    if claim.needs_evidence:  # remembered, so that a restart of the bot forgets nothing
+        store_claims.ask_evidence(session, person.id, claim.id, now)
+        return ClaimOutcome(ClaimStatus.NEEDS_EVIDENCE, **named)
+    if not store_claims.take_use(session, claim.id):
+        return ClaimOutcome(ClaimStatus.USED, **named)
+    issued = awarding.issue(ctx, session, badge, person, now, claim=claim)
+    store_claims.forget_email_when_used_up(session, claim.id)
+    return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
+
+
+def awaited_evidence(ctx: BadgeContext, person_id: int) -> dict[str, str] | None:
+    """The name of the badge whose claim waits for this person's evidence, if one does."""
+    with ctx.database.session() as session:
+        claim = store_claims.awaited_claim(session, person_id)
+        return _name(claim.badge_class) if claim is not None else None
+
+
+def stop_awaiting_evidence(ctx: BadgeContext, person_id: int) -> bool:
+    """The learner no longer sends evidence (/cancel); False when no claim waited for it."""
+    with ctx.database.session() as session:
+        return store_claims.stop_awaiting(session, person_id)
 
 
 def evidence_of_text(text: str) -> tuple[str, str | None, str | None]:
@@ -428,7 +458,7 @@ def reason_problem(reason: str) -> EvidenceRefused | None:
 def submit_evidence(
     ctx: BadgeContext,
     person_id: int,
-    code: str,
+    code: str | None,
     kind: str,
     text: str | None = None,
     url: str | None = None,
@@ -436,9 +466,10 @@ def submit_evidence(
     file_size: int | None = None,
 ) -> ClaimOutcome:
     """A learner sends evidence for a claim that asks for it (a photo or a file by its Telegram
-    file id, a link, or a few sentences): it waits for the organisation's review. Evidence that
-    cannot be taken (`evidence_problem`) is refused with `EvidenceRefused` before anything is
-    stored."""
+    file id, a link, or a few sentences): it waits for the organisation's review. The claim is
+    the code's, or (code None) the one that asked them for evidence when they opened its link.
+    Evidence that cannot be taken (`evidence_problem`) is refused with `EvidenceRefused` before
+    anything is stored."""
     problem = evidence_problem(kind, text, url, telegram_file_id, file_size)
     if problem is not None:
         raise problem
@@ -448,7 +479,14 @@ def submit_evidence(
     now = ctx.clock()
     with ctx.database.session() as session:
         person = _person(session, person_id)
-        refused, claim = _check(ctx, session, person, code.strip(), now)
+        if code is None:
+            awaited = store_claims.awaited_claim(session, person.id)
+            if awaited is None:
+                return ClaimOutcome(ClaimStatus.UNKNOWN)
+            refused, claim = _still_open(session, person, awaited, now)
+        else:
+            refused, claim = _check(ctx, session, person, code.strip(), now)
+        store_claims.stop_awaiting(session, person.id)  # answered, or no longer open
         if refused is not None:
             return refused
         assert claim is not None

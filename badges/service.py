@@ -118,10 +118,16 @@ class BadgeService:
     def redeem(self, person_id: int, code: str) -> claims.ClaimOutcome:
         return claims.redeem(self.context, person_id, code)
 
+    def awaited_evidence(self, person_id: int) -> dict[str, str] | None:
+        return claims.awaited_evidence(self.context, person_id)
+
+    def stop_awaiting_evidence(self, person_id: int) -> bool:
+        return claims.stop_awaiting_evidence(self.context, person_id)
+
     def submit_evidence(
         self,
         person_id: int,
-        code: str,
+        code: str | None,
         kind: str,
         text: str | None = None,
         url: str | None = None,

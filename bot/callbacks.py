@@ -38,6 +38,8 @@ class Button(StrEnum):
     APPROVE = "revok"  # revok:<evidence id>: an administrator approves evidence
     REJECT = "revno"  # revno:<evidence id>: … rejects it, and is asked for the reason
     FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
+    POST = "post"  # post:<what>[:<value>]: a step of /post (a language, a kind, publish, …)
+    MY_POSTS = "mp"  # mp:<edit|wd|wdok|page>:<opportunity id or offset>: /myposts
     STAFF_REMOVE = "srm"  # srm:<organisation id>:<Telegram id>: asks first …
     STAFF_REMOVE_SURE = "srmok"  # srmok:<organisation id>:<Telegram id>: … off the staff
     STAFF_KEEP = "skeep"  # skeep:<organisation id>: … or not

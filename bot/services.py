@@ -28,6 +28,7 @@ from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
 from organisations.context import OrganisationContext
+from organisations.posting import PostingService
 from organisations.staff import StaffService
 from store.db import Database
 
@@ -52,6 +53,11 @@ class Services:
     def languages(self) -> LanguageDetector:
         """What tells the language of a message (lingua's models, loaded on first use)."""
         return LinguaDetector()
+
+    @cached_property
+    def posts(self) -> PostingService:
+        """Organisations' posts: drafts, publishing, their items, programme uploads."""
+        return PostingService(self.organisations, self.catalogue)
 
     @cached_property
     def interpreter(self) -> Interpreter:

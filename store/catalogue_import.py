@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, select, text
+from sqlalchemy import Select, false, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from store import badges, saved
@@ -25,6 +25,10 @@ IMPORT_LOCK = 0x636F6C626F74
 IMPORT_WAIT_MS = 10 * 60 * 1000  # how long an import on SQLite waits for another to finish
 
 MAX_IMAGE_READ = 4 * 1024 * 1024  # bytes read of a badge image file; the check sets the limit
+# Only what a catalogue file brought is withdrawn by a pruning import of the next file: what
+# organisations posted in the chat ("chat") or uploaded there ("upload") is theirs to withdraw.
+PRUNED_SOURCE = "catalogue"
+FEW_RECORDS = 500  # up to this many, an import reads back only the stored items it names
 
 Tick = Callable[[int], None]
 # Checks a supplied badge image's bytes: "png" or "svg", or ValueError saying why not (the
@@ -114,10 +118,13 @@ class PrunePlan:
 
 
 def prune_plan(session: Session, records: list[OpportunityRecord]) -> PrunePlan:
-    """How many of the items now active a prune with `records` would withdraw."""
+    """How many of the catalogue's own items now active a prune with `records` would withdraw
+    (what organisations posted or uploaded in the chat is never pruned)."""
     wanted = {r.external_id for r in records}
     active = session.scalars(
-        select(Opportunity.external_id).where(Opportunity.withdrawn_at.is_(None))
+        select(Opportunity.external_id).where(
+            Opportunity.withdrawn_at.is_(None), Opportunity.source == PRUNED_SOURCE
+        )
     ).all()
     return PrunePlan(sum(1 for key in active if key not in wanted), len(active))
 
@@ -222,14 +229,17 @@ def apply_records(
     prune: bool = False,
     tick: Tick | None = None,
     now: datetime | None = None,
+    source: str = PRUNED_SOURCE,
 ) -> ImportReport:
     """Upsert `records` of a city (its profile's slug and time zone) by id in the session's
-    transaction; with `prune` withdraw the rest. Reminders not sent yet about an opportunity
+    transaction; with `prune` withdraw the rest of the catalogue's own items (`source`
+    "catalogue": never what organisations posted or uploaded in the chat). `source` says where
+    these records come from ("catalogue", "chat", "upload"). Reminders not sent yet about an opportunity
     whose start moved follow it, reckoned from `now` (the import time): in the same
     transaction, so they move only if the import holds."""
     report = ImportReport()
     one_import_at_a_time(session)
-    existing = {o.external_id: o for o in session.scalars(select(Opportunity))}
+    existing = {o.external_id: o for o in session.scalars(_existing(records, prune))}
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
     badge_classes = badges.badge_classes_by_opportunity(session)
     now = now or utcnow()
@@ -258,6 +268,7 @@ def apply_records(
         organisation = _organisation(session, organisations, record, city)
         _fill(opportunity, record, organisation)
         opportunity.city = city
+        opportunity.source = source
         opportunity.withdrawn_at = None
         opportunity.updated_at = now
         if record.has_badge:
@@ -265,12 +276,25 @@ def apply_records(
     if prune:
         wanted = {r.external_id for r in records}
         for external_id, opportunity in existing.items():
-            if external_id not in wanted and opportunity.withdrawn_at is None:
+            if (
+                external_id not in wanted
+                and opportunity.withdrawn_at is None
+                and opportunity.source == PRUNED_SOURCE
+            ):
                 opportunity.withdrawn_at = now
                 report.withdrawn.append(external_id)
     session.flush()
     saved.reschedule_reminders(session, moved, now, zone)
     return report
+
+
+def _existing(records: list[OpportunityRecord], prune: bool) -> Select[tuple[Opportunity]]:
+    """The stored opportunities an import compares with: every one for a prune or a large
+    file; only the records' own for a few (a post from the chat: one of thousands)."""
+    query = select(Opportunity)
+    if prune or len(records) > FEW_RECORDS:
+        return query
+    return query.where(Opportunity.external_id.in_([r.external_id for r in records]))
 
 
 def one_import_at_a_time(session: Session) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from store.models import BadgeClass, Claim, ClaimAttempt, EvidenceSubmission
+from store.models import BadgeClass, Claim, ClaimAttempt, EvidenceRequest, EvidenceSubmission
 
 KEEP_ATTEMPTS = timedelta(days=1)  # longer than any rate-limit window
 
@@ -89,6 +89,23 @@ def note_attempt(session: Session, person_id: int, now: datetime, ok: bool) -> N
 
 
 # ---- evidence ------------------------------------------------------------------------------------
+def ask_evidence(session: Session, person_id: int, claim_id: int, now: datetime) -> None:
+    """Remember that `claim_id` waits for this person's evidence (one claim at a time)."""
+    session.merge(EvidenceRequest(person_id=person_id, claim_id=claim_id, asked_at=now))
+
+
+def awaited_claim(session: Session, person_id: int) -> Claim | None:
+    """The claim that waits for this person's evidence, if any."""
+    request = session.get(EvidenceRequest, person_id)
+    return request.claim if request is not None else None
+
+
+def stop_awaiting(session: Session, person_id: int) -> bool:
+    """Forget that a claim waits for this person's evidence; False when none did."""
+    result = session.execute(delete(EvidenceRequest).where(EvidenceRequest.person_id == person_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def pending_submission(
     session: Session, claim_id: int, person_id: int
 ) -> EvidenceSubmission | None:

@@ -331,6 +331,21 @@ class Claim(Base):
     badge_class: Mapped[BadgeClass] = relationship()
 
 
+class EvidenceRequest(Base):
+    """A claim that asked this person for evidence, waiting for their next message: kept so that
+    a restart of the bot does not forget it (the code itself is never kept)."""
+
+    __tablename__ = "evidence_request"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    claim: Mapped[Claim] = relationship()
+
+
 class ClaimAttempt(Base):
     """A code a person presented, for the rate limit on guessing; kept for a day at most."""
 

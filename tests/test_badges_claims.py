@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from access.policy import Actor
 from badges.claims import MAX_FAILED, ClaimStatus, code_from_start
-from badges.problems import BotUsernameMissing, NotAllowed, ParticipantsError
+from badges.problems import BadInput, BotUsernameMissing, NotAllowed, ParticipantsError
 from openbadges import codes
 from store import claims as store_claims
 from store.models import Award, Claim, ClaimAttempt, EvidenceSubmission, OutboxMessage
@@ -216,9 +216,41 @@ def test_evidence_is_reviewed_approved_becomes_a_badge_rejected_gives_a_reason(w
     assert again.status is ClaimStatus.PENDING_REVIEW
 
 
+def test_the_claim_that_waits_for_evidence_is_remembered_without_its_code(world):
+    """A restart between "send your evidence" and the evidence loses nothing: the database knows
+    which claim waits (never the code), until the evidence comes, /cancel, or another link."""
+    services, _clock = world
+    badges = services.badges
+    code = code_of(badges.claim_link(AS_ADMIN, "lj-robotika", needs_evidence=True).link)
+    other = code_of(badges.claim_link(AS_ADMIN, "lj-robotika", needs_evidence=True).link)
+    ana = person(services, LEARNER)
+    assert badges.awaited_evidence(ana) is None
+    assert badges.submit_evidence(ana, None, "text", text="Robot.").status is ClaimStatus.UNKNOWN
+
+    assert badges.redeem(ana, code).status is ClaimStatus.NEEDS_EVIDENCE
+    assert badges.awaited_evidence(ana)["sl"]  # the badge's name, to say what is awaited
+    assert badges.stop_awaiting_evidence(ana) is True
+    assert badges.awaited_evidence(ana) is None
+    assert badges.stop_awaiting_evidence(ana) is False
+
+    assert badges.redeem(ana, code).status is ClaimStatus.NEEDS_EVIDENCE
+    with pytest.raises(BadInput):  # refused evidence: the claim still waits
+        badges.submit_evidence(ana, None, "text", text="   ")
+    assert badges.awaited_evidence(ana) is not None
+    assert badges.redeem(ana, "not-a-code").status is ClaimStatus.UNKNOWN
+    assert badges.awaited_evidence(ana) is None  # another link: the last one counts
+
+    assert badges.redeem(ana, other).status is ClaimStatus.NEEDS_EVIDENCE
+    sent = badges.submit_evidence(ana, None, "text", text="Zgradil sem robota.")
+    assert sent.status is ClaimStatus.PENDING_REVIEW
+    assert badges.awaited_evidence(ana) is None
+    with services.database.session() as session:
+        stored = session.scalar(select(EvidenceSubmission))
+        assert stored.claim.code_hash == codes.hash_code(other, badges.context.secret.value)
+
+
 def test_evidence_is_checked_before_it_is_kept(lite):
     services, _clock = lite
-    from badges.problems import BadInput
 
     code = code_of(services.badges.claim_link(AS_ADMIN, "lj-robotika", needs_evidence=True).link)
     ana = person(services, LEARNER)

@@ -213,10 +213,10 @@ def test_a_learner_opens_the_claim_link_and_gets_the_badge_as_a_document_that_ve
             "certUrl": [urls.public_page(award.public_id)],
             "certId": [award.public_id],
         }
-        with services.database.session() as session:  # it went through the outbox, once
-            [row] = session.scalars(select(OutboxMessage))
-            assert (row.kind, row.status) == ("badge", "sent")
-            assert row.telegram_message_ids == [sent.result["message_id"]]
+        # it went through the outbox, once (its outcome is recorded just after Telegram answers)
+        row = await outbox_row_when(services, lambda row: row.status != "sending")
+        assert (row.kind, row.status) == ("badge", "sent")
+        assert row.telegram_message_ids == [sent.result["message_id"]]
 
         double.push_message(LEARNER, f"/start badge-{code}", language_code="sl")  # once more
         await double.wait_for("sendMessage", saying(LEARNER, "že imate"))
@@ -354,6 +354,32 @@ def test_evidence_a_photo_approved_by_the_administrator_becomes_the_badge(double
         assert len(awards_of(services, LEARNER)) == 1
 
     story(double, services, scenario)
+
+
+def test_evidence_sent_after_a_restart_of_the_bot_still_reaches_the_review(double, world):
+    """The bot restarts between "show what you made" and the learner's answer: the answer is
+    still taken as the evidence (the database remembered the claim, never its code)."""
+    services, _clock = world
+    code = claim_code(services, needs_evidence=True)
+
+    async def main() -> None:
+        async with running(double, services):
+            double.push_message(LEARNER, f"/start badge-{code}", language_code="sl")
+            [asked] = await double.wait_for("sendMessage", to(LEARNER))
+            assert asked.params["text"].startswith("Za značko <b>Mladi robotik</b>")
+        async with running(double, services):  # a new process: nothing in memory
+            double.push_message(LEARNER, "Zgradil sem robota, ki sledi črti.", language_code="sl")
+            [_, thanks] = await double.wait_for("sendMessage", to(LEARNER), count=2)
+            assert thanks.params["text"].startswith(
+                "Hvala! Dokazilo za značko <b>Mladi robotik</b>"
+            )
+            await double.wait_for("sendMessage", to(ADMIN))  # the review reaches the administrator
+        with services.database.session() as session:
+            assert session.scalar(select(EvidenceSubmission.text)) == (
+                "Zgradil sem robota, ki sledi črti."
+            )
+
+    asyncio.run(main())
 
 
 def test_evidence_rejected_with_a_reason_that_reaches_the_learner_in_slovenian(double, world):

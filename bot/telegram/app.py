@@ -32,6 +32,7 @@ from bot.telegram import (
     knowledge,
     language_privacy,
     outbox,
+    post_chat,
     saved,
     search,
     staff_chat,
@@ -42,6 +43,7 @@ from bot.telegram.common import (
     say_plainly,
     user_language,
 )
+from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
 from organisations.invites import code_from_start as invitation_code
@@ -96,10 +98,13 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
         found = await in_store(
             context, people.seen, user.id, context.services.clock(), user.language_code
         )
-        if person.person_id is None:  # the first update since the bot started
+        first = person.person_id is None  # the first update since the bot started
+        if first:
             person.language = found.language
             person.simple = found.simple_mode
         person.person_id, person.seen_at = found.id, now
+        if first:
+            await badge_chat.recall_awaited_evidence(context)
     person.recent = [t for t in person.recent if now - t < THROTTLE_SECONDS] + [now]
     if len(person.recent) <= THROTTLE_MESSAGES:
         person.told_to_slow_down = False
@@ -276,6 +281,7 @@ def build_application(services: Services) -> Application:
         .concurrent_updates(True)  # people do not wait for each other
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .persistence(DraftConversations(services.posts))  # /post after a restart
         .build()
     )
     application.bot_data.services = services
@@ -283,6 +289,7 @@ def build_application(services: Services) -> Application:
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
     add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)
+    post_chat.add_to(application)  # before the rest: an editor's answers are not searches
     add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))

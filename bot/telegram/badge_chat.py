@@ -136,7 +136,7 @@ async def on_claim(update: Update, context: ColbotContext, code: str) -> None:
         )
         return
     if outcome.status is ClaimStatus.NEEDS_EVIDENCE:
-        person.evidence_for = AwaitedEvidence(code, dict(outcome.badge_name))
+        person.evidence_for = AwaitedEvidence(dict(outcome.badge_name))
     elif outcome.status is not ClaimStatus.TOO_MANY_ATTEMPTS:
         person.evidence_for = None
     html = claim_outcome_html(outcome, lang)
@@ -157,6 +157,18 @@ def _evidence_in(message: Any) -> tuple[str, str | None, str | None, str | None,
         kind, text, url = evidence_of_text(message.text)
         return kind, text, url, None, None
     return None
+
+
+async def recall_awaited_evidence(context: ColbotContext) -> None:
+    """After a restart: the claim that waited for this person's evidence, from the database
+    (asked once, at the person's first update since the bot started)."""
+    person = context.person
+    if person.person_id is not None and person.evidence_for is None:
+        name = await context.workers.storing(
+            context.services.badges.awaited_evidence, person.person_id
+        )
+        if name is not None:
+            person.evidence_for = AwaitedEvidence(name)
 
 
 async def take_evidence(update: Update, context: ColbotContext) -> bool:
@@ -181,7 +193,7 @@ async def take_evidence(update: Update, context: ColbotContext) -> bool:
     badges = context.services.badges
     try:
         outcome = await context.workers.storing(
-            badges.submit_evidence, person.person_id, awaited.code, kind, text, url, file_id, size
+            badges.submit_evidence, person.person_id, None, kind, text, url, file_id, size
         )
     except EvidenceRefused as refused:
         await say_plainly(update, context, evidence_problem_text(refused.code, lang))
@@ -386,6 +398,10 @@ async def cancel(update: Update, context: ColbotContext) -> bool:
         said = _(
             "Done: I no longer wait for evidence. Open the badge link again when you are ready."
         )
+        if person.person_id is not None:
+            await context.workers.storing(
+                context.services.badges.stop_awaiting_evidence, person.person_id
+            )
     person.evidence_for = person.rejecting = None
     await say_plainly(update, context, said)
     return True

@@ -40,7 +40,8 @@ async def acting(
     if actor is None:
         return None
     chosen = context.user_data.acting_for if context.user_data is not None else None
-    return await context.workers.storing(  # acting_for opens its own unit of work
+    # acting_for opens its own session (it is no store function taking one)
+    return await context.workers.storing(
         acting_for, context.services.organisations, actor, capability, chosen
     )
 

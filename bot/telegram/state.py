@@ -1,7 +1,8 @@
 """What the Telegram front keeps while it runs: per person (PTB's user_data, typed), and for the
 application (bot_data: the services, the workers and the outbox's sender). Only a person's
 choices also live in the database; their place, their searches and the badge step they are in
-(evidence awaited, a rejection's reason) stay in memory and are never stored."""
+(a rejection's reason) stay in memory and are never stored; a claim waiting for their
+evidence is also in the database (the code is not)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,10 @@ KEPT_SEARCHES = 20  # searches a person can still page through ("more results")
 
 @dataclass(frozen=True)
 class AwaitedEvidence:
-    """A claim that asks for evidence: the person's next message is it. The code lives here,
-    in memory only (the database keeps only its hash): after a restart, opening the claim link
-    again asks anew."""
+    """A claim that asks for evidence: the person's next message is it. The database remembers
+    which claim (store.claims.ask_evidence), so this comes back after a restart; the code
+    itself is never kept."""
 
-    code: str
     badge_name: dict[str, str]
 
 
