@@ -175,6 +175,39 @@ class EvidenceRejected:
     kind: str = "evidence_rejected"
 
 
+@dataclass(frozen=True)
+class FollowedNews:
+    """New opportunities that match what a person follows, told at once or in their weekly
+    `digest`. The outbox keeps the ids only; the cards are looked up when it is sent (what
+    was withdrawn meanwhile is left out) and rendered in the language the person reads then."""
+
+    opportunity_ids: list[int]
+    digest: bool = False
+    cards: list[OpportunityView] = field(default_factory=list)  # filled when it is sent
+    kind: str = "followed_news"
+
+
+@dataclass(frozen=True)
+class AnnouncementSent:
+    """An organisation's announcement to one follower: the front looks it up when it is sent and
+    shows it in the person's language (their language's text, else the other)."""
+
+    announcement_id: int
+    kind: str = "announcement"
+
+
+@dataclass(frozen=True)
+class AnnouncementWithdrawn:
+    """An announcement the person got is withdrawn: the front deletes the Telegram messages
+    (`message_ids`, sent at `sent_at`, ISO 8601) where Telegram still allows it, else edits them
+    to say so."""
+
+    announcement_id: int
+    message_ids: list[int]
+    sent_at: str | None
+    kind: str = "announcement_withdrawn"
+
+
 # The intents that can be offered as a button (each has an action and a label).
 OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
 
@@ -191,6 +224,9 @@ Message = (
     | BadgeWallet
     | BadgeEarned
     | EvidenceRejected
+    | FollowedNews
+    | AnnouncementSent
+    | AnnouncementWithdrawn
 )
 
 
@@ -232,4 +268,15 @@ def from_json(data: dict[str, Any]) -> Message:
         return BadgeEarned(str(data["award_id"]))
     if kind == "evidence_rejected":
         return EvidenceRejected(int(data["submission_id"]))
+    if kind == "followed_news":
+        return FollowedNews(
+            [int(i) for i in data["opportunity_ids"]],
+            bool(data.get("digest")),
+            [OpportunityView(**c) for c in data.get("cards") or []],
+        )
+    if kind == "announcement":
+        return AnnouncementSent(int(data["announcement_id"]))
+    if kind == "announcement_withdrawn":
+        ids = [int(i) for i in data.get("message_ids") or []]
+        return AnnouncementWithdrawn(int(data["announcement_id"]), ids, data.get("sent_at"))
     raise ValueError(f"unknown message kind {kind!r}")

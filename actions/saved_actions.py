@@ -72,7 +72,9 @@ class ActionSaveOpportunity(ColbotAction):
         person, moment, zone = _person(tracker), self.services.clock(), self.services.zone
         remind_at = reminder_time(opportunity.starts_at, moment, zone)
         with self.services.catalogue.database.session() as session:
-            saved, new = saved_store.save(session, person, opportunity.id, remind_at)
+            saved, new = saved_store.save(
+                session, person, opportunity.id, remind_at, counted_on=moment.date()
+            )
             reminder = _reminder(saved, opportunity.starts_at, moment)
             params = {
                 "opportunity_id": opportunity.id,

@@ -31,7 +31,7 @@ from openbadges import Evidence, IssuerProfile, Recipient, ob3
 from openbadges.model import hash_identity, normalise_email
 from openbadges.status import LIST_SIZE
 from store import badges as store_badges
-from store import outbox, people
+from store import outbox, people, usage
 from store.models import Award, BadgeClass, Claim, Opportunity, Person
 
 REASON_LENGTH = 300
@@ -100,6 +100,14 @@ def require(ctx: BadgeContext, session: Session, actor: Actor, badge: BadgeClass
         raise NotAllowed("only the organisation's administrators may do that")
 
 
+def count(session: Session, badge: BadgeClass, metric: str, now: datetime) -> None:
+    """One more for the organisation's numbers (a claim link used, a badge awarded) on the
+    city's day, in the session's transaction; a badge the City of Learning issues in its own
+    name belongs to no organisation and is not counted."""
+    if badge.organisation_id is not None:
+        usage.add(session, now.date(), [(badge.organisation_id, metric, badge.opportunity_id)])
+
+
 def sign(ctx: BadgeContext, issuer: IssuerProfile, badge: BadgeClass, award: Award) -> str:
     """The award's OB 3.0 credential, signed (a VC-JWT)."""
     document = ob3.credential(issuer, issuers.definition(badge), issuers.facts(award), ctx.urls)
@@ -161,6 +169,7 @@ def issue(
                 raise
             continue
         break
+    count(session, badge, usage.AWARDED, now)
     queued = False
     if person is not None:
         queued = outbox.enqueue(

@@ -30,7 +30,7 @@ from badges.problems import (
 from openbadges import Evidence, codes, images
 from store import badges as store_badges
 from store import claims as store_claims
-from store import outbox
+from store import outbox, usage
 from store.models import BadgeClass, Claim, EvidenceSubmission, Person
 
 START_PREFIX = "badge-"  # a claim's deep link: ?start=badge-<code>
@@ -382,6 +382,7 @@ def _redeem(
         return ClaimOutcome(ClaimStatus.NEEDS_EVIDENCE, **named)
     if not store_claims.take_use(session, claim.id):
         return ClaimOutcome(ClaimStatus.USED, **named)
+    awarding.count(session, badge, usage.CLAIMED, now)
     issued = awarding.issue(ctx, session, badge, person, now, claim=claim)
     store_claims.forget_email_when_used_up(session, claim.id)
     return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
@@ -495,11 +496,13 @@ def submit_evidence(
         if not claim.needs_evidence:  # nothing to review: the badge is theirs
             if not store_claims.take_use(session, claim.id):
                 return ClaimOutcome(ClaimStatus.USED, **named)
+            awarding.count(session, badge, usage.CLAIMED, now)
             issued = awarding.issue(ctx, session, badge, person, now, claim=claim)
             store_claims.forget_email_when_used_up(session, claim.id)
             return ClaimOutcome(ClaimStatus.AWARDED, award_id=issued.award_id, **named)
         if not store_claims.take_use(session, claim.id):  # held until the review
             return ClaimOutcome(ClaimStatus.USED, **named)
+        awarding.count(session, badge, usage.CLAIMED, now)
         submission = EvidenceSubmission(
             claim_id=claim.id,
             person_id=person.id,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.announce import announce_section
 from bench.badges import badges_section
 from bench.demo import demo_services
 from bench.http_load import http_section
@@ -139,6 +140,7 @@ SECTIONS: dict[str, tuple[str, str, Callable[[], tuple[list[str], Any]]]] = {
     "load": ("The bot under load", "load", load_section),
     "badges": ("Open Badges: awarding and verifying", "badges", badges_section),
     "http": ("The HTTP service under load", "http", http_section),
+    "announce": ("Announcements: delivery within Telegram's limits", "announce", announce_section),
     "scale": ("Search speed", "scale", lambda: _with_note(scale_section())),
 }
 

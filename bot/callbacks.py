@@ -40,6 +40,12 @@ class Button(StrEnum):
     FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
     POST = "post"  # post:<what>[:<value>]: a step of /post (a language, a kind, publish, …)
     MY_POSTS = "mp"  # mp:<edit|wd|wdok|page>:<opportunity id or offset>: /myposts
+    STATS = "stats"  # stats:<7d|30d|year>: an organisation's numbers over another period
+    FOLLOW_LIST = "flist"  # flist:<o|t|d|m>:<offset>: /follow's list of one kind (m: its menu)
+    FOLLOW = "fol"  # fol:<o|t|d>:<token>:<offset>: follow it, from /follow's list
+    UNFOLLOW = "unf"  # unf:<o|t|d>:<token>:<offset|l>: stop, from /follow's list or /following
+    FOLLOW_ORGANISER = "forg"  # forg:<opportunity id>: follow the organisation that offers it
+    NEWS_MODE = "news"  # news:<instant|weekly>: how a follower hears of new opportunities
     STAFF_REMOVE = "srm"  # srm:<organisation id>:<Telegram id>: asks first …
     STAFF_REMOVE_SURE = "srmok"  # srmok:<organisation id>:<Telegram id>: … off the staff
     STAFF_KEEP = "skeep"  # skeep:<organisation id>: … or not

@@ -40,14 +40,23 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class KeptFile:
+    """A file Telegram already keeps, sent again by its file_id: a photo or a document."""
+
+    kind: str  # "photo" | "document"
+    file_id: str
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """One message to send: HTML text with choices, a venue, or a document with the HTML as
-    its caption."""
+    """One message to send: HTML text with choices, a venue, or a document (or a photo or a
+    document Telegram keeps) with the HTML as its caption."""
 
     html: str = ""
     choices: list[list[Choice]] = field(default_factory=list)
     venue: OpportunityView | None = None
     document: Attachment | None = None
+    kept: KeptFile | None = None
 
 
 def language_choices() -> list[Choice]:
@@ -193,7 +202,8 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
             "send you: it opens this chat and the badge comes here. /mybadges lists your badges."
         ),
         "subscribe": _(
-            "I cannot send news of new opportunities yet. Until then, write to me whenever you look for something."
+            "Follow topics, districts or organisations with /follow, and I will tell you of new "
+            "opportunities."
         ),
         "out_of_scope": _(
             "I can only help with learning: courses, workshops, clubs and volunteering. "

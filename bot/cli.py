@@ -27,7 +27,9 @@ from badges.problems import (
     NotAllowed,
     ParticipantsError,
 )
+from bot import stats_cli
 from bot.admin_cli import add_admin_commands, admin_command
+from bot.announce_cli import add_announce_command, announce_command
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
 from bot.render import render, render_all
@@ -127,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--free", action="store_true", help="only free")
     search.add_argument("--online", action="store_true", help="only online")
     search.add_argument("--this-week", action="store_true", help="only happening this week")
+    add_announce_command(commands)
     return parser
 
 
@@ -176,6 +179,7 @@ def add_badge_commands(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("badge", metavar="FILE_OR_URL")
     verify.add_argument("--email", default=None, help="check it was awarded to this address")
     badge_commands.add_parser("rotate-keys", help="a new signing key; the old ones stay published")
+    stats_cli.add_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,6 +240,10 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return knowledge_command(services, args)
     if command == "badges":
         return badges_command(services, args)
+    if command == "announce":
+        return announce_command(services, args, asked_yes)
+    if command == "stats":
+        return stats_cli.stats_command(services, args)
     if command == "admin":
         return admin_command(services, args)
     if command == "actions":
@@ -301,6 +309,9 @@ def import_command(services: Services, path: Path, prune: bool, yes: bool = Fals
         f"{len(report.unchanged)} unchanged, {len(report.withdrawn)} withdrawn; "
         f"{sync.embedded} embedded"
     )
+    news = services.follows.news_of_new(report.created)
+    if news:
+        print(f"news of the new items queued for {news} follower(s)")
     return 0
 
 
@@ -323,6 +334,16 @@ def prune_confirmed(service: CatalogueService, path: Path) -> bool:
     sys.stderr.flush()
     answer = next(input_lines(sys.stdin), "")
     return answer.strip().lower() in ("y", "yes")
+
+
+def asked_yes(question: str) -> bool:
+    """The person at the terminal says yes to `question` (no terminal: no)."""
+    if not sys.stdin.isatty():
+        print(f"{question} (no terminal to ask: run it again with --yes)", file=sys.stderr)
+        return False
+    print(f"{question} [y/N] ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    return next(input_lines(sys.stdin), "").strip().lower() in ("y", "yes")
 
 
 def knowledge_command(services: Services, args: argparse.Namespace) -> int:

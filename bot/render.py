@@ -1,6 +1,6 @@
 """Every structured message rendered for people who read a language: HTML text with buttons, a
 venue, or a document. Telegram, the terminal chat and the outbox all render through here. A
-badge delivery and a rejection are looked up first (the outbox does, on a store worker) and
+badge delivery, a rejection and an announcement are looked up first (the outbox does, on a store worker) and
 rendered from what was found; unlooked-up, they render as nothing."""
 
 from __future__ import annotations
@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from actions.messages import (
+    AnnouncementSent,
+    AnnouncementWithdrawn,
     Answer,
     BadgeEarned,
     BadgeWallet,
     Details,
     EvidenceRejected,
+    FollowedNews,
     Message,
     Notice,
     Offer,
@@ -23,6 +26,7 @@ from actions.messages import (
 )
 from badges.claims import Rejection
 from badges.delivery import BadgeDelivery
+from bot.announcement_cards import announcement_card
 from bot.badge_cards import delivery_card, rejection_card, wallet_card
 from bot.cards import (
     Rendered,
@@ -34,23 +38,34 @@ from bot.cards import (
     result_list_card,
     saved_list,
 )
+from bot.follow_cards import follow_menu, follow_organiser_choice, news_card
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
+from organisations.announcing import AnnouncementCard
 
-Renderable = Message | BadgeDelivery | Rejection
+Renderable = Message | BadgeDelivery | Rejection | AnnouncementCard
 
 
-def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) -> list[Rendered]:
-    """`message` for people who read `lang`; `saved` holds the ids of what they saved."""
+def render(
+    message: Renderable, lang: str, saved: frozenset[int] = frozenset(), simple: bool = False
+) -> list[Rendered]:
+    """`message` for people who read `lang`; `saved` holds the ids of what they saved; `simple`:
+    the big-button mode (fewer buttons)."""
     if isinstance(message, BadgeDelivery):
         return [delivery_card(message, lang)]
     if isinstance(message, Rejection):
         return [rejection_card(message, lang)]
-    if isinstance(message, BadgeEarned | EvidenceRejected):  # not looked up: nothing to show
+    if isinstance(message, AnnouncementCard):
+        return [announcement_card(message, lang)]
+    if isinstance(message, BadgeEarned | EvidenceRejected | AnnouncementSent):  # not looked up
+        return []
+    if isinstance(message, AnnouncementWithdrawn):  # the outbox deletes or edits, sends nothing
         return []
     if isinstance(message, BadgeWallet):
         return [wallet_card(message, lang)]
     if isinstance(message, Notice):
+        if message.code == "subscribe":  # what to follow, as buttons
+            return [follow_menu(lang)]
         if message.code == "choose_language":
             _ = gettext_for(lang)
             return [Rendered(_("Choose a language:"), [language_choices()])]
@@ -62,7 +77,13 @@ def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) 
     if isinstance(message, Reminder):
         return [reminder_card(message, lang)]
     if isinstance(message, Details):
-        return [details_card(message, lang, saved)]
+        card = details_card(message, lang, saved)
+        if message.opportunity.organisation and not simple:
+            follow = follow_organiser_choice(message.opportunity.id, lang)
+            card = replace(card, choices=[*card.choices, [follow]])
+        return [card]
+    if isinstance(message, FollowedNews):
+        return news_card(message, lang)
     if isinstance(message, Answer):
         return render_answer(message, lang)
     if isinstance(message, Unsure):
@@ -73,7 +94,10 @@ def render(message: Renderable, lang: str, saved: frozenset[int] = frozenset()) 
 
 
 def render_all(
-    messages: list[Renderable], lang: str, saved: frozenset[int] = frozenset()
+    messages: list[Renderable],
+    lang: str,
+    saved: frozenset[int] = frozenset(),
+    simple: bool = False,
 ) -> list[Rendered]:
     """Every reply to one message; a note on the message's language opens the next reply."""
     out: list[Rendered] = []
@@ -82,7 +106,7 @@ def render_all(
         if isinstance(message, Notice) and message.code == "guessed_language":
             preface = "<i>" + notice_html(message.code, lang, message.params) + "</i>\n\n"
             continue
-        for rendered in render(message, lang, saved):
+        for rendered in render(message, lang, saved, simple):
             if preface and rendered.venue is None:
                 rendered = replace(rendered, html=preface + rendered.html)
                 preface = ""

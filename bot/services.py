@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from access.policy import Policy
-from actions.messages import BadgeEarned, EvidenceRejected, to_json
+from actions.messages import (
+    AnnouncementSent,
+    AnnouncementWithdrawn,
+    BadgeEarned,
+    EvidenceRejected,
+    to_json,
+)
+from actions.news import FollowNewsMessages
 from actions.policy import Dialogue
 from actions.services import ActionServices
 from badges.artwork import check_supplied
@@ -27,9 +35,12 @@ from knowledge.service import KnowledgeService
 from nlu.embedded import EmbeddedInterpreter
 from nlu.interpretation import Interpreter
 from nlu.rasa_backend import RasaInterpreter
+from organisations.announcing import AnnouncementService
 from organisations.context import OrganisationContext
+from organisations.following import FollowService
 from organisations.posting import PostingService
 from organisations.staff import StaffService
+from organisations.stats import StatsService
 from store.db import Database
 
 PRIVATE_DIR_MODE = 0o700  # DATA_DIR holds the database, keys and people's data: owner only
@@ -69,6 +80,22 @@ class Services:
         )
 
     @cached_property
+    def announcements(self) -> AnnouncementService:
+        """Organisations' announcements to their followers (organisations/announcing.py)."""
+        return AnnouncementService(self.organisations, AnnouncementMessages())
+
+    @cached_property
+    def stats(self) -> StatsService:
+        """The organisations' numbers (counts only)."""
+        return StatsService(self.organisations)
+
+    @cached_property
+    def follows(self) -> FollowService:
+        """Learners following organisations, topics and districts, and their news."""
+        districts = [p.name for p in self.catalogue.gazetteer.places if p.kind == "district"]
+        return FollowService(self.organisations, self.city.zone, districts, FollowNewsMessages())
+
+    @cached_property
     def staff(self) -> StaffService:
         """Organisations, their staff and invitations, the audit log (organisations/staff.py)."""
         return StaffService(self.organisations)
@@ -85,6 +112,19 @@ class BadgeMessages:
 
     def evidence_rejected(self, submission_id: int) -> list[dict]:
         return [to_json(EvidenceRejected(submission_id))]
+
+
+class AnnouncementMessages:
+    """The outbox's structured messages for announcements, as actions.messages writes them."""
+
+    def announcement(self, announcement_id: int) -> list[dict]:
+        return [to_json(AnnouncementSent(announcement_id))]
+
+    def withdrawal(
+        self, announcement_id: int, message_ids: list[int], sent_at: datetime | None
+    ) -> list[dict]:
+        when = sent_at.isoformat() if sent_at else None
+        return [to_json(AnnouncementWithdrawn(announcement_id, list(message_ids), when))]
 
 
 def make_badges(

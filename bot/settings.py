@@ -17,6 +17,7 @@ ISSUER_FIELDS = ("name", "url", "email", "description", "image_url")  # ISSUER_<
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT = "127.0.0.1", 8080
+DEFAULT_OUTBOX_RATE, MAX_OUTBOX_RATE = 25.0, 30.0  # the outbox's pace; Telegram's limit
 REPLACED = {  # settings that are gone, and what says it now
     "WEBHOOK_LISTEN": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
     "WEBHOOK_PORT": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
@@ -46,6 +47,8 @@ class Settings:
     issuer: dict[str, str] = field(default_factory=dict)
     http_host: str = DEFAULT_HTTP_HOST  # where `python -m bot serve` listens (HTTP_LISTEN)
     http_port: int = DEFAULT_HTTP_PORT
+    # OUTBOX_RATE: messages a second the outbox sends, all chats together (Telegram takes ~30)
+    outbox_rate: float = DEFAULT_OUTBOX_RATE
 
     @property
     def index_dir(self) -> Path:
@@ -87,7 +90,21 @@ class Settings:
             issuer=_parse_issuer(env),
             http_host=http_host,
             http_port=http_port,
+            outbox_rate=_parse_rate("OUTBOX_RATE", env.get("OUTBOX_RATE") or ""),
         )
+
+
+def _parse_rate(name: str, raw: str) -> float:
+    """Messages a second, above 0 and at most Telegram's limit (the default when empty)."""
+    if not raw.strip():
+        return DEFAULT_OUTBOX_RATE
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= MAX_OUTBOX_RATE:
+        raise ValueError(f"{name}: {raw!r} is not a rate above 0 and at most 30 a second")
+    return rate
 
 
 def _parse_ids(raw: str) -> frozenset[int]:

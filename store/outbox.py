@@ -14,6 +14,8 @@ A row's status, and how it moves:
     unsure ──▶ pending (once, after UNSURE_RESEND_AFTER) or unconfirmed (final)
     pending, held ──▶ expired (final) once expires_at has passed
     sending whose lease ran out (the process died mid-send) ──▶ unsure
+    pending, held, unsure ──▶ cancelled (final) when their batch is cancelled (an announcement);
+    a row being sent then ends as its send does
 
 The unsure policy: a message that may or may not have reached Telegram is sent once more after a
 delay (at least once: nothing is lost, and only a message that was in flight can arrive twice);
@@ -47,7 +49,8 @@ UNSURE = "unsure"  # timed out, or the drainer died mid-send: may or may not hav
 UNCONFIRMED = "unconfirmed"  # unsure twice (or unsure until it expired): given up, counted
 FAILED = "failed"  # refused by Telegram (400), or not sent after MAX_ATTEMPTS tries
 EXPIRED = "expired"  # not sent before expires_at: no longer worth sending
-FINAL = (SENT, UNCONFIRMED, FAILED, EXPIRED)
+CANCELLED = "cancelled"  # its batch was cancelled before it was sent (an announcement)
+FINAL = (SENT, UNCONFIRMED, FAILED, EXPIRED, CANCELLED)
 STATUSES = (PENDING, SENDING, HELD, UNSURE, *FINAL)
 
 # How long a claimed row may stay `sending`: far longer than a send with its time-out (seconds).
@@ -94,7 +97,7 @@ class NewMessage:
     (actions.messages.to_json), rendered when it is sent."""
 
     person_id: int
-    kind: str  # "reminder", "badge"; later "announcement"
+    kind: str  # "reminder", "badge", "announcement", "withdrawal"
     payload: list[dict[str, Any]]
     not_before: datetime  # not sent before
     expires_at: datetime | None = None  # not worth sending after (a reminder: the start)
@@ -352,6 +355,27 @@ def counts(session: Session, batch_id: str | None = None) -> dict[str, int]:
     if batch_id is not None:
         query = query.where(OutboxMessage.batch_id == batch_id)
     return {status: count for status, count in session.execute(query)}
+
+
+def cancel_batch(session: Session, batch_id: str) -> int:
+    """Stop a batch (an announcement): its rows not yet sent, nor being sent, are cancelled
+    (how many). A row being sent now ends as its send does."""
+    return _update(
+        session,
+        (OutboxMessage.batch_id == batch_id, OutboxMessage.status.in_((PENDING, HELD, UNSURE))),
+        status=CANCELLED,
+        lease_until=None,
+    )
+
+
+def sent_in_batch(session: Session, batch_id: str) -> list[tuple[int, list[int], datetime | None]]:
+    """A batch's sent rows: who got it, the Telegram message ids, when (to withdraw it)."""
+    rows = session.execute(
+        select(OutboxMessage.person_id, OutboxMessage.telegram_message_ids, OutboxMessage.sent_at)
+        .where(OutboxMessage.batch_id == batch_id, OutboxMessage.status == SENT)
+        .order_by(OutboxMessage.id)
+    )
+    return [(person_id, list(ids or []), sent_at) for person_id, ids, sent_at in rows]
 
 
 def purge_finished(session: Session, now: datetime) -> int:

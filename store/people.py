@@ -16,9 +16,14 @@ from store import outbox
 from store.models import (
     Award,
     ClaimAttempt,
+    EvidenceRequest,
     EvidenceSubmission,
+    Follow,
     Person,
+    PostDraft,
     SavedOpportunity,
+    StaffInvite,
+    StaffMember,
     utcnow,
 )
 
@@ -40,6 +45,8 @@ class StoredAboutPerson:
     email: str | None = None  # given for their badges
     awards: int = 0  # badges awarded to them
     evidence: int = 0  # evidence they sent for a badge, kept until it is reviewed
+    follows: tuple[tuple[str, str], ...] = ()  # (kind, key) of what they follow, oldest first
+    news: str = "instant"  # how they hear of it: "instant" or "weekly"
 
 
 def by_telegram_id(session: Session, telegram_id: int) -> Person | None:
@@ -120,6 +127,11 @@ def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
         .select_from(EvidenceSubmission)
         .where(EvidenceSubmission.person_id == person_id)
     )
+    follows = session.execute(
+        select(Follow.kind, Follow.key)
+        .where(Follow.person_id == person_id)
+        .order_by(Follow.created_at, Follow.id)
+    ).all()
     return StoredAboutPerson(
         person.id,
         person.telegram_id,
@@ -133,6 +145,8 @@ def stored_about(session: Session, person_id: int) -> StoredAboutPerson | None:
         person.email,
         awards or 0,
         evidence or 0,
+        tuple((kind, key) for kind, key in follows),
+        person.news,
     )
 
 
@@ -141,7 +155,9 @@ def forget(
 ) -> bool:
     """Delete everything stored about a person; True when there was something. Their awards are
     no longer linked to them: they stay verifiable through the hashed identity they were issued
-    to, or, with `revoke_badges`, are revoked."""
+    to, or, with `revoke_badges`, are revoked. What they follow, their drafts of posts and their
+    places on organisations' staff go too: staff who leave keep no access. (The audit log names
+    staff by their Telegram id and never a learner: it is kept.)"""
     # The database cascades too; deleting here does not depend on SQLite's foreign_keys pragma.
     mine = Award.person_id == person_id
     if revoke_badges:
@@ -164,7 +180,17 @@ def forget(
     )
     session.execute(delete(EvidenceSubmission).where(EvidenceSubmission.person_id == person_id))
     session.execute(delete(ClaimAttempt).where(ClaimAttempt.person_id == person_id))
+    session.execute(delete(EvidenceRequest).where(EvidenceRequest.person_id == person_id))
     session.execute(delete(SavedOpportunity).where(SavedOpportunity.person_id == person_id))
+    session.execute(delete(Follow).where(Follow.person_id == person_id))
+    session.execute(delete(PostDraft).where(PostDraft.author_id == person_id))
+    session.execute(delete(StaffMember).where(StaffMember.person_id == person_id))
+    session.execute(
+        update(StaffInvite)
+        .where(StaffInvite.used_by == person_id)
+        .values(used_by=None)
+        .execution_options(synchronize_session=False)
+    )
     outbox.forget_person(session, person_id)
     result = session.execute(delete(Person).where(Person.id == person_id))
     return bool(result.rowcount)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from store import usage
 from store.models import Opportunity, Person, SavedOpportunity
 
 REMIND_AT = time(9, 0)  # on the day before, in the city's time …
@@ -49,11 +50,16 @@ def _find(session: Session, person_id: int, opportunity_id: int) -> SavedOpportu
 
 
 def save(
-    session: Session, person_id: int, opportunity_id: int, remind_at: datetime | None
+    session: Session,
+    person_id: int,
+    opportunity_id: int,
+    remind_at: datetime | None,
+    counted_on: date | None = None,
 ) -> tuple[SavedOpportunity, bool]:
     """Save an opportunity for a person; the saved row and whether it is new. Saving again
     keeps the row and, while the reminder has not been sent, sets it to `remind_at` (the
-    organiser may have moved the start)."""
+    organiser may have moved the start). A new save is counted for its organisation's numbers
+    on `counted_on` (the city's day), in the same transaction."""
     existing = _find(session, person_id, opportunity_id)
     if existing is not None:
         if existing.reminded_at is None:
@@ -70,6 +76,8 @@ def save(
         if existing is None:
             raise
         return existing, False
+    if counted_on is not None:
+        usage.add_items(session, counted_on, usage.SAVED, [opportunity_id])
     return saved, True
 
 

@@ -9,11 +9,11 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.models import UsageCount
+from store.models import Opportunity, UsageCount
 
 SHOWN = "shown"  # in a page of search results
 VIEWED = "viewed"  # its details opened
@@ -49,6 +49,35 @@ def add(session: Session, day: date, counts: Iterable[Key] | Counter[Key]) -> No
         set_={"count": UsageCount.count + insert.excluded.count},
     )
     session.execute(statement, rows)
+
+
+def add_items(session: Session, day: date, metric: str, opportunity_ids: Iterable[int]) -> None:
+    """Add one to `metric` on `day` for each of these opportunities that belongs to an
+    organisation (the others are nobody's to count): one statement, the organisations read
+    from the catalogue in it, so a page of results costs no more than that."""
+    wanted = sorted(set(opportunity_ids))
+    if not wanted:
+        return
+    found = (
+        select(
+            Opportunity.organisation_id,
+            literal(day).label("day"),
+            literal(metric).label("metric"),
+            Opportunity.id,
+            literal(1, Integer).label("count"),
+        )
+        .where(Opportunity.id.in_(wanted), Opportunity.organisation_id.is_not(None))
+        .order_by(Opportunity.id)  # rows locked in one order: no deadlock between two pages
+    )
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(UsageCount)
+    statement = insert.from_select(
+        ["organisation_id", "day", "metric", "opportunity_id", "count"], found
+    ).on_conflict_do_update(
+        index_elements=["organisation_id", "day", "metric", "opportunity_id"],
+        set_={"count": UsageCount.count + insert.excluded.count},
+    )
+    session.execute(statement)
 
 
 def totals(

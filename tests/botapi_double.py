@@ -47,6 +47,7 @@ import asyncio
 import html
 import io
 import json
+import math
 import mimetypes
 import re
 import threading
@@ -107,7 +108,17 @@ MESSAGE_METHODS = frozenset(
     {"sendMessage", "sendVenue", "sendLocation", "sendDocument", "sendPhoto", "editMessageText"}
 )
 # The methods that reach a chat, and so fail when the user has blocked the bot.
-CHAT_METHODS = MESSAGE_METHODS | {"sendChatAction", "editMessageReplyMarkup", "deleteMessage"}
+CHAT_METHODS = MESSAGE_METHODS | {
+    "sendChatAction",
+    "editMessageReplyMarkup",
+    "editMessageCaption",
+    "deleteMessage",
+}
+# The methods Telegram's flood limits count (`enforce_limits`): what puts a message in a chat.
+LIMITED_METHODS = frozenset(
+    {"sendMessage", "sendVenue", "sendLocation", "sendDocument", "sendPhoto"}
+)
+PER_CHAT_TOLERANCE = 0.05  # seconds: a request may arrive this much early (network jitter)
 
 # An inline button does exactly one of these.
 BUTTON_ACTIONS = (
@@ -234,6 +245,11 @@ class BotApiDouble:
         self._faults: dict[str, list[_Fault]] = {}
         self._blocked: set[int] = set()
         self._delays: dict[str, float] = {}
+        self._floods: dict[int, list[int]] = {}  # chat → retry_after of the 429s still to answer
+        self._limits: tuple[float, float] | None = None  # (messages a second, seconds per chat)
+        self._taken: list[float] = []  # when each limited send was taken (perf_counter)
+        self._chat_taken: dict[int, float] = {}
+        self.over_limit = 0  # sends refused with 429 because they broke the limits
         self._counter = 0
         self._methods: dict[str, tuple[str, Callable[[_Request], Any]]] = {
             name.lower(): (name, handler)
@@ -255,6 +271,7 @@ class BotApiDouble:
                 ("sendChatAction", self._send_chat_action),
                 ("answerCallbackQuery", self._answer_callback_query),
                 ("editMessageText", self._edit_message_text),
+                ("editMessageCaption", self._edit_message_caption),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
                 ("getFile", self._get_file),
@@ -428,6 +445,31 @@ class BotApiDouble:
         """From now on every send to this chat answers 403, as when the user blocked the bot."""
         with self._cond:
             self._blocked.add(int(chat_id))
+
+    def flood_chat(self, chat_id: int, retry_after: int = 1, times: int = 1) -> None:
+        """The next `times` sends to this chat answer 429 with `retry_after` seconds."""
+        with self._cond:
+            self._floods.setdefault(int(chat_id), []).extend([retry_after] * times)
+
+    def enforce_limits(self, per_second: float = 30.0, per_chat: float = 1.0) -> None:
+        """From now on, as Telegram does: a send that would make more than `per_second` in any
+        second, or come sooner than `per_chat` seconds after the chat's last one, answers 429
+        (retry_after 1) and is counted in `over_limit`."""
+        with self._cond:
+            self._limits = (per_second, per_chat)
+
+    def max_in_any_second(self, method_names: frozenset[str] = LIMITED_METHODS) -> int:
+        """The most successful sends the double received within any one second."""
+        with self._cond:
+            moments = sorted(
+                c.at for c in self._calls if c.method in method_names and c.status == HTTPStatus.OK
+            )
+        most, start = 0, 0
+        for end, moment in enumerate(moments):
+            while moments[start] <= moment - 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def unblock_chat(self, chat_id: int) -> None:
         with self._cond:
@@ -832,6 +874,18 @@ class BotApiDouble:
         changes: JSON = {"text": params["text"], "entities": params.get("entities")}
         return self._edit(params, changes)
 
+    def _edit_message_caption(self, request: _Request) -> JSON | bool:
+        params = request.params
+        _check_markup(params.get("reply_markup"))
+        if params.get("inline_message_id"):
+            return True
+        key = (int(params.get("chat_id") or 0), int(params.get("message_id") or 0))
+        with self._cond:
+            message = self._messages.get(key)
+        if message is not None and "caption" not in message and "text" in message:
+            raise bad_request("there is no caption in the message to edit")
+        return self._edit(params, _caption(params) or {"caption": None})
+
     def _edit_message_reply_markup(self, request: _Request) -> JSON | bool:
         _check_markup(request.params.get("reply_markup"))
         if request.params.get("inline_message_id"):
@@ -1008,8 +1062,35 @@ class BotApiDouble:
                 if fault.times <= 0:
                     queue.pop(0)
                 return ApiError(fault.status, fault.description, fault.retry_after)
-            if method in CHAT_METHODS and params.get("chat_id") in self._blocked:
+            chat_id = params.get("chat_id")
+            if method in CHAT_METHODS and chat_id in self._blocked:
                 return ApiError(HTTPStatus.FORBIDDEN, "Forbidden: bot was blocked by the user")
+            if method in LIMITED_METHODS and self._floods.get(chat_id):
+                retry_after = self._floods[chat_id].pop(0)
+                return ApiError(
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    f"Too Many Requests: retry after {retry_after}",
+                    retry_after,
+                )
+            if method in LIMITED_METHODS and isinstance(chat_id, int):
+                return self._over_limit(chat_id)
+        return None
+
+    def _over_limit(self, chat_id: int) -> ApiError | None:
+        """A 429 when this send breaks the limits (enforce_limits); else it is counted as taken.
+        The caller holds the lock."""
+        now = time.perf_counter()
+        if self._limits is not None:
+            per_second, per_chat = self._limits
+            self._taken = [t for t in self._taken if t > now - 1.0]
+            too_soon = (
+                now - self._chat_taken.get(chat_id, -math.inf) < per_chat - PER_CHAT_TOLERANCE
+            )
+            if len(self._taken) + 1 > per_second or too_soon:
+                self.over_limit += 1
+                return ApiError(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests: retry after 1", 1)
+            self._taken.append(now)
+        self._chat_taken[chat_id] = now
         return None
 
     def _serve_file(self, file_path: str) -> tuple[int, str, bytes]:
@@ -1150,7 +1231,10 @@ def _caption(params: JSON) -> JSON:
     caption = params.get("caption")
     if not caption:
         return {}
-    if _utf16_len(str(caption)) > MAX_CAPTION:
+    visible = str(caption)
+    if str(params.get("parse_mode") or "").lower() == "html":  # counted as Telegram shows it
+        visible = html.unescape(HTML_TAG.sub("", visible))
+    if _utf16_len(visible) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return {"caption": caption}
 

@@ -92,7 +92,7 @@ def test_start_greets_in_the_users_language_with_the_menu(double, shared_service
     commands = double.calls_to("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {"sl", "en"}
     wanted = set(
-        "start help language near simple saved mybadges email cancel mydata delete".split()
+        "start help language near simple saved mybadges follow following email cancel mydata delete".split()
     )
     for listed in commands:  # both languages
         assert {c["command"] for c in listed.params["commands"]} == wanted

@@ -247,6 +247,10 @@ def test_a_programme_file_is_refused_with_its_line_and_field_then_taken(double, 
     def file_of(*records: dict) -> bytes:
         return "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
 
+    with services.database.session() as session:  # a learner who follows the organisation
+        follower = people.reached_on_telegram(session, LEARNER, services.clock()).id
+    services.follows.follow(follower, "organisation", "cetrtni-mladinski-center-siska")
+
     async def scenario():
         async with running(double, services):
             double.push_document(EDITOR, "zima.jsonl", file_of(good, bad), language_code="en")
@@ -255,6 +259,8 @@ def test_a_programme_file_is_refused_with_its_line_and_field_then_taken(double, 
             double.push_document(EDITOR, "zima.jsonl", file_of(good), language_code="en")
             done = await editor.said("Done: 1 new", method="editMessageText")
             assert "Searchable now" in done.params["text"]
+            news = await Chat(double, LEARNER).said("Zimska šola")  # through the outbox
+            assert news.params["text"].startswith("🔔 <b>New, from what you follow</b>")
 
     asyncio.run(scenario())
     with services.database.session() as session:

@@ -23,7 +23,7 @@ from .test_telegram_badges import NoFreeText, WordsEmbedder
 
 LEARNER = 9001
 EVERYONES = {"start", "help", "near", "language", "simple", "saved", "mybadges", "email"}
-ADMIN_COMMANDS = {"post", "myposts", "stats", "announce", "reviews", "staff"}
+ADMIN_COMMANDS = {"post", "myposts", "stats", "announce", "announcements", "reviews", "staff"}
 REFUSAL_EN = "Sorry, only an organisation's staff can do that."
 
 
@@ -117,7 +117,7 @@ def test_an_editors_menu_has_only_what_editors_may(double, world):
         await double.wait_for("setMyCommands", in_scope_of(BORIS), count=3)
         shown = set(double.menu(BORIS, "en"))
         assert {"post", "myposts", "stats"} <= shown
-        assert not shown & {"announce", "reviews", "staff", "org", "kb"}
+        assert not shown & {"announce", "announcements", "reviews", "staff", "org", "kb"}
         double.push_message(BORIS, "/staff", language_code="en")
         await double.wait_for("sendMessage", saying(BORIS, REFUSAL_EN))
 

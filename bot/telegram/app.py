@@ -28,7 +28,9 @@ from bot.callbacks import Button, Pressed, parse_callback
 from bot.i18n import gettext_for
 from bot.services import Services
 from bot.telegram import (
+    announce_chat,
     badge_chat,
+    follow_chat,
     knowledge,
     language_privacy,
     outbox,
@@ -36,6 +38,7 @@ from bot.telegram import (
     saved,
     search,
     staff_chat,
+    stats_chat,
 )
 from bot.telegram.common import (
     in_store,
@@ -43,6 +46,7 @@ from bot.telegram.common import (
     say_plainly,
     user_language,
 )
+from bot.telegram.digests import DIGESTS_EVERY, DIGESTS_JOB, queue_due_digests
 from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
@@ -78,6 +82,12 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.APPROVE: badge_chat.on_approve,
     Button.REJECT: badge_chat.on_reject,
     Button.FORGET: language_privacy.on_forget_chosen,
+    Button.STATS: stats_chat.on_period,
+    Button.FOLLOW_LIST: follow_chat.on_list,
+    Button.FOLLOW: follow_chat.on_follow_pressed,
+    Button.UNFOLLOW: follow_chat.on_unfollow_pressed,
+    Button.FOLLOW_ORGANISER: follow_chat.on_follow_organiser,
+    Button.NEWS_MODE: follow_chat.on_news_mode,
     Button.STAFF_REMOVE: staff_chat.on_remove,
     Button.STAFF_REMOVE_SURE: staff_chat.on_remove_sure,
     Button.STAFF_KEEP: staff_chat.on_keep,
@@ -123,14 +133,17 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
 
 
 async def on_start(update: Update, context: ColbotContext) -> None:
-    """/start: a badge's claim link (`badge-<code>`), a staff invitation (`join-<code>`), or a
-    greeting (and a search's deep link)."""
+    """/start: a badge's claim link (`badge-<code>`), a staff invitation (`join-<code>`), an
+    organisation's follow link (`follow-<slug>`), or a greeting (and a search's deep link)."""
     code = code_from_start(context.args[0]) if context.args else None
     invitation = invitation_code(context.args[0]) if context.args else None
+    slug = follow_chat.follow_slug(context.args[0]) if context.args else None
     if code is not None:
         await badge_chat.on_claim(update, context, code)
     elif invitation is not None:
         await staff_chat.on_join(update, context, invitation)
+    elif slug is not None:
+        await follow_chat.on_follow_link(update, context, slug)
     else:
         await search.on_start(update, context)
 
@@ -246,6 +259,8 @@ def commands(lang: str) -> list[BotCommand]:
         BotCommand("simple", _("Big buttons, one step at a time")),
         BotCommand("saved", _("My saved opportunities")),
         BotCommand("mybadges", _("My badges")),
+        BotCommand("follow", _("Follow topics, districts, organisations")),
+        BotCommand("following", _("What I follow, and how I hear of it")),
         BotCommand("email", _("My e-mail address for badges")),
         BotCommand("cancel", _("Forget my location and searches")),
         BotCommand("mydata", _("What you store about me")),
@@ -285,11 +300,14 @@ def build_application(services: Services) -> Application:
         .build()
     )
     application.bot_data.services = services
-    application.bot_data.outbox = outbox.make_sender(token, base, base_file)
+    application.bot_data.outbox = outbox.make_sender(
+        token, base, base_file, services.settings.outbox_rate
+    )
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
     add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)
     post_chat.add_to(application)  # before the rest: an editor's answers are not searches
+    add(announce_chat.conversation())  # before the others: its steps take texts and files
     add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))
@@ -298,12 +316,17 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("mydata", language_privacy.on_mydata))
     add(CommandHandler("saved", saved.on_saved))
     add(CommandHandler("mybadges", badge_chat.on_mybadges))
+    add(CommandHandler("follow", follow_chat.on_follow))
+    add(CommandHandler("following", follow_chat.on_following))
     add(CommandHandler("email", badge_chat.on_email))
     add(CommandHandler("reviews", badge_chat.on_reviews))
     add(CommandHandler("staff", staff_chat.on_staff))
     add(CommandHandler("org", staff_chat.on_org))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
+    for handler in announce_chat.list_handlers():
+        add(handler)
+    add(CommandHandler("stats", stats_chat.on_stats))
     add(MessageHandler(filters.COMMAND, language_privacy.on_unknown_command))
     add(MessageHandler(filters.Document.ALL, on_document))
     add(MessageHandler(filters.LOCATION, search.on_location))
@@ -316,6 +339,16 @@ def build_application(services: Services) -> Application:
     else:
         application.job_queue.run_repeating(
             queue_due_reminders, REMINDERS_EVERY, first=REMINDERS_EVERY, name=REMINDERS_JOB
+        )
+        application.job_queue.run_repeating(
+            queue_due_digests, DIGESTS_EVERY, first=DIGESTS_EVERY, name=DIGESTS_JOB
+        )
+        application.job_queue.run_repeating(
+            announce_chat.announcements_job,
+            announce_chat.ANNOUNCE_EVERY,
+            first=announce_chat.ANNOUNCE_EVERY,
+            name=announce_chat.ANNOUNCE_JOB,
+            data={},  # what each progress message shows now
         )
         application.job_queue.run_repeating(
             outbox.drain_outbox,

@@ -3,6 +3,7 @@ the event loop, and sending rendered replies (text, venues, documents)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,8 +27,10 @@ from bot.i18n import gettext_for, reading_language
 from bot.render import render_all
 from bot.telegram.state import ColbotContext
 from store import saved as saved_store
+from store import usage
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def user_language(update: Update, context: ColbotContext) -> str:
@@ -105,8 +108,26 @@ async def reply(update: Update, context: ColbotContext, messages: list[Message])
     saved: frozenset[int] = frozenset()
     if any(isinstance(m, ResultList | Details) for m in messages):
         saved = await saved_ids(context)
-    for rendered in render_all(messages, lang, saved):
+    for rendered in render_all(messages, lang, saved, context.person.simple):
         await send(context.bot, chat.id, rendered, lang)
+    await count_seen(context, messages)
+
+
+async def count_seen(context: ColbotContext, messages: list[Message]) -> None:
+    """Count, for the organisations' numbers, the results a page showed and the details opened:
+    after the reply is out (it never waits for this), one statement each, no person in it."""
+    day = context.services.clock().date()  # the city's day
+    for message in messages:
+        if isinstance(message, ResultList):
+            metric, ids = usage.SHOWN, [card.id for card in message.cards]
+        elif isinstance(message, Details):
+            metric, ids = usage.VIEWED, [message.opportunity.id]
+        else:
+            continue
+        try:
+            await in_store(context, usage.add_items, day, metric, ids)
+        except Exception as error:  # a count lost is better than a person told of a failure
+            log.warning("could not count %s: %s", metric, type(error).__name__)
 
 
 def keyboard_of(rows: list[list[Choice]]) -> InlineKeyboardMarkup:
@@ -133,8 +154,8 @@ async def send(
     bot: Any, chat_id: int, rendered: Rendered, lang: str, **options: Any
 ) -> TelegramMessage:
     """One rendered message: a venue, a document (sent as it is: Telegram is told not to guess
-    its type, so a PNG stays a file with every chunk, never a recompressed photo), or HTML text
-    with its buttons."""
+    its type, so a PNG stays a file with every chunk, never a recompressed photo), a photo or a
+    document Telegram keeps (by its file_id), or HTML text with its buttons."""
     if rendered.document is not None:
         attached = rendered.document
         return await bot.send_document(
@@ -144,6 +165,16 @@ async def send(
             parse_mode=ParseMode.HTML if rendered.html else None,
             reply_markup=inline_markup(rendered),
             disable_content_type_detection=True,
+            **options,
+        )
+    if rendered.kept is not None:
+        sending = bot.send_photo if rendered.kept.kind == "photo" else bot.send_document
+        return await sending(
+            chat_id,
+            rendered.kept.file_id,
+            caption=rendered.html or None,
+            parse_mode=ParseMode.HTML if rendered.html else None,
+            reply_markup=inline_markup(rendered),
             **options,
         )
     if rendered.venue is not None:

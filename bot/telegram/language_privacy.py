@@ -1,20 +1,23 @@
 """Telegram handlers of the person's own settings and data: help, the language (remembered
-across restarts), what is stored about them (/mydata: their choices, saved opportunities, e-mail
-address and badges) and forgetting it (/delete, /forget: with badges, they choose whether those
-stay verifiable or are revoked), and polite answers to what the bot cannot read."""
+across restarts), what is stored about them (/mydata: a short summary of their choices, saved
+opportunities, e-mail address and badges, and everything as a JSON file) and forgetting it
+(/delete, /forget: with badges, they choose whether those stay verifiable or are revoked), and
+polite answers to what the bot cannot read."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from sqlalchemy.orm import Session
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from actions.messages import Notice
 from bot.callbacks import Button, Pressed, callback
 from bot.cards import Choice, language_choices, pick
+from bot.follow_cards import mydata_lines
 from bot.i18n import format_day, gettext_for, ngettext_for
 from bot.telegram.common import (
     in_store,
@@ -25,10 +28,11 @@ from bot.telegram.common import (
     user_language,
 )
 from bot.telegram.state import ColbotContext
-from store import people
+from store import people, personal_data
 
 log = logging.getLogger(__name__)
 KEEP_BADGES, REVOKE_BADGES = "keep", "revoke"
+MYDATA_FILE = "colbot-mydata.json"
 
 
 async def on_help(update: Update, context: ColbotContext) -> None:
@@ -106,8 +110,27 @@ async def on_mydata(update: Update, context: ColbotContext) -> None:
             ).format(n=stored.saved)
         )
     lines += await badge_lines(context, stored, lang)
+    lines += mydata_lines(stored.follows, stored.news, lang)
     lines.append(_("/delete deletes it."))
     await say_plainly(update, context, "\n".join(lines))
+    await send_my_data(update, context, stored.person_id, lang)
+
+
+async def send_my_data(update: Update, context: ColbotContext, person_id: int, lang: str) -> None:
+    """/mydata's file: everything stored about the person, as JSON (store.personal_data)."""
+    chat = update.effective_chat
+    now = context.services.clock()
+    exported = await in_store(context, personal_data.export, person_id, now)
+    if chat is None or exported is None:
+        return
+    content = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
+    _ = gettext_for(lang)
+    await context.bot.send_document(
+        chat.id,
+        InputFile(content, filename=MYDATA_FILE),
+        caption=_("Everything I store about you, as a file (JSON)."),
+        disable_content_type_detection=True,
+    )
 
 
 async def badge_lines(

@@ -14,10 +14,14 @@ import asyncio
 import logging
 import time
 import warnings
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import httpx
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -30,12 +34,24 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from actions.messages import BadgeEarned, EvidenceRejected, Message, from_json
+from actions.messages import (
+    AnnouncementSent,
+    AnnouncementWithdrawn,
+    BadgeEarned,
+    EvidenceRejected,
+    FollowedNews,
+    Message,
+    from_json,
+)
+from actions.news import looked_up
 from badges.service import BadgeService
+from bot.announcement_cards import withdrawn_text
 from bot.i18n import reading_language
+from bot.pacing import OUTBOX_RATE, Pacer
 from bot.render import Renderable, render
 from bot.telegram.common import in_store, send
 from bot.telegram.state import ColbotContext, OutboxSender
+from organisations.announcing import AnnouncementService
 from store import outbox as outbox_store
 from store.outbox import ClaimedMessage, Outcome
 
@@ -46,11 +62,19 @@ DRAIN_EVERY = 1.0  # seconds between runs; a run claims what the pace sends in t
 SEND_TIMEOUT = 10.0  # seconds to wait for Telegram's answer to one send, then it is unsure
 CONNECTIONS = 32  # to Telegram at once: sends overlap when Telegram answers slower than the pace
 PURGE_EVERY = 3600.0  # seconds between deletions of finished rows (store.outbox.KEEP_FINISHED)
-# The kinds of rows this front sends: reminders, and badges (a delivery, or a rejection's reason).
-SENDS = ("reminder", "badge")
+# The kinds of rows this front sends: reminders, badges (a delivery, or a rejection's reason),
+# followers' news and weekly digests, organisations' announcements and their withdrawals (a
+# deletion or an edit).
+SENDS = ("reminder", "badge", "news", "digest", "announcement", "withdrawal")
+# Telegram lets a bot delete its own message in a private chat for 48 hours; later it is edited
+# to say it was withdrawn. An hour of margin for a withdrawal that waits its turn.
+DELETABLE_FOR = timedelta(hours=47)
+GONE = ("not found", "message can't be deleted", "message is not modified")
 
 
-def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
+def make_sender(
+    token: str, base_url: str, base_file_url: str, rate: float = OUTBOX_RATE
+) -> OutboxSender:
     """The outbox's own Bot, on the same Bot API server as the application's, without a rate
     limiter: the outbox paces itself and sees every 429 and 403 (started in post_init)."""
     request = HTTPXRequest(
@@ -59,7 +83,7 @@ def make_sender(token: str, base_url: str, base_file_url: str) -> OutboxSender:
         write_timeout=SEND_TIMEOUT,
     )
     bot = ExtBot(token, base_url=base_url, base_file_url=base_file_url, request=request)
-    return OutboxSender(bot, SEND_TIMEOUT)
+    return OutboxSender(bot, SEND_TIMEOUT, Pacer(rate))
 
 
 async def start(sender: OutboxSender | None) -> None:
@@ -139,22 +163,73 @@ async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
         if purged:
             log.info("outbox: %d finished messages deleted", purged)
     limit = sender.pacer.per_run(DRAIN_EVERY)
-    claimed = await in_store(context, outbox_store.claim, moment, limit, outbox_store.LEASE, SENDS)
-    if not claimed:
-        return
-    results = await asyncio.gather(
-        *(deliver(context, sender, message) for message in claimed), return_exceptions=True
-    )
-    for result in results:
+    claimed = await _claim(context, limit)
+    while claimed:
+        sending = asyncio.gather(
+            *(deliver(context, sender, message) for message in claimed), return_exceptions=True
+        )
+        # A full batch: more is due, most likely. The next one is claimed while this one is
+        # sent, so that the pace has no gap between batches (a long announcement); a bot that
+        # is stopping, or paused by a 429, claims no more (what it claimed is still delivered).
+        more = len(claimed) == limit and context.application.running
+        following = None
+        if more and sender.pacer.paused_for() == 0:
+            following = asyncio.ensure_future(_claim(context, limit))
+        results = await sending
+        await _tally(context, claimed, results)
+        claimed = await following if following is not None else []
+
+
+async def _claim(context: ColbotContext, limit: int) -> list[ClaimedMessage]:
+    moment = context.services.clock()
+    return await in_store(context, outbox_store.claim, moment, limit, outbox_store.LEASE, SENDS)
+
+
+async def _tally(
+    context: ColbotContext, claimed: list[ClaimedMessage], results: list[object]
+) -> None:
+    """Log what failed, and count the announcements delivered: one upsert a batch, never one
+    a message."""
+    reached: Counter[int] = Counter()
+    for message, result in zip(claimed, results, strict=True):
         if isinstance(result, BaseException):  # the row stays `sending`: unsure when its lease ends
             log.error("outbox: sending a message failed", exc_info=result)
+        elif message.kind == "announcement" and result == outbox_store.SENT:
+            reached.update(announcement_ids(message))
+    if reached:
+        await context.workers.storing(context.services.announcements.count_reach, reached)
 
 
-def look_up(badges: BadgeService, person_id: int, messages: list[Message]) -> list[Renderable]:
+def announcement_ids(message: ClaimedMessage) -> list[int]:
+    """The announcements a row carries (for the organisations' reach)."""
+    return [
+        int(data["announcement_id"])
+        for data in message.payload
+        if data.get("kind") == "announcement" and "announcement_id" in data
+    ]
+
+
+def look_up(
+    badges: BadgeService,
+    person_id: int,
+    messages: list[Message],
+    news: Callable[[FollowedNews], FollowedNews] | None = None,
+    announcements: AnnouncementService | None = None,
+) -> list[Renderable]:
     """The messages as they are to be sent now (on a store worker): a badge as its baked PNG and
-    addresses, a rejection with its reason; what is gone (a revoked award) is left out."""
+    addresses, a rejection with its reason, followers' news with its cards (`news` looks them
+    up), an announcement with its content; what is gone (a revoked award, a cancelled or
+    withdrawn announcement) is left out."""
     found: list[Renderable] = []
     for message in messages:
+        if isinstance(message, FollowedNews) and news is not None:
+            found.append(news(message))
+            continue
+        if isinstance(message, AnnouncementSent):
+            card = announcements.card(message.announcement_id) if announcements else None
+            if card is not None:
+                found.append(card)
+            continue
         if isinstance(message, BadgeEarned):
             delivery = badges.delivery(message.award_id, person_id)
             if delivery is not None:
@@ -168,10 +243,11 @@ def look_up(badges: BadgeService, person_id: int, messages: list[Message]) -> li
     return found
 
 
-async def deliver(context: ColbotContext, sender: OutboxSender, message: ClaimedMessage) -> str:
-    """Send one claimed message (its parts not taken by an earlier try), at the pacer's pace, and
-    record the outcome; the message's new status."""
-    sent = list(message.sent_ids)
+Record = Callable[..., Awaitable[str]]
+
+
+def recorder(context: ColbotContext, message: ClaimedMessage, sent: list[int]) -> Record:
+    """Records an outcome of sending `message` (the Telegram ids in `sent` taken so far)."""
 
     async def outcome(what: Outcome, error: str | None = None, wait: float = 0.0) -> str:
         record = partial(
@@ -182,6 +258,14 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
         log.log(level, "outbox: a %s message %s: now %s", message.kind, what.value, status)
         return status or ""
 
+    return outcome
+
+
+async def deliver(context: ColbotContext, sender: OutboxSender, message: ClaimedMessage) -> str:
+    """Send one claimed message (its parts not taken by an earlier try), at the pacer's pace, and
+    record the outcome; the message's new status."""
+    sent = list(message.sent_ids)
+    outcome = recorder(context, message, sent)
     if message.chat_id is None:
         return await outcome(Outcome.REFUSED, "no Telegram chat to send to")
     lang = reading_language(
@@ -191,36 +275,110 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
         messages = [from_json(data) for data in message.payload]
     except (KeyError, TypeError, ValueError) as error:
         return await outcome(Outcome.REFUSED, f"could not read it: {type(error).__name__}")
-    badges = context.services.badges
-    found = await context.workers.storing(look_up, badges, message.person_id, messages)
+    withdrawals = [m for m in messages if isinstance(m, AnnouncementWithdrawn)]
+    if withdrawals:
+        return await withdraw(context, sender, message, withdrawals[0], lang)
+    services = context.services
+    news = partial(looked_up, services.database, services.city.zone)
+    found = await context.workers.storing(
+        look_up, services.badges, message.person_id, messages, news, services.announcements
+    )
     try:
         parts = [part for item in found for part in render(item, lang)]
     except (KeyError, TypeError, ValueError) as error:
         return await outcome(Outcome.REFUSED, f"could not render it: {type(error).__name__}")
     if not parts:
-        return await outcome(Outcome.REFUSED, "nothing left to send (the badge was revoked?)")
+        return await outcome(Outcome.REFUSED, "nothing left to send (revoked or withdrawn?)")
+    chat_id = message.chat_id
     for part in parts[len(sent) :]:
-        if sender.pacer.paused_for() == 0:
-            await sender.pacer.turn(message.chat_id)
-        if (paused := sender.pacer.paused_for()) > 0:  # a 429 came before its turn
-            return await outcome(Outcome.PAUSED, "all sending paused (429)", paused)
-        try:
-            taken = await send(
+
+        def sending(part: Any = part) -> Awaitable[Any]:
+            return send(
                 sender.bot,
-                message.chat_id,
+                chat_id,
                 part,
                 lang,
                 read_timeout=sender.send_timeout,
                 write_timeout=sender.send_timeout,
             )
-        except TelegramError as error:
-            what, wait = outcome_of(error)
-            if what is Outcome.FLOOD:
-                sender.pacer.pause(wait)
-            elif what is Outcome.BLOCKED:
-                person = context.application.user_data.get(message.chat_id)
-                if person is not None:
-                    person.seen_at = float("-inf")  # their next message reactivates them
-            return await outcome(what, describe(error, sender.bot.token), wait)
+
+        taken, refused = await paced(context, sender, chat_id, sending, outcome)
+        if refused is not None:
+            return refused
         sent.append(taken.message_id)
+    return await outcome(Outcome.SENT)
+
+
+async def paced(
+    context: ColbotContext,
+    sender: OutboxSender,
+    chat_id: int,
+    call: Callable[[], Awaitable[Any]],
+    outcome: Record,
+) -> tuple[Any, str | None]:
+    """Make one call to Telegram in its turn (the pacer's): what Telegram answered, or (None
+    and) the row's status after the refusal was recorded."""
+    if sender.pacer.paused_for() == 0:
+        await sender.pacer.turn(chat_id)
+    if (paused := sender.pacer.paused_for()) > 0:  # a 429 came before its turn
+        return None, await outcome(Outcome.PAUSED, "all sending paused (429)", paused)
+    try:
+        taken = await call()
+    except TelegramError as error:
+        what, wait = outcome_of(error)
+        if what is Outcome.FLOOD:
+            sender.pacer.pause(wait)
+        elif what is Outcome.BLOCKED:
+            person = context.application.user_data.get(chat_id)
+            if person is not None:
+                person.seen_at = float("-inf")  # their next message reactivates them
+        return None, await outcome(what, describe(error, sender.bot.token), wait)
+    return taken, None
+
+
+async def withdraw(
+    context: ColbotContext,
+    sender: OutboxSender,
+    message: ClaimedMessage,
+    withdrawn: AnnouncementWithdrawn,
+    lang: str,
+) -> str:
+    """Take an announcement back from one person: delete its messages while Telegram allows it,
+    else edit them to say it was withdrawn; a message already gone counts as withdrawn."""
+    done = list(message.sent_ids)  # the messages withdrawn by an earlier try
+    outcome = recorder(context, message, done)
+    chat_id = message.chat_id or 0
+    note = await context.workers.storing(
+        context.services.announcements.withdrawal_note, withdrawn.announcement_id
+    )
+    if note is None:
+        return await outcome(Outcome.REFUSED, "the announcement is gone")
+    sent_at = datetime.fromisoformat(withdrawn.sent_at) if withdrawn.sent_at else None
+    deletable = sent_at is not None and context.services.clock() - sent_at < DELETABLE_FOR
+    text = withdrawn_text(note, lang)
+    bot, timeouts = sender.bot, {"read_timeout": sender.send_timeout}
+    for telegram_id in withdrawn.message_ids:
+        if telegram_id in done:
+            continue
+
+        def call(telegram_id: int = telegram_id) -> Awaitable[Any]:
+            if deletable:
+                return bot.delete_message(chat_id, telegram_id, **timeouts)
+            if note.has_file:
+                return bot.edit_message_caption(
+                    chat_id, telegram_id, caption=text, parse_mode=ParseMode.HTML, **timeouts
+                )
+            return bot.edit_message_text(
+                text, chat_id, telegram_id, parse_mode=ParseMode.HTML, **timeouts
+            )
+
+        async def gone_is_done(what: Outcome, error: str | None = None, wait: float = 0.0) -> str:
+            if what is Outcome.REFUSED and error and any(g in error for g in GONE):
+                return ""  # deleted by the person already, or edited before: nothing to do
+            return await outcome(what, error, wait)
+
+        _taken, refused = await paced(context, sender, chat_id, call, gone_is_done)
+        if refused:
+            return refused
+        done.append(telegram_id)
     return await outcome(Outcome.SENT)

@@ -262,7 +262,8 @@ async def _publish(update: Update, context: ColbotContext) -> str:
         else _("Saved. Learners see the new version from now on.")
     )
     await note.edit_text(done)
-    # followers' news of the new item goes out from here, by its id (published.opportunity_id)
+    if published.created:  # followers of its organisation, topics or district hear of it
+        await context.workers.storing(context.services.follows.news_of, [published.opportunity_id])
     return END
 
 
@@ -386,6 +387,7 @@ async def on_programme(update: Update, context: ColbotContext, acting: ActingFor
             unchanged=len(uploaded.unchanged),
         )
     )
+    await context.workers.storing(context.services.follows.news_of_new, uploaded.created)
 
 
 # ---- wiring ---------------------------------------------------------------------------------
