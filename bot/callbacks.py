@@ -46,6 +46,11 @@ class Button(StrEnum):
     UNFOLLOW = "unf"  # unf:<o|t|d>:<token>:<offset|l>: stop, from /follow's list or /following
     FOLLOW_ORGANISER = "forg"  # forg:<opportunity id>: follow the organisation that offers it
     NEWS_MODE = "news"  # news:<instant|weekly>: how a follower hears of new opportunities
+    STAFF_REMOVE = "srm"  # srm:<organisation id>:<Telegram id>: asks first …
+    STAFF_REMOVE_SURE = "srmok"  # srmok:<organisation id>:<Telegram id>: … off the staff
+    STAFF_KEEP = "skeep"  # skeep:<organisation id>: … or not
+    STAFF_INVITE = "sinv"  # sinv:<organisation id>:<admin|editor>: a fresh invitation link
+    ACT_FOR = "actfor"  # actfor:<organisation id>: /org, the organisation a staff member acts for
 
 
 @dataclass(frozen=True)

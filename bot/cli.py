@@ -1,5 +1,5 @@
-"""The command line: run, chat, serve, migrate, import, search, the knowledge base and the
-badges (DESIGN.md, "Command line")."""
+"""The command line: run, chat, serve, migrate, import, search, the knowledge base, the
+badges (DESIGN.md, "Command line") and the organisations (`admin`, bot/admin_cli.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from badges.problems import (
     ParticipantsError,
 )
 from bot import stats_cli
+from bot.admin_cli import add_admin_commands, admin_command
 from bot.announce_cli import add_announce_command, announce_command
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER, configure_logging
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_ask.add_argument("text")
 
     add_badge_commands(commands)
+    add_admin_commands(commands)
 
     search = commands.add_parser("search", help="search the catalogue")
     search.add_argument("text", nargs="?", default=None)
@@ -242,6 +244,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         return announce_command(services, args, asked_yes)
     if command == "stats":
         return stats_cli.stats_command(services, args)
+    if command == "admin":
+        return admin_command(services, args)
     if command == "actions":
         from bot.action_server import serve_actions
 

@@ -39,6 +39,7 @@ from organisations.announcing import AnnouncementService
 from organisations.context import OrganisationContext
 from organisations.following import FollowService
 from organisations.posting import PostingService
+from organisations.staff import StaffService
 from organisations.stats import StatsService
 from store.db import Database
 
@@ -93,6 +94,11 @@ class Services:
         """Learners following organisations, topics and districts, and their news."""
         districts = [p.name for p in self.catalogue.gazetteer.places if p.kind == "district"]
         return FollowService(self.organisations, self.city.zone, districts, FollowNewsMessages())
+
+    @cached_property
+    def staff(self) -> StaffService:
+        """Organisations, their staff and invitations, the audit log (organisations/staff.py)."""
+        return StaffService(self.organisations)
 
     def close(self) -> None:
         self.database.dispose()

@@ -26,7 +26,8 @@ It behaves like Telegram where tests are likely to notice:
   `error_code`, `description` and, for flood control, `parameters.retry_after`.
 * It refuses what Telegram refuses: empty or over-long texts (plain or HTML), captions over
   1024 characters, callback data over 64 bytes, a button that is not exactly one of a callback
-  or an http(s)/tg link ("BUTTON_URL_INVALID"), malformed bot commands, edits of unknown
+  or an http(s)/tg link ("BUTTON_URL_INVALID"), malformed bot commands, a command menu for a
+  chat it never had ("chat not found"), edits of unknown
   messages, edits that change nothing ("message is not modified"), a file_id sent as another
   type of file ("type of file mismatch"), a photo that is no image ("IMAGE_PROCESS_FAILED"),
   and getUpdates while a webhook is set.
@@ -34,6 +35,8 @@ It behaves like Telegram where tests are likely to notice:
   file URL give the same bytes; `disable_content_type_detection` is recorded with the call,
   and the double imitates no detection of its own), a photo decoded and saved again as a JPEG,
   as Telegram recompresses photos (whatever the upload carried beside the pixels is gone).
+* Command menus are kept by scope and language; `menu(chat_id, language_code)` says what a
+  private chat's menu shows, resolved as Telegram resolves it (the chat's own scope first).
 * Long polling waits at most one second (`MAX_POLL_WAIT`) so shutdown is quick, and wakes as
   soon as an update is pushed.
 """
@@ -132,6 +135,17 @@ BUTTON_ACTIONS = (
 )
 
 BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
 HTML_TAG = re.compile(r"<[^>]*>")
 
 
@@ -731,7 +745,35 @@ class BotApiDouble:
         scope = params.get("scope") or {"type": "default"}
         return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
+    def _check_scope(self, params: JSON) -> None:
+        """A chat's scope names a chat the bot knows (one that has written to it), as
+        Telegram answers "chat not found" otherwise."""
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or scope.get("type") not in SCOPE_TYPES:
+            raise bad_request("can't parse BotCommandScope")
+        if scope["type"] in ("chat", "chat_administrators", "chat_member"):
+            chat_id = scope.get("chat_id")
+            with self._cond:
+                if not isinstance(chat_id, int) or chat_id not in self._chats:
+                    raise bad_request("chat not found")
+
+    def menu(self, chat_id: int | None = None, language_code: str = "") -> list[str]:
+        """The commands a private chat's menu shows, resolved as Telegram resolves them: the
+        chat's scope in its user's language, the chat's scope, then all private chats' and
+        the default, each in the language first."""
+        scopes: list[JSON] = [{"type": "all_private_chats"}, {"type": "default"}]
+        if chat_id is not None:
+            scopes.insert(0, {"type": "chat", "chat_id": chat_id})
+        with self._cond:
+            for scope in scopes:
+                for lang in (language_code, ""):
+                    key = (json.dumps(scope, sort_keys=True), lang)
+                    if key in self._commands:
+                        return [str(c.get("command")) for c in self._commands[key]]
+        return []
+
     def _set_my_commands(self, request: _Request) -> bool:
+        self._check_scope(request.params)
         commands = request.params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
             raise bad_request("can't parse commands")
@@ -745,10 +787,12 @@ class BotApiDouble:
         return True
 
     def _get_my_commands(self, request: _Request) -> list[JSON]:
+        self._check_scope(request.params)
         with self._cond:
             return self._commands.get(self._commands_key(request.params), [])
 
     def _delete_my_commands(self, request: _Request) -> bool:
+        self._check_scope(request.params)
         with self._cond:
             self._commands.pop(self._commands_key(request.params), None)
         return True

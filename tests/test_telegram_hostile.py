@@ -35,6 +35,11 @@ FORGED = [
     "revok:99999",  # no such evidence (and the presser is no administrator)
     "revno:",
     "forget:maybe",
+    "srm:²:1",  # staff buttons, from someone on no staff
+    "srmok:1:99999999999999999",
+    "skeep:",
+    "sinv:1:owner",
+    "actfor:0",
 ]
 
 

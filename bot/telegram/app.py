@@ -37,6 +37,7 @@ from bot.telegram import (
     post_chat,
     saved,
     search,
+    staff_chat,
     stats_chat,
 )
 from bot.telegram.common import (
@@ -49,6 +50,7 @@ from bot.telegram.digests import DIGESTS_EVERY, DIGESTS_JOB, queue_due_digests
 from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.state import ColbotContext, FrontData, PersonState
+from organisations.invites import code_from_start as invitation_code
 from store import people
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,11 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.UNFOLLOW: follow_chat.on_unfollow_pressed,
     Button.FOLLOW_ORGANISER: follow_chat.on_follow_organiser,
     Button.NEWS_MODE: follow_chat.on_news_mode,
+    Button.STAFF_REMOVE: staff_chat.on_remove,
+    Button.STAFF_REMOVE_SURE: staff_chat.on_remove_sure,
+    Button.STAFF_KEEP: staff_chat.on_keep,
+    Button.STAFF_INVITE: staff_chat.on_invite,
+    Button.ACT_FOR: staff_chat.on_act_for,
 }
 
 
@@ -126,12 +133,15 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
 
 
 async def on_start(update: Update, context: ColbotContext) -> None:
-    """/start: a badge's claim link (`badge-<code>`), an organisation's follow link
-    (`follow-<slug>`), or a greeting (and a search's deep link)."""
+    """/start: a badge's claim link (`badge-<code>`), a staff invitation (`join-<code>`), an
+    organisation's follow link (`follow-<slug>`), or a greeting (and a search's deep link)."""
     code = code_from_start(context.args[0]) if context.args else None
+    invitation = invitation_code(context.args[0]) if context.args else None
     slug = follow_chat.follow_slug(context.args[0]) if context.args else None
     if code is not None:
         await badge_chat.on_claim(update, context, code)
+    elif invitation is not None:
+        await staff_chat.on_join(update, context, invitation)
     elif slug is not None:
         await follow_chat.on_follow_link(update, context, slug)
     else:
@@ -310,6 +320,8 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("following", follow_chat.on_following))
     add(CommandHandler("email", badge_chat.on_email))
     add(CommandHandler("reviews", badge_chat.on_reviews))
+    add(CommandHandler("staff", staff_chat.on_staff))
+    add(CommandHandler("org", staff_chat.on_org))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
     for handler in announce_chat.list_handlers():
@@ -346,5 +358,12 @@ def build_application(services: Services) -> Application:
             # a run still sending (a slow answer) lets the next one start and return at once,
             # instead of the scheduler skipping it with a warning
             job_kwargs={"max_instances": 2},
+        )
+        application.job_queue.run_repeating(  # staff menus: at the start, then to keep them so
+            staff_chat.keep_menus,
+            staff_chat.MENUS_EVERY,
+            first=0,
+            name=staff_chat.MENUS_JOB,
+            data={},
         )
     return application

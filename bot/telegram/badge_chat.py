@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from access.policy import Actor
+from access.policy import Actor, Capability
 from actions.messages import BadgeWallet
 from badges.claims import (
     ClaimStatus,
@@ -58,7 +58,9 @@ from bot.telegram.common import (
     send,
     user_language,
 )
+from bot.telegram.privileged import privileged
 from bot.telegram.state import AwaitedEvidence, ColbotContext
+from organisations.acting import ActingFor
 from store import people
 
 log = logging.getLogger(__name__)
@@ -270,7 +272,8 @@ async def send_review(context: ColbotContext, chat_id: int, review: Review, lang
         await send(bot, chat_id, card, lang)
 
 
-async def on_reviews(update: Update, context: ColbotContext) -> None:
+@privileged(Capability.AWARD)
+async def on_reviews(update: Update, context: ColbotContext, acting: ActingFor) -> None:
     """/reviews: the evidence waiting for this administrator's review, each with its buttons."""
     lang = user_language(update, context)
     _ = gettext_for(lang)

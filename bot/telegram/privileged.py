@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Update
 
 from access.policy import Actor, Capability
+from bot.callbacks import Pressed
 from bot.i18n import gettext_for
 from bot.telegram.common import say_plainly, user_language
 from bot.telegram.state import ColbotContext
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 Guarded = Callable[[Update, ColbotContext, ActingFor], Awaitable[Any]]
 Handler = Callable[[Update, ColbotContext], Awaitable[Any]]
+GuardedButton = Callable[[Update, ColbotContext, Pressed, ActingFor], Awaitable[str | None]]
+ButtonHandler = Callable[[Update, ColbotContext, Pressed], Awaitable[str | None]]
 
 
 def actor_of(update: Update) -> Actor | None:
@@ -68,6 +71,25 @@ def privileged(capability: Capability) -> Callable[[Guarded], Handler]:
                 await refuse(update, context)
                 return None
             return await handler(update, context, organisation)
+
+        return guarded
+
+    return wrap
+
+
+def privileged_button(capability: Capability) -> Callable[[GuardedButton], ButtonHandler]:
+    """The same gate for a button (bot/callbacks.py): a forged or old press from someone who
+    may not do `capability` gets the polite refusal. The organisation a button names is the
+    use case's to check (it may not be the one the person acts for now)."""
+
+    def wrap(handler: GuardedButton) -> ButtonHandler:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: ColbotContext, pressed: Pressed) -> Any:
+            organisation = await acting(update, context, capability)
+            if organisation is None:
+                await refuse(update, context)
+                return None
+            return await handler(update, context, pressed, organisation)
 
         return guarded
 

@@ -1,0 +1,164 @@
+"""`python -m bot admin …` as a platform administrator uses it on the server: organisations made
+and listed, an invitation's deep link on a line of its own, the staff listed and removed, a
+follow link and its QR code, the audit log; faults on standard error with status 2 (bad input)
+or 1 (refused), nothing changed."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.services import Services, build_services
+from store import follows, people
+
+from .badges_world import ADMIN, BOT, settings_for
+from .conftest import ROOT
+from .staff_world import ANA, BORIS, code_in
+
+LIBRARY = "knjiznica-bezigrad"
+
+
+class Server:
+    """A DATA_DIR as the server has it; the commands run in processes of their own."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.services: Services = build_services(settings_for(data_dir))
+
+    def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "DATA_DIR": str(self.data_dir),
+            "PYTHONPATH": str(ROOT),
+            "ADMIN_IDS": str(ADMIN),
+            "TELEGRAM_BOT_USERNAME": BOT,
+            # the command's clock runs on from this process's, so that the audit log's order
+            # is the order things were done in
+            "COLBOT_NOW": self.services.clock().isoformat(),
+            **extra,
+        }
+        env.pop("DATABASE_URL", None)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--quiet", "admin", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=300,
+        )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    made = Server(tmp_path_factory.mktemp("admin"))
+    added = made.run(
+        "org",
+        "add",
+        LIBRARY,
+        "--name",
+        "Knjižnica Bežigrad",
+        "--url",
+        "https://kb.example",
+        "--email",
+        "info@kb.example",
+        "--description",
+        "Splošna knjižnica.",
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == f"{LIBRARY}\n"
+    assert "created" in added.stderr
+    yield made
+    made.services.close()
+
+
+def test_organisations_are_listed_with_their_counts(server):
+    services = server.services
+    with services.database.session() as session:
+        reader = people.seen(session, 9100, services.clock())
+        follows.follow(session, reader.id, "organisation", LIBRARY, "ljubljana", services.clock())
+    listed = server.run("org", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"{LIBRARY}\tKnjižnica Bežigrad\t0\t1\thttps://kb.example\tinfo@kb.example\n" in (
+        listed.stdout
+    )
+
+
+def test_invite_staff_then_revoke(server):
+    invited = server.run("invite", LIBRARY, "--role", "admin", "--days", "3")
+    assert invited.returncode == 0, invited.stderr
+    [link] = invited.stdout.splitlines()
+    assert "Knjižnica Bežigrad as admin, valid until" in invited.stderr
+    staff = server.services.staff
+    assert staff.accept(ANA, code_in(link)).status == "joined"
+    editor = server.run("invite", LIBRARY)  # an editor, by default
+    assert staff.accept(BORIS, code_in(editor.stdout.strip())).role == "editor"
+
+    listed = server.run("staff", LIBRARY)
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert [(row[0], row[1]) for row in rows] == [(str(ANA), "admin"), (str(BORIS), "editor")]
+
+    removed = server.run("revoke", LIBRARY, str(BORIS))
+    assert (removed.returncode, removed.stdout) == (0, f"{BORIS} (editor) removed from {LIBRARY}\n")
+    again = server.run("revoke", LIBRARY, str(BORIS))
+    assert again.returncode == 1 and "is not on the staff" in again.stderr
+    last = server.run("revoke", LIBRARY, str(ANA))  # the platform may remove the last one
+    assert last.returncode == 0, last.stderr
+    assert server.run("staff", LIBRARY).stdout == ""
+
+    audit = server.run("audit", LIBRARY, "--limit", "3")
+    assert audit.returncode == 0, audit.stderr
+    lines = [line.split("\t") for line in audit.stdout.splitlines()]
+    assert [(line[1], line[2], line[4]) for line in lines] == [
+        ("command-line", "staff.remove", f"telegram:{ANA}"),
+        ("command-line", "staff.remove", f"telegram:{BORIS}"),
+        (str(BORIS), "staff.join", f"telegram:{BORIS}"),
+    ]
+    everything = server.run("audit").stdout
+    assert "organisation.create" in everything and code_in(link) not in everything
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("org", "add", "Bad Slug", "--name", "X"), "is not a slug"),
+        (("org", "add", "other", "--name", "X", "--url", "kb.example"), "http:// or https://"),
+        (("org", "add", LIBRARY, "--name", "X"), "is taken"),
+        (("invite", "no-such-place"), "no organisation 'no-such-place'"),
+        (("invite", LIBRARY, "--days", "0"), "1 to 30 days"),
+        (("invite", LIBRARY, "--days", "99999999999"), "1 to 30 days"),
+        (("staff", "no-such-place"), "no organisation"),
+        (("follow-link", "no-such-place"), "no organisation"),
+    ],
+)
+def test_bad_input_is_refused_on_standard_error_with_status_2(server, args, says):
+    done = server.run(*args)
+    assert done.returncode == 2, done
+    assert says in done.stderr and done.stdout == ""
+    assert "Traceback" not in done.stderr
+
+
+def test_links_need_the_bots_username(server):
+    done = server.run("invite", LIBRARY, TELEGRAM_BOT_USERNAME="")
+    assert done.returncode == 2 and "TELEGRAM_BOT_USERNAME" in done.stderr
+
+
+def test_a_follow_link_is_printed_and_written_as_a_qr_code(server, tmp_path):
+    qr = tmp_path / "follow.png"
+    done = server.run("follow-link", LIBRARY, "--qr", str(qr))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"https://t.me/{BOT}?start=follow-{LIBRARY}\n"
+    data = qr.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    assert image.width == image.height and 200 <= image.width <= 1000
+    assert {value for _, value in image.convert("L").getcolors()} == {0, 255}  # black on white
+    nowhere = server.run("follow-link", LIBRARY, "--qr", str(tmp_path / "no" / "such" / "x.png"))
+    assert nowhere.returncode == 2 and "No such file or directory" in nowhere.stderr
