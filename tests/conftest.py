@@ -25,6 +25,8 @@ from index.service import CatalogueService
 from index.when import Clock
 from store.db import Database
 
+from .botapi_double import BotApiDouble
+
 ROOT = Path(__file__).resolve().parent.parent
 CITY = default_city()  # Ljubljana's profile, as shipped
 DEMO = CITY.demo.catalogue
@@ -239,3 +241,10 @@ def issuing_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("issuing") / "keys"
     KeyRing.open(folder)
     return folder
+
+
+@pytest.fixture
+def double() -> Iterator[BotApiDouble]:
+    """A Bot API test double on 127.0.0.1 for the real python-telegram-bot to talk to."""
+    with BotApiDouble() as server:
+        yield server

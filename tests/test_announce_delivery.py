@@ -22,18 +22,11 @@ from bot.services import Services
 from organisations.announcing import Content, Counts
 from store.models import Announcement, Person
 
-from .botapi_double import BotApiDouble
 from .conftest import make_services
 from .test_telegram import running
 
 FOLLOWERS = 240
 RATE = 29.0
-
-
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import io
 import json
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,12 +19,6 @@ from telegram.request import HTTPXRequest
 from .botapi_double import BotApiDouble, Call
 
 CHAT = 4242
-
-
-@pytest.fixture
-def double() -> Iterator[BotApiDouble]:
-    with BotApiDouble() as server:
-        yield server
 
 
 def make_bot(

@@ -10,23 +10,15 @@ import logging
 import time
 
 import httpx
-import pytest
 
 from bot.http.webhook import SECRET_HEADER, TelegramWebhook
 from bot.telegram.app import build_application
 from tests.http_world import published
 
-from .botapi_double import BotApiDouble
 from .test_telegram import MIGRANT, TEEN, talking_to
 
 SECRET = "s3cret_Webhook-token"
 WEBHOOK_URL = "https://colbot.example.org/telegram"
-
-
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
 
 
 def test_telegram_updates_reach_the_bot_only_with_the_secret(

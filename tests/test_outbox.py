@@ -23,7 +23,6 @@ from store import outbox, people
 from store.models import OutboxMessage, Person
 from store.outbox import Outcome
 
-from .botapi_double import BotApiDouble
 from .conftest import make_services
 from .test_telegram import running
 
@@ -496,12 +495,6 @@ def live(bot_services):
         session.execute(delete(OutboxMessage))
         session.execute(delete(Person))
     return services, clock
-
-
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
 
 
 def someone(services, telegram_id: int, **fields) -> int:

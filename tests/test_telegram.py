@@ -26,12 +26,6 @@ from .conftest import DEMO, NOW, make_services
 TEEN, MIGRANT, SENIOR, POLYGLOT = 1001, 1002, 1003, 1004
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 def talking_to(double: BotApiDouble, services: Services, **settings_fields) -> Services:
     """`services` whose settings point the bot at the double; `settings_fields` add to them."""
     settings = replace(

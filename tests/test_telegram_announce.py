@@ -21,6 +21,7 @@ from store.models import Announcement, AuditEntry, Organisation, OutboxMessage, 
 
 from .badges_world import START, MovableClock, settings_for
 from .botapi_double import BotApiDouble, Call
+from .chat_calls import saying, to
 from .test_telegram import running
 from .test_telegram_badges import NoFreeText, WordsEmbedder
 
@@ -55,24 +56,10 @@ def world(tmp_path) -> Iterator[tuple[Services, MovableClock]]:
     services.close()
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def quick_jobs(monkeypatch):
     monkeypatch.setattr("bot.telegram.announce_chat.ANNOUNCE_EVERY", 0.3)
     monkeypatch.setattr("bot.telegram.app.THROTTLE_MESSAGES", 100)
-
-
-def to(chat: int):
-    return lambda call: call.params.get("chat_id") == chat
-
-
-def saying(chat: int, words: str):
-    return lambda call: call.params.get("chat_id") == chat and words in call.params.get("text", "")
 
 
 def callbacks(call: Call) -> list[str]:

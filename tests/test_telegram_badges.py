@@ -42,6 +42,7 @@ from .badges_world import (
     settings_for,
 )
 from .botapi_double import BotApiDouble, Call
+from .chat_calls import buttons, saying, to
 from .test_telegram import running
 
 SISKA = "Četrtni mladinski center Šiška"
@@ -94,28 +95,10 @@ def world(tmp_path, issuing_keys) -> Iterator[tuple[Services, MovableClock]]:
     services.close()
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def many_presses_allowed(monkeypatch):
     """These stories press many buttons in a row; the flood control is another story's."""
     monkeypatch.setattr("bot.telegram.app.THROTTLE_MESSAGES", 100)
-
-
-def to(chat: int):
-    return lambda call: call.params.get("chat_id") == chat
-
-
-def saying(chat: int, words: str):
-    return lambda call: call.params.get("chat_id") == chat and words in call.params.get("text", "")
-
-
-def buttons(call: Call) -> list[dict]:
-    return [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
 
 
 def button(call: Call, starting: str) -> str:

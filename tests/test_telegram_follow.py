@@ -46,12 +46,6 @@ def world(tmp_path, issuing_keys) -> Iterator[tuple[Services, MovableClock]]:
     services.close()
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def many_presses_allowed(monkeypatch):
     monkeypatch.setattr("bot.telegram.app.THROTTLE_MESSAGES", 100)

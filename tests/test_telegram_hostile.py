@@ -5,8 +5,6 @@ traceback reaches a chat."""
 
 import asyncio
 
-import pytest
-
 from .botapi_double import BotApiDouble
 from .test_telegram import running
 
@@ -41,12 +39,6 @@ FORGED = [
     "sinv:1:owner",
     "actfor:0",
 ]
-
-
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
 
 
 def story(double, services, scenario) -> None:

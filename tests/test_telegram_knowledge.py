@@ -14,12 +14,6 @@ from .test_telegram import running as running_bot
 SENIOR, MIGRANT, ADMIN, STRANGER = 2001, 2002, 2003, 2004
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 CONTACT = {"name": "Info točka", "phone": "01 123 45 67"}
 
 

@@ -28,12 +28,6 @@ SISKA = "Četrtni mladinski center Šiška"
 EDITOR, LEARNER = 6001, 6002
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def many_messages_allowed(monkeypatch):
     """An editor answers many steps in a row; the flood control is another story's."""

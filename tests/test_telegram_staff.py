@@ -16,7 +16,8 @@ import pytest
 from bot.services import Services, build_services
 
 from .badges_world import MovableClock, settings_for
-from .botapi_double import BotApiDouble, Call
+from .botapi_double import BotApiDouble
+from .chat_calls import buttons, saying
 from .staff_world import ANA, BORIS, COMMAND_LINE, CVETKA, LIBRARY, YOUTH, code_in, joined
 from .test_telegram import running
 from .test_telegram_badges import NoFreeText, WordsEmbedder
@@ -41,12 +42,6 @@ def world(tmp_path) -> Iterator[Services]:
     services.close()
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def many_presses_allowed(monkeypatch):
     monkeypatch.setattr("bot.telegram.app.THROTTLE_MESSAGES", 100)
@@ -60,16 +55,8 @@ def story(double: BotApiDouble, services: Services, scenario) -> None:  # type: 
     asyncio.run(main())
 
 
-def saying(chat: int, words: str):  # type: ignore[no-untyped-def]
-    return lambda call: call.params.get("chat_id") == chat and words in call.params.get("text", "")
-
-
 def in_scope_of(chat: int):  # type: ignore[no-untyped-def]
     return lambda call: (call.params.get("scope") or {}).get("chat_id") == chat
-
-
-def buttons(call: Call) -> list[dict]:
-    return [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
 
 
 def organisation_id(services: Services, slug: str) -> int:

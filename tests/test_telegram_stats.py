@@ -25,7 +25,7 @@ from .badges_world import (
     seed_keys,
     settings_for,
 )
-from .botapi_double import BotApiDouble
+from .chat_calls import to
 from .test_telegram import running
 from .test_telegram_badges import NoFreeText, WordsEmbedder
 
@@ -49,19 +49,9 @@ def world(tmp_path, issuing_keys):
     services.close()
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def many_presses_allowed(monkeypatch):
     monkeypatch.setattr("bot.telegram.app.THROTTLE_MESSAGES", 100)
-
-
-def to(chat: int):
-    return lambda call: call.params.get("chat_id") == chat
 
 
 def buttons_of(call) -> list[dict]:  # type: ignore[no-untyped-def]
