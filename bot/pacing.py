@@ -3,8 +3,14 @@ bot overall and about one a second in a private chat; a bot that sends faster is
 python-telegram-bot's AIORateLimiter, which the interactive replies go through, does not pace
 private chats, so the outbox paces itself, on a Bot of its own:
 
-- overall at most OUTBOX_RATE messages a second, exactly spaced (1 / OUTBOX_RATE apart, never a
-  burst above it), which leaves room for the interactive replies;
+- overall at most OUTBOX_RATE messages a second, on a grid 1 / OUTBOX_RATE apart: a turn that
+  the event loop gave late does not push back the turns after it (the lost time would cost a few
+  percent of the rate), but it is made up only within half a spacing, so that no second ever
+  holds more than OUTBOX_RATE + 1 (the generic cell rate algorithm, with a tolerance of half a
+  spacing);
+- the interactive replies, which keep the application's Bot and its rate limiter, take their
+  places on the same grid (`note`, told by `SharedPaceLimiter` in bot/telegram/outbox.py): they
+  never wait for the outbox, and the outbox sends only what the replies leave of the rate;
 - at least PER_CHAT_SPACING between two messages to one chat (a message of the outbox may be
   several Telegram messages: a badge delivery is two);
 - nothing at all while a 429 asks the bot to wait (`pause`).
@@ -19,15 +25,16 @@ import math
 import time
 from collections.abc import Callable
 
-OUTBOX_RATE = 25.0  # messages a second, all chats together (Telegram's limit is about 30)
+OUTBOX_RATE = 29.0  # messages a second, replies and outbox together (Telegram's limit is about 30)
 PER_CHAT_SPACING = 1.0  # seconds between two messages to one chat (Telegram's: about 1)
 REMEMBERED_CHATS = 1000  # chats remembered before those that may take a message again are forgotten
 
 
 class Pacer:
     """When the next message may go: `await turn(chat)` returns at that moment, and the caller
-    sends at once. The moments two turns return are at least 1 / rate apart, two turns of one
-    chat at least per_chat apart (by `clock`, seconds)."""
+    sends at once. Any n + 1 turns span at least n / rate less half a spacing (so no second holds
+    more than rate + 1 of them), two turns of one chat at least per_chat apart (by `clock`,
+    seconds)."""
 
     def __init__(
         self,
@@ -41,7 +48,7 @@ class Pacer:
         self.per_chat = per_chat
         self.clock = clock
         self.paused_until = -math.inf
-        self._last = -math.inf  # the latest turn, all chats together
+        self._due = -math.inf  # when the next turn is due on the grid, all chats together
         self._chats: dict[int, float] = {}  # each chat's latest turn
         self._lock = asyncio.Lock()
 
@@ -49,6 +56,11 @@ class Pacer:
     def spacing(self) -> float:
         """Seconds between two messages, all chats together."""
         return 1.0 / self.rate
+
+    @property
+    def tolerance(self) -> float:
+        """How early a turn may come before its place on the grid: what a late turn makes up."""
+        return self.spacing / 2
 
     def per_run(self, seconds: float) -> int:
         """How many messages fit in `seconds` at this rate (at least one)."""
@@ -62,6 +74,13 @@ class Pacer:
         """Seconds left of a pause (0 when sending may go on)."""
         return max(0.0, self.paused_until - self.clock())
 
+    def note(self, chat_id: int) -> None:
+        """A message went out another way (a reply to someone): it takes a place on the grid, so
+        the outbox sends that much less, and counts for its chat; nobody waits for it."""
+        now = self.clock()
+        self._due = max(self._due, now) + self.spacing
+        self._chats[chat_id] = now
+
     def _chat_free_at(self, chat_id: int) -> float:
         return self._chats.get(chat_id, -math.inf) + self.per_chat
 
@@ -73,10 +92,11 @@ class Pacer:
             async with self._lock:
                 if self._chat_free_at(chat_id) > self.clock():
                     continue  # another message to this chat took the slot meanwhile
-                while (wait := self._last + self.spacing - self.clock()) > 0:
+                while (wait := self._due - self.tolerance - self.clock()) > 0:
                     await asyncio.sleep(wait)
                 now = self.clock()
-                self._last = self._chats[chat_id] = now
+                self._due = max(self._due, now) + self.spacing
+                self._chats[chat_id] = now
                 if len(self._chats) > REMEMBERED_CHATS:
                     self._chats = {c: t for c, t in self._chats.items() if t + self.per_chat > now}
                 return now

@@ -17,7 +17,8 @@ ISSUER_FIELDS = ("name", "url", "email", "description", "image_url")  # ISSUER_<
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT = "127.0.0.1", 8080
-DEFAULT_OUTBOX_RATE, MAX_OUTBOX_RATE = 25.0, 30.0  # the outbox's pace; Telegram's limit
+# the pace of replies and outbox together; at most 29: a second may hold one more (bot/pacing.py)
+DEFAULT_OUTBOX_RATE, MAX_OUTBOX_RATE = 29.0, 29.0
 REPLACED = {  # settings that are gone, and what says it now
     "WEBHOOK_LISTEN": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
     "WEBHOOK_PORT": "set HTTP_LISTEN=host:port (one HTTP service serves the badges and the webhook)",
@@ -103,7 +104,7 @@ def _parse_rate(name: str, raw: str) -> float:
     except ValueError:
         rate = 0.0
     if not 0 < rate <= MAX_OUTBOX_RATE:
-        raise ValueError(f"{name}: {raw!r} is not a rate above 0 and at most 30 a second")
+        raise ValueError(f"{name}: {raw!r} is not a rate above 0 and at most 29 a second")
     return rate
 
 

@@ -398,14 +398,47 @@ def test_the_pacer_spaces_all_messages_and_each_chats_messages():
 
     taken = sorted(asyncio.run(turns()), key=lambda turn: turn[1])
     moments = [moment for _, moment in taken]
-    assert all(b - a >= 1 / 50.0 for a, b in pairwise(moments))
+    assert_on_the_grid(moments, 50.0)
     for chat in {chat for chat, _ in taken}:
         mine = [moment for c, moment in taken if c == chat]
         assert all(b - a >= 0.3 for a, b in pairwise(mine))
     # a chat that must wait does not hold up the others: chats 3 to 6 go before chat 1's second
     order = [chat for chat, _ in taken]
     assert order.index(6) < order.index(1, 1)
-    assert (OUTBOX_RATE, PER_CHAT_SPACING) == (25.0, 1.0)
+    assert (OUTBOX_RATE, PER_CHAT_SPACING) == (29.0, 1.0)
+
+
+def assert_on_the_grid(moments: list[float], rate: float) -> None:
+    """Any n + 1 turns span at least n spacings less half a spacing: never a burst, and no second
+    holds more than rate + 1 turns."""
+    spacing = 1 / rate
+    for i, first in enumerate(moments):
+        for n, later in enumerate(moments[i + 1 :], start=1):
+            assert later - first >= n * spacing - spacing / 2 - 1e-9
+        assert sum(1 for t in moments[i:] if t - first < 1.0) <= rate + 1
+
+
+def test_a_late_turn_is_made_up_but_never_more_than_half_a_spacing(monkeypatch):
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:  # the pretended clock moves while the pacer waits
+        now[0] += seconds
+
+    monkeypatch.setattr("bot.pacing.asyncio.sleep", sleep)
+
+    async def turns() -> list[float]:
+        pacer = Pacer(rate=10.0, per_chat=0.0, clock=lambda: now[0])
+        moments = [await pacer.turn(1)]  # due at once
+        now[0] = 0.15  # the event loop gave the next turn 50 ms late (due at 0.1) …
+        moments.append(await pacer.turn(2))
+        moments.append(await pacer.turn(3))  # … and the next is on the grid: 0.2, not 0.25
+        now[0] = 1.0  # idle for a while: no credit saved up beyond half a spacing
+        moments += [await pacer.turn(4), await pacer.turn(5)]
+        pacer.note(9)  # a reply to someone takes the next place on the grid: the outbox waits
+        moments.append(await pacer.turn(6))
+        return moments
+
+    assert asyncio.run(turns()) == pytest.approx([0.0, 0.15, 0.2, 1.0, 1.05, 1.25])
 
 
 def test_the_pacer_pauses_when_telegram_asks():
@@ -417,7 +450,7 @@ def test_the_pacer_pauses_when_telegram_asks():
     assert pacer.paused_for() == 3
     now[0] += 3
     assert pacer.paused_for() == 0
-    assert pacer.per_run(1.0) == 25
+    assert pacer.per_run(1.0) == 29
 
 
 # ---- what Telegram's answers mean ----------------------------------------------------------------
@@ -668,6 +701,27 @@ def test_a_message_on_its_way_when_the_bot_stops_is_recorded_first(double, live)
     assert (row.status, row.telegram_message_ids) == ("sent", [sent.result["message_id"]])
 
 
+def test_replies_to_people_take_their_places_in_the_outboxs_pace(double, live, monkeypatch):
+    services, _clock = live
+    person_id = someone(services, 7801)
+    noted: list[int] = []
+    note = Pacer.note
+    monkeypatch.setattr(Pacer, "note", lambda self, chat: (noted.append(chat), note(self, chat)))
+
+    async def scenario():
+        async with running(double, services) as app:
+            await app.bot.send_message(7801, "A reply to someone")  # the application's own bot
+            await app.bot.get_me()  # not a message: not counted
+            queue(services, person_id)  # the outbox's message to the same person …
+            await until(lambda: set(statuses(services)) == {"sent"}, timeout=10)
+
+    asyncio.run(scenario())
+    reply, news = double.sent_messages(7801)
+    assert reply.params["text"] == "A reply to someone" and noted == [7801]
+    # … waits a second after the reply to that chat: replies and outbox keep one pace
+    assert news.at - reply.at >= PER_CHAT_SPACING - RECEIVED_JITTER
+
+
 def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live, monkeypatch):
     services, _clock = live
     turns: list[tuple[int, float]] = []  # (chat, the moment the pacer gave it its turn)
@@ -698,8 +752,7 @@ def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live, monkey
     assert len(turns) == len(sends)
     moments = [moment for _chat, moment in turns]
     assert moments == sorted(moments)
-    for earlier, later in pairwise(moments):  # exactly spaced: never a burst above the rate
-        assert later - earlier >= 1 / OUTBOX_RATE
+    assert_on_the_grid(moments, OUTBOX_RATE)
     for chat in {chat for chat, _moment in turns}:
         mine = [moment for c, moment in turns if c == chat]
         assert all(b - a >= PER_CHAT_SPACING for a, b in pairwise(mine))

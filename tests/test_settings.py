@@ -93,6 +93,11 @@ def test_a_bad_badge_setting_is_named(env, says):
         Settings.from_environment(env)
 
 
+def test_the_outbox_rate_is_29_unless_set():
+    assert Settings.from_environment({}).outbox_rate == 29.0
+    assert Settings.from_environment({"OUTBOX_RATE": "12.5"}).outbox_rate == 12.5
+
+
 def test_a_bad_admin_id_is_named():
     with pytest.raises(ValueError, match="'ana' is not a Telegram user id"):
         Settings.from_environment({"ADMIN_IDS": "42,ana"})
@@ -115,6 +120,9 @@ def test_a_bad_admin_id_is_named():
         ("PUBLIC_URL", "https://badges.example.org/?x=1", "is not an http"),
         ("WEBHOOK_PORT", "8443", "no longer read; set HTTP_LISTEN"),
         ("WEBHOOK_LISTEN", "0.0.0.0", "no longer read; set HTTP_LISTEN"),
+        ("OUTBOX_RATE", "30", "at most 29 a second"),  # a second may hold one more: 31
+        ("OUTBOX_RATE", "0", "above 0"),
+        ("OUTBOX_RATE", "fast", "above 0"),
     ],
 )
 def test_a_bad_setting_is_named(name, value, says):

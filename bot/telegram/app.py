@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -286,13 +285,14 @@ def build_application(services: Services) -> Application:
     base_file = base.removesuffix("/bot") + "/file/bot"
     token = services.settings.telegram_bot_token or ""
     context_types = ContextTypes(context=ColbotContext, bot_data=FrontData, user_data=PersonState)
+    sender = outbox.make_sender(token, base, base_file, services.settings.outbox_rate)
     application = (
         Application.builder()
         .token(token)
         .base_url(base)
         .base_file_url(base_file)
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(outbox.SharedPaceLimiter(sender.pacer))  # replies and outbox: one pace
         .concurrent_updates(True)  # people do not wait for each other
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -300,9 +300,7 @@ def build_application(services: Services) -> Application:
         .build()
     )
     application.bot_data.services = services
-    application.bot_data.outbox = outbox.make_sender(
-        token, base, base_file, services.settings.outbox_rate
-    )
+    application.bot_data.outbox = sender
     add = application.add_handler
     add(TypeHandler(Update, before_every_update), group=-1)
     add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)

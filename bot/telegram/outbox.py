@@ -30,7 +30,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import ExtBot
+from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -70,6 +70,44 @@ SENDS = ("reminder", "badge", "news", "digest", "announcement", "withdrawal")
 # to say it was withdrawn. An hour of margin for a withdrawal that waits its turn.
 DELETABLE_FOR = timedelta(hours=47)
 GONE = ("not found", "message can't be deleted", "message is not modified")
+
+
+# What puts a message in a chat, and so counts against Telegram's limits (replies that edit a
+# message or answer a button press do not).
+COUNTED = frozenset(
+    (
+        "sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendAnimation", "sendAudio",
+        "sendVoice", "sendLocation", "sendVenue", "sendContact", "sendMediaGroup",
+        "copyMessage", "forwardMessage",
+    )
+)  # fmt: skip
+
+
+class SharedPaceLimiter(AIORateLimiter):
+    """The application's rate limiter (the interactive replies), which also tells the outbox's
+    pacer of each message it lets go, so that replies and the outbox share one pace: a reply
+    never waits for the outbox; the outbox sends what the replies leave."""
+
+    def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:
+        super().__init__(max_retries=max_retries)
+        self.pacer = pacer
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Callable[..., Awaitable[Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        async def counted(*call_args: Any, **call_kwargs: Any) -> Any:
+            chat_id = data.get("chat_id")
+            if endpoint in COUNTED and isinstance(chat_id, int):
+                self.pacer.note(chat_id)  # as it goes, after the limiter's own wait
+            return await callback(*call_args, **call_kwargs)
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def make_sender(
