@@ -192,6 +192,11 @@ def taken(double: BotApiDouble) -> list:  # type: ignore[type-arg]
     return [call for call in follower_sends(double) if call.status == 200]
 
 
+def answered(double: BotApiDouble) -> list:  # type: ignore[type-arg]
+    """The sends that took a place in the pace: delivered (200) or refused as blocked (403)."""
+    return [call for call in follower_sends(double) if call.status in (200, 403)]
+
+
 def rate_of(calls: list) -> float:  # type: ignore[type-arg]
     """Sends a second from the first to the last."""
     if len(calls) < 2:
@@ -201,6 +206,14 @@ def rate_of(calls: list) -> float:  # type: ignore[type-arg]
 
 
 def steady_rate(calls: list) -> float:  # type: ignore[type-arg]
+    return statistics.median(whole_seconds(calls) or [rate_of(calls)])
+
+
+def mean_rate(calls: list) -> float:  # type: ignore[type-arg]
+    return statistics.fmean(whole_seconds(calls) or [rate_of(calls)])
+
+
+def whole_seconds(calls: list) -> list[int]:  # type: ignore[type-arg]
     """The median of the sends in each whole second of the longest stretch of sending (split
     where nothing was sent for GAP seconds: the wait for what was in flight at a kill is no
     sending; the first and last second, partly empty, left out; a second paused by a 429
@@ -213,11 +226,8 @@ def steady_rate(calls: list) -> float:  # type: ignore[type-arg]
         else:
             stretches.append([moment])
     longest = max(stretches, key=len, default=[])
-    if len(longest) < 2:
-        return 0.0
     seconds = Counter(int(moment - longest[0]) for moment in longest)
-    whole = [seconds.get(n, 0) for n in range(1, int(longest[-1] - longest[0]))]
-    return float(statistics.median(whole)) if whole else rate_of(longest)
+    return [seconds.get(n, 0) for n in range(1, int(longest[-1] - longest[0]))] if longest else []
 
 
 def unfinished(database: Database) -> bool:
@@ -254,10 +264,13 @@ def deliver(followers: int, data_dir: Path, kill: bool = True, timeout: float = 
             if kill:
                 bot.send_signal(signal.SIGKILL)
                 bot.wait()
-                before = taken(double)
-                figures["sent_before_kill"] = len(before)
+                before = answered(double)
+                figures["sent_before_kill"] = len(taken(double))
+                figures["answered_before_kill"] = len(before)
                 figures["rate_before_kill"] = rate_of(before)
                 figures["steady_rate_before_kill"] = steady_rate(before)
+                figures["mean_rate_before_kill"] = mean_rate(before)
+                figures["seconds_before_kill"] = whole_seconds(before)
                 timeline.jump = LEASE_JUMP
                 bot = start_bot(double, data_dir, timeline, log)
             restarted = time.monotonic()
@@ -276,15 +289,17 @@ def deliver(followers: int, data_dir: Path, kill: bool = True, timeout: float = 
         for call in taken(double):
             got[call.params["chat_id"]] = got.get(call.params["chat_id"], 0) + 1
         expected = {chat_of(n) for n in range(followers)} - blocked
-        after = taken(double)[figures.get("sent_before_kill", 0) :]
+        after = answered(double)[figures.get("answered_before_kill", 0) :]
         figures |= {
             "delivered": len(got),
             "lost": len(expected - got.keys()),
             "duplicated": sum(n - 1 for n in got.values() if n > 1),
             "max_in_any_second": double.max_in_any_second(),
             "over_limit_429": double.over_limit,
+            "over_chat_limit_429": double.over_chat_limit,
             "steady_rate_after_restart": steady_rate(after),
-            "rate_overall": rate_of(taken(double)),
+            "mean_rate_after_restart": mean_rate(after),
+            "rate_overall": rate_of(answered(double)),
             "forbidden_403": sum(1 for c in follower_sends(double) if c.status == 403),
         }
     with database.session() as session:
@@ -321,18 +336,21 @@ def announce_section() -> tuple[list[str], dict]:
         f"{RATE:g}) through the Bot API double, which answers 429 to any send over Telegram's limits "
         f"({TELEGRAM_RATE:g} a second overall, 1 a second per chat). Killed with SIGKILL once half "
         f"was delivered, then started again (its clock {LEASE_JUMP.seconds // 60} minutes on, past "
-        "the killed process's 5-minute lease).",
+        "the killed process's 5-minute lease). A send counts in the rates when Telegram delivered "
+        "it (200) or refused it as blocked (403): both took a place in the pace.",
         "",
         "| | measured | goal |",
         "| --- | --- | --- |",
-        f"| sends a second before the kill (median of whole seconds) | {rate:.0f} "
-        f"({rate / TELEGRAM_RATE:.1%} of 30) | ≥ 95% of 30 |",
+        f"| sends a second before the kill (median of whole seconds; mean) | {rate:.0f}; "
+        f"{f['mean_rate_before_kill']:.1f} ({f['mean_rate_before_kill'] / TELEGRAM_RATE:.1%} of "
+        "30) | ≥ 95% of 30 |",
         f"| … from the first send to the kill (queueing and 429 pauses included) | "
         f"{f['rate_before_kill']:.1f} | |",
-        f"| sends a second after the restart (median of whole seconds) | "
-        f"{f['steady_rate_after_restart']:.0f} | |",
+        f"| sends a second after the restart (median of whole seconds; mean) | "
+        f"{f['steady_rate_after_restart']:.0f}; {f['mean_rate_after_restart']:.1f} | |",
         f"| most sends within any one second | {f['max_in_any_second']} | ≤ 30 |",
-        f"| sends refused for breaking the limits | {f['over_limit_429']} | 0 |",
+        f"| sends refused for breaking the limits (of them, one chat's) | {f['over_limit_429']} "
+        f"({f['over_chat_limit_429']}) | 0 |",
         f"| lost (reachable, got nothing) | {f['lost']} | 0 |",
         f"| duplicated (got it twice) | {f['duplicated']} | ≤ the in-flight window (1–2) |",
         f"| delivered / reachable | {f['delivered']:,} / {f['followers'] - f['blocked']:,} | all |",
@@ -341,6 +359,13 @@ def announce_section() -> tuple[list[str], dict]:
         f"Outbox rows at the end: {', '.join(f'{k} {v}' for k, v in sorted(f['counts'].items()))}. "
         f"After the restart everything had an outcome in {f['seconds_after_restart']:.0f} s (what "
         "was in flight at the kill is sent once more a minute after the lease ran out).",
+        "",
+        "Whole seconds before the kill, by the sends in them: "
+        + ", ".join(
+            f"{sends}: {n} s"
+            for sends, n in sorted(Counter(f.get("seconds_before_kill", [])).items(), reverse=True)
+        )
+        + ".",
     ]
     return lines, f
 

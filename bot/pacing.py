@@ -3,11 +3,11 @@ bot overall and about one a second in a private chat; a bot that sends faster is
 python-telegram-bot's AIORateLimiter, which the interactive replies go through, does not pace
 private chats, so the outbox paces itself, on a Bot of its own:
 
-- overall at most OUTBOX_RATE messages a second, on a grid 1 / OUTBOX_RATE apart: a turn that
-  the event loop gave late does not push back the turns after it (the lost time would cost a few
-  percent of the rate), but it is made up only within half a spacing, so that no second ever
-  holds more than OUTBOX_RATE + 1 (the generic cell rate algorithm, with a tolerance of half a
-  spacing);
+- overall at most OUTBOX_RATE messages a second, on a grid 1 / OUTBOX_RATE apart: a turn may
+  come a quarter of a spacing before its place, so that the event loop waking a little late
+  does not push back the turns after it (that lost time cost a few percent of the rate), and no
+  second ever holds more than OUTBOX_RATE + 1 (the generic cell rate algorithm, with a tolerance
+  of a quarter of a spacing; the rest of the spacing is a margin for the network's jitter);
 - the interactive replies, which keep the application's Bot and its rate limiter, take their
   places on the same grid (`note`, told by `SharedPaceLimiter` in bot/telegram/outbox.py): they
   never wait for the outbox, and the outbox sends only what the replies leave of the rate;
@@ -32,8 +32,8 @@ REMEMBERED_CHATS = 1000  # chats remembered before those that may take a message
 
 class Pacer:
     """When the next message may go: `await turn(chat)` returns at that moment, and the caller
-    sends at once. Any n + 1 turns span at least n / rate less half a spacing (so no second holds
-    more than rate + 1 of them), two turns of one chat at least per_chat apart (by `clock`,
+    sends at once. Any n + 1 turns span at least n / rate less a quarter of a spacing (so no
+    second holds more than rate + 1 of them), two turns of one chat at least per_chat apart (by `clock`,
     seconds)."""
 
     def __init__(
@@ -59,8 +59,9 @@ class Pacer:
 
     @property
     def tolerance(self) -> float:
-        """How early a turn may come before its place on the grid: what a late turn makes up."""
-        return self.spacing / 2
+        """How early a turn may come before its place on the grid: how late the event loop may
+        wake without the rate losing anything."""
+        return self.spacing / 4
 
     def per_run(self, seconds: float) -> int:
         """How many messages fit in `seconds` at this rate (at least one)."""

@@ -249,7 +249,8 @@ class BotApiDouble:
         self._limits: tuple[float, float] | None = None  # (messages a second, seconds per chat)
         self._taken: list[float] = []  # when each limited send was taken (perf_counter)
         self._chat_taken: dict[int, float] = {}
-        self.over_limit = 0  # sends refused with 429 because they broke the limits
+        self.over_limit = 0  # sends refused with 429 because they broke the limits …
+        self.over_chat_limit = 0  # … of them, those that came too soon after the chat's last
         self._counter = 0
         self._methods: dict[str, tuple[str, Callable[[_Request], Any]]] = {
             name.lower(): (name, handler)
@@ -1088,6 +1089,7 @@ class BotApiDouble:
             )
             if len(self._taken) + 1 > per_second or too_soon:
                 self.over_limit += 1
+                self.over_chat_limit += too_soon
                 return ApiError(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests: retry after 1", 1)
             self._taken.append(now)
         self._chat_taken[chat_id] = now

@@ -202,20 +202,29 @@ async def _drain(context: ColbotContext, sender: OutboxSender) -> None:
             log.info("outbox: %d finished messages deleted", purged)
     limit = sender.pacer.per_run(DRAIN_EVERY)
     claimed = await _claim(context, limit)
+    sending = _send_all(context, sender, claimed)
     while claimed:
-        sending = asyncio.gather(
-            *(deliver(context, sender, message) for message in claimed), return_exceptions=True
-        )
-        # A full batch: more is due, most likely. The next one is claimed while this one is
-        # sent, so that the pace has no gap between batches (a long announcement); a bot that
-        # is stopping, or paused by a 429, claims no more (what it claimed is still delivered).
+        # A full batch: more is due, most likely. The next one is claimed and set going while
+        # this one is sent: its messages look themselves up meanwhile and take their turns right
+        # after this batch's, so that the pace has no gap between batches (a long
+        # announcement). A bot that is stopping, or paused by a 429, claims no more (what it
+        # claimed is still delivered, or put back by the pause).
         more = len(claimed) == limit and context.application.running
-        following = None
+        following: list[ClaimedMessage] = []
         if more and sender.pacer.paused_for() == 0:
-            following = asyncio.ensure_future(_claim(context, limit))
-        results = await sending
-        await _tally(context, claimed, results)
-        claimed = await following if following is not None else []
+            following = await _claim(context, limit)
+        sending_following = _send_all(context, sender, following)
+        await _tally(context, claimed, await sending)
+        claimed, sending = following, sending_following
+
+
+def _send_all(
+    context: ColbotContext, sender: OutboxSender, claimed: list[ClaimedMessage]
+) -> asyncio.Future[list[Any]]:
+    """The claimed messages, each on its way (their turns are taken in this order)."""
+    return asyncio.gather(
+        *(deliver(context, sender, message) for message in claimed), return_exceptions=True
+    )
 
 
 async def _claim(context: ColbotContext, limit: int) -> list[ClaimedMessage]:
