@@ -35,6 +35,11 @@ It behaves like Telegram where tests are likely to notice:
   file URL give the same bytes; `disable_content_type_detection` is recorded with the call,
   and the double imitates no detection of its own), a photo decoded and saved again as a JPEG,
   as Telegram recompresses photos (whatever the upload carried beside the pixels is gone).
+* Reply keyboards are checked as Telegram checks them (a text each, at most one request; a
+  `request_users` with a 32-bit `request_id` and 1-10 users, in private chats only) and kept
+  per chat: `push_users_shared` presses the chat's "choose a user" button, answering with the
+  `users_shared` service message (names and username only where the button asked for them),
+  and `push_forwarded` sends a message forwarded from someone (a `forward_origin`).
 * Command menus are kept by scope and language; `menu(chat_id, language_code)` says what a
   private chat's menu shows, resolved as Telegram resolves it (the chat's own scope first).
 * Long polling waits at most one second (`MAX_POLL_WAIT`) so shutdown is quick, and wakes as

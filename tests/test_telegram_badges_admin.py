@@ -202,7 +202,9 @@ def test_an_administrator_awards_a_person_chosen_with_telegrams_button_and_they_
         press(double, ANA, menu, "bdg:aw:")
         await said(double, ANA, "Who gets", count=2)
 
-        double.push_users_shared(ANA, [{"user_id": LEARNER, "first_name": "Luka"}])
+        double.push_users_shared(
+            ANA, [{"user_id": LEARNER, "first_name": "Luka"}], language_code="en"
+        )
         await said(double, ANA, "The badge goes to Luka (Telegram id 9001).")
         await said(double, ANA, "Add evidence to the award?")
         double.push_message(ANA, "Built a line-following robot", language_code="en")
@@ -362,3 +364,46 @@ def test_who_earned_it_shows_only_public_names_and_revokes_with_a_reason(double,
         assert award.revoked_at is not None
         assert award.revocation_reason == "Awarded by mistake"
     assert ("badge.revoke", ANA) in actions(services)
+
+
+def test_in_slovenian_the_counts_take_their_four_forms(double, world):
+    services = world
+    for n in (2, 3):  # two people hold it
+        person(services, 9000 + n)
+        services.badges.award(AS_ADMIN, "lj-robotika", 9000 + n)
+
+    async def scenario(app):
+        double.push_message(ANA, "/badges", language_code="sl")
+        listing = await said(double, ANA, "podeljuje 1 značko")
+        assert listing.params["text"] == f"<b>{SISKA}</b> podeljuje 1 značko. Izberite:"
+        double.push_callback(
+            ANA, button(listing, "bdg:b:"), message_id=listing.result["message_id"]
+        )
+        menu = await said(double, ANA, "Doslej jo")
+        assert menu.params["text"].endswith("Doslej jo imata 2 osebi.")
+        assert buttons(menu)[0]["text"] == "🔗 Povezava za prevzem"
+
+    story(double, services, scenario)
+
+
+def test_who_earned_it_pages_in_place(double, world):
+    services = world
+    for n in range(11):
+        person(services, 8000 + n)
+        services.badges.award(AS_ADMIN, "lj-robotika", 8000 + n)
+
+    async def scenario(app):
+        menu = await robotics_menu(double, held=11)
+        press(double, ANA, menu, "bdg:we:")
+        first = await said(double, ANA, "11 awards")
+        assert first.params["text"].count("\n") == 10  # the head, then ten awards
+        more = next(b for b in buttons(first) if b["text"] == "More ›")
+        double.push_callback(
+            ANA, more["callback_data"], message_id=first.result["message_id"], language_code="en"
+        )
+        [edited] = await double.wait_for("editMessageText", to(ANA))
+        lines = edited.params["text"].splitlines()
+        assert len(lines) == 2 and lines[1].startswith("11. ")
+        assert [b["text"] for b in buttons(edited)] == ["🚫 11. Revoke", "‹ Back"]
+
+    story(double, services, scenario)

@@ -41,7 +41,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from access.policy import Capability
-from badges.administering import AdminBadge, EarnedPage
+from badges.administering import EARNED_PAGE, PAGE, AdminBadge, EarnedPage
 from badges.awarding import REASON_LENGTH, evidence_from_text, storable
 from badges.claims import MAX_BATCH, MAX_USES, MAX_VALID_DAYS, ClaimLink, links_csv
 from badges.problems import (
@@ -75,7 +75,7 @@ SHARED_USES, SHARED_DAYS = 30, 14  # a shared link's defaults
 LINK_DAYS = 14  # one-per-participant links from the chat are valid this long
 PARTICIPANT_COUNTS = (10, 20, 30)
 MAX_CSV_BYTES = 512 * 1024  # a participants' list sent in the chat
-CSV_TYPES = frozenset({"text/csv", "text/plain", "text/comma-separated-values", "application/csv"})
+CSV_TYPES = frozenset({"text/csv", "text/comma-separated-values", "application/csv"})
 REQUEST_ID = 14  # the "choose a user" button's request (users_shared answers with it)
 TELEGRAM_ID = re.compile(r"[0-9]{1,16}")
 LINKS_A_MESSAGE = 40
@@ -259,7 +259,7 @@ async def _list(
     ]
     paging = []
     if page.offset > 0:
-        paging.append(_button("‹ " + _("Back"), "pg", max(page.offset - len(page.badges), 0)))
+        paging.append(_button("‹ " + _("Back"), "pg", max(page.offset - PAGE, 0)))
     if page.offset + len(page.badges) < page.total:
         paging.append(_button(_("More") + " ›", "pg", page.offset + len(page.badges)))
     if paging:
@@ -843,9 +843,8 @@ async def step_csv(
 
 
 def _is_csv(file_name: str | None, mime_type: str | None) -> bool:
-    if file_name and file_name.lower().endswith(".csv"):
-        return True
-    return (mime_type or "").lower() in CSV_TYPES and not file_name
+    """A .csv file, or one Telegram says is CSV."""
+    return (file_name or "").lower().endswith(".csv") or (mime_type or "").lower() in CSV_TYPES
 
 
 async def on_csv(update: Update, context: ColbotContext) -> int:
@@ -997,7 +996,9 @@ def earned_page(page: EarnedPage, lang: str, zone: Any) -> tuple[str, InlineKeyb
     paging = []
     shown = len(page.awards)
     if page.offset > 0:
-        paging.append(_button("‹ " + _("Back"), "we", badge.badge_id, max(page.offset - 10, 0)))
+        paging.append(
+            _button("‹ " + _("Back"), "we", badge.badge_id, max(page.offset - EARNED_PAGE, 0))
+        )
     if page.offset + shown < page.total:
         paging.append(_button(_("More") + " ›", "we", badge.badge_id, page.offset + shown))
     if paging:
