@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access import audit
 from access.policy import Actor, Capability
 from badges import issuers
 from badges.artwork import ensure_images
@@ -219,7 +220,7 @@ def award_directly(
         if store_badges.holds(session, person.id, badge.id):
             raise AlreadyHolds("they hold this badge already")
         items = [evidence_from_text(evidence)] if evidence else []
-        return issue(
+        issued = issue(
             ctx,
             session,
             badge,
@@ -229,6 +230,16 @@ def award_directly(
             expires_at=expires_at,
             awarded_by=actor.telegram_id,
         )
+        audit.record(
+            session,
+            actor,
+            "badge.award",
+            at=now,
+            organisation_id=badge.organisation_id,
+            target=issued.award_id,
+            details={"badge": badge.public_id, "evidence": bool(items)},
+        )
+        return issued
 
 
 def _award_for(ctx: BadgeContext, session: Session, actor: Actor, award_id: str) -> Award:
@@ -253,6 +264,15 @@ def revoke(ctx: BadgeContext, actor: Actor, award_id: str, reason: str) -> None:
                 f"the award '{award_id}' was revoked on {award.revoked_at:%Y-%m-%d}"
             )
         mark_revoked(award, reason, now)
+        audit.record(
+            session,
+            actor,
+            "badge.revoke",
+            at=now,
+            organisation_id=award.badge_class.organisation_id,
+            target=award.public_id,
+            details={"badge": award.badge_class.public_id, "reason": reason},
+        )
 
 
 def mark_revoked(award: Award, reason: str, now: datetime) -> None:

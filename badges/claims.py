@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from access import audit
 from access.policy import Actor, Capability
 from badges import awarding
 from badges.context import BadgeContext
@@ -40,6 +41,7 @@ DEFAULT_VALID_DAYS = 30
 MAX_VALID_DAYS = 366
 MAX_USES = 10_000
 MAX_PARTICIPANTS = 10_000
+MAX_BATCH = 100  # one-use links made at once by a count (not a list)
 MAX_REPORTED = 20
 EVIDENCE_KINDS = ("photo", "file", "link", "text")
 TEXT_LENGTH = 2000
@@ -209,7 +211,75 @@ def make_claim_link(
         claim, code = _new_claim(ctx, badge, uses, valid_until, needs_evidence, actor, now, label)
         link = _link(ctx, code)
         session.add(claim)
+        _audit_links(session, actor, badge, now, 1, uses, valid_until, needs_evidence)
     return ClaimLink(link, code, valid_until, uses, needs_evidence)
+
+
+def _audit_links(
+    session: Session,
+    actor: Actor,
+    badge: BadgeClass,
+    now: datetime,
+    links: int,
+    uses: int,
+    valid_until: datetime,
+    needs_evidence: bool,
+) -> None:
+    """Claim links made, in the audit log: how many and how they may be used, never a code."""
+    audit.record(
+        session,
+        actor,
+        "badge.claim_link",
+        at=now,
+        organisation_id=badge.organisation_id,
+        target=badge.public_id,
+        details={
+            "links": links,
+            "uses": uses,
+            "valid_until": valid_until.isoformat(),
+            "evidence": needs_evidence,
+        },
+    )
+
+
+def make_claim_links(
+    ctx: BadgeContext,
+    actor: Actor,
+    opportunity_id: str,
+    count: int,
+    valid_days: int | None = None,
+    needs_evidence: bool = False,
+) -> list[ClaimLink]:
+    """`count` one-use claim links for an opportunity's badge, one per participant (labelled
+    1, 2, …), all in one transaction."""
+    _can_link(ctx)
+    if not 1 <= count <= MAX_BATCH:
+        raise BadInput(f"make 1-{MAX_BATCH} links at once")
+    now = ctx.clock()
+    valid_until = _valid_until(now, valid_days)
+    links: list[ClaimLink] = []
+    with ctx.database.session() as session:
+        _opportunity, badge = awarding.badge_of(session, opportunity_id, now)
+        awarding.require(ctx, session, actor, badge)
+        ctx.issuers.profile_for(badge.organisation)
+        for number in range(1, count + 1):
+            claim, code = _new_claim(
+                ctx, badge, 1, valid_until, needs_evidence, actor, now, str(number)
+            )
+            session.add(claim)
+            links.append(ClaimLink(_link(ctx, code), code, valid_until, 1, needs_evidence))
+        _audit_links(session, actor, badge, now, count, 1, valid_until, needs_evidence)
+    return links
+
+
+def links_csv(links: list[ParticipantLink]) -> str:
+    """A participants' claim links as CSV: `line,label,email,link`, a header first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["line", "label", "email", "link"])
+    for item in links:
+        writer.writerow([item.line, item.label, item.email or "", item.link])
+    return out.getvalue()
 
 
 def read_participants(text: str, tick: Tick | None = None) -> list[tuple[int, str, str | None]]:
@@ -309,6 +379,7 @@ def claim_links_for_participants(
             )
             links.append(ParticipantLink(line, label, email, _link(ctx, code)))
             session.add(claim)
+        _audit_links(session, actor, badge, now, len(links), 1, valid_until, needs_evidence)
     return links
 
 
@@ -632,6 +703,15 @@ def approve(ctx: BadgeContext, actor: Actor, submission_id: int) -> str:
             store_claims.give_use_back(session, claim.id)
         item.award_id = held[0]
         store_claims.forget_email_when_used_up(session, claim.id)
+        audit.record(
+            session,
+            actor,
+            "badge.evidence_approve",
+            at=now,
+            organisation_id=claim.badge_class.organisation_id,
+            target=held[1],
+            details={"submission": item.id},
+        )
         return held[1]
 
 
@@ -648,6 +728,15 @@ def reject(ctx: BadgeContext, actor: Actor, submission_id: int, reason: str) -> 
             raise BadInput(f"the evidence {submission_id} was reviewed meanwhile")
         item.reason = reason
         store_claims.give_use_back(session, item.claim_id)
+        audit.record(
+            session,
+            actor,
+            "badge.evidence_reject",
+            at=now,
+            organisation_id=item.claim.badge_class.organisation_id,
+            target=item.claim.badge_class.public_id,
+            details={"submission": item.id},
+        )
         outbox.enqueue(
             session,
             outbox.NewMessage(

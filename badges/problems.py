@@ -16,6 +16,10 @@ class UnknownOpportunity(BadgeProblem):
     pass
 
 
+class UnknownBadge(BadgeProblem):
+    """No badge class has that public id."""
+
+
 class NoBadge(BadgeProblem):
     """The opportunity offers no badge."""
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from access.policy import Actor, Policy
-from badges import awarding, claims, wallet
+from badges import administering, awarding, claims, wallet
 from badges import delivery as deliveries
 from badges.context import BadgeContext, BadgeMessages
 from badges.issuers import DeploymentIssuer, Issuers
@@ -88,6 +88,23 @@ class BadgeService:
                 for badge, opportunity_id, awards in store_badges.badge_listing(session)
             ]
 
+    # ---- an organisation's own badges (its administrators, in the chat) -------------------------
+    def organisation_badges(
+        self, actor: Actor, organisation_id: int, offset: int = 0
+    ) -> administering.BadgePage:
+        return administering.organisation_badges(self.context, actor, organisation_id, offset)
+
+    def badge_for_admin(self, actor: Actor, badge_id: str) -> administering.AdminBadge:
+        return administering.badge_for_admin(self.context, actor, badge_id)
+
+    def check_recipient(
+        self, actor: Actor, badge_id: str, telegram_id: int
+    ) -> administering.AdminBadge:
+        return administering.check_recipient(self.context, actor, badge_id, telegram_id)
+
+    def earned(self, actor: Actor, badge_id: str, offset: int = 0) -> administering.EarnedPage:
+        return administering.earned(self.context, actor, badge_id, offset)
+
     # ---- claims and evidence --------------------------------------------------------------------
     def claim_link(
         self,
@@ -100,6 +117,19 @@ class BadgeService:
     ) -> claims.ClaimLink:
         return claims.make_claim_link(
             self.context, actor, opportunity_id, uses, valid_days, needs_evidence, label
+        )
+
+    def claim_links(
+        self,
+        actor: Actor,
+        opportunity_id: str,
+        count: int,
+        valid_days: int | None = None,
+        needs_evidence: bool = False,
+    ) -> list[claims.ClaimLink]:
+        """`count` one-use claim links, one per participant, in one transaction."""
+        return claims.make_claim_links(
+            self.context, actor, opportunity_id, count, valid_days, needs_evidence
         )
 
     def participant_links(

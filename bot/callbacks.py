@@ -51,6 +51,7 @@ class Button(StrEnum):
     STAFF_KEEP = "skeep"  # skeep:<organisation id>: … or not
     STAFF_INVITE = "sinv"  # sinv:<organisation id>:<admin|editor>: a fresh invitation link
     ACT_FOR = "actfor"  # actfor:<organisation id>: /org, the organisation a staff member acts for
+    BADGES = "bdg"  # bdg:<step>[:<badge or award id>][:<n>]: a step of /badges (administrators)
 
 
 @dataclass(frozen=True)

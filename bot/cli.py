@@ -4,7 +4,6 @@ badges (DESIGN.md, "Command line") and the organisations (`admin`, bot/admin_cli
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import logging
@@ -20,6 +19,7 @@ from tqdm import tqdm
 from access.policy import Actor
 from actions.catalogue_actions import result_list
 from actions.services import ActionServices
+from badges.claims import links_csv
 from badges.problems import (
     AlreadyHolds,
     AlreadyRevoked,
@@ -469,16 +469,12 @@ def award_csv_command(services: Services, args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["line", "label", "email", "link"])
-    for item in links:
-        writer.writerow([item.line, item.label, item.email or "", item.link])
+    written = links_csv(links)
     if args.out is not None:
-        args.out.write_text(out.getvalue(), encoding="utf-8")
+        args.out.write_text(written, encoding="utf-8")
         print(f"{len(links)} claim links written to {args.out}", file=sys.stderr)
     else:
-        sys.stdout.write(out.getvalue())
+        sys.stdout.write(written)
         print(f"{len(links)} claim links", file=sys.stderr)
     return 0
 

@@ -332,6 +332,60 @@ def awards_of_badge(session: Session, badge_class_id: int) -> list[Award]:
     )
 
 
+def organisation_listing(
+    session: Session, organisation_id: int, offset: int, limit: int
+) -> tuple[list[tuple[BadgeClass, str, int]], int]:
+    """A page of one organisation's badge classes by name, each with its opportunity's
+    catalogue id and how many hold it now (awards not revoked), and how many it has."""
+    where = BadgeClass.organisation_id == organisation_id
+    total = session.scalar(select(func.count()).select_from(BadgeClass).where(where)) or 0
+    held = (
+        select(Award.badge_class_id, func.count().label("held"))
+        .where(Award.revoked_at.is_(None))
+        .group_by(Award.badge_class_id)
+        .subquery()
+    )
+    query = (
+        select(BadgeClass, Opportunity.external_id, func.coalesce(held.c.held, 0))
+        .join(Opportunity, Opportunity.id == BadgeClass.opportunity_id)
+        .outerjoin(held, held.c.badge_class_id == BadgeClass.id)
+        .where(where)
+        .order_by(func.coalesce(BadgeClass.name_sl, BadgeClass.name_en), BadgeClass.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = [(badge, key, int(n)) for badge, key, n in session.execute(query)]
+    return rows, int(total)
+
+
+def held_count(session: Session, badge_class_id: int) -> int:
+    """How many hold the badge now (awards not revoked)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Award)
+            .where(Award.badge_class_id == badge_class_id, Award.revoked_at.is_(None))
+        )
+        or 0
+    )
+
+
+def award_page(
+    session: Session, badge_class_id: int, offset: int, limit: int
+) -> tuple[list[Award], int]:
+    """A page of a badge's awards, newest first (revoked ones too), and how many it has."""
+    where = Award.badge_class_id == badge_class_id
+    total = session.scalar(select(func.count()).select_from(Award).where(where)) or 0
+    page = session.scalars(
+        select(Award)
+        .where(where)
+        .order_by(Award.issued_at.desc(), Award.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(page), int(total)
+
+
 def organisation_of(session: Session, organisation_id: int | None) -> Organisation | None:
     return session.get(Organisation, organisation_id) if organisation_id is not None else None
 

@@ -35,6 +35,11 @@ It behaves like Telegram where tests are likely to notice:
   file URL give the same bytes; `disable_content_type_detection` is recorded with the call,
   and the double imitates no detection of its own), a photo decoded and saved again as a JPEG,
   as Telegram recompresses photos (whatever the upload carried beside the pixels is gone).
+* Reply keyboards are checked as Telegram checks them (a text each, at most one request; a
+  `request_users` with a 32-bit `request_id` and 1-10 users, in private chats only) and kept
+  per chat: `push_users_shared` presses the chat's "choose a user" button, answering with the
+  `users_shared` service message (names and username only where the button asked for them),
+  and `push_forwarded` sends a message forwarded from someone (a `forward_origin`).
 * Command menus are kept by scope and language; `menu(chat_id, language_code)` says what a
   private chat's menu shows, resolved as Telegram resolves it (the chat's own scope first).
 * Long polling waits at most one second (`MAX_POLL_WAIT`) so shutdown is quick, and wakes as
@@ -132,6 +137,16 @@ BUTTON_ACTIONS = (
     "copy_text",
     "callback_game",
     "pay",
+)
+
+# A reply keyboard's button asks for at most one of these.
+KEYBOARD_REQUESTS = (
+    "request_users",
+    "request_chat",
+    "request_contact",
+    "request_location",
+    "request_poll",
+    "web_app",
 )
 
 BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
@@ -239,6 +254,7 @@ class BotApiDouble:
         self._webhook_url = ""
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._chats: dict[int, JSON] = {}
+        self._keyboards: dict[int, JSON] = {}  # chat → the reply keyboard it shows now
         self._last_message_id: dict[int, int] = {}
         self._messages: dict[tuple[int, int], JSON] = {}
         self._files: dict[str, _StoredFile] = {}
@@ -629,6 +645,75 @@ class BotApiDouble:
             message["caption"] = caption
         return self._push_media(chat_id, message, kwargs)
 
+    def push_users_shared(
+        self,
+        chat_id: int,
+        users: list[JSON],
+        request_id: int | None = None,
+        **kwargs: Any,
+    ) -> JSON:
+        """The user pressed the chat's "choose a user" keyboard button (KeyboardButton with
+        request_users) and chose `users` (each `{"user_id": …, "first_name": …, "last_name": …,
+        "username": …}`): Telegram's users_shared service message, with the names and username
+        only where the button asked for them (request_name, request_username). The button must
+        be on the keyboard the bot showed in the chat last (with `request_id`, if given); a
+        one-time keyboard is gone after the press."""
+        with self._cond:
+            keyboard = self._keyboards.get(chat_id)
+            requests = [
+                button["request_users"]
+                for row in (keyboard or {}).get("keyboard", [])
+                for button in row
+                if isinstance(button, dict) and isinstance(button.get("request_users"), dict)
+            ]
+            request = next(
+                (r for r in requests if request_id is None or r.get("request_id") == request_id),
+                None,
+            )
+            if request is None:
+                raise AssertionError(f"chat {chat_id} shows no 'choose a user' button to press")
+            if not 1 <= len(users) <= int(request.get("max_quantity", 1)):
+                raise AssertionError("more users than the button lets the user choose")
+            shared_users = []
+            for user in users:
+                shared: JSON = {"user_id": int(user["user_id"])}
+                if request.get("request_name"):
+                    shared.update({k: user[k] for k in ("first_name", "last_name") if user.get(k)})
+                if request.get("request_username") and user.get("username"):
+                    shared["username"] = user["username"]
+                shared_users.append(shared)
+            if keyboard is not None and keyboard.get("one_time_keyboard"):
+                self._keyboards.pop(chat_id, None)
+        content = {"users_shared": {"request_id": request["request_id"], "users": shared_users}}
+        return self._push_media(chat_id, content, kwargs)
+
+    def push_forwarded(
+        self,
+        chat_id: int,
+        text: str,
+        sender_id: int | None,
+        sender_name: str = "Bojan",
+        **kwargs: Any,
+    ) -> JSON:
+        """A message the user forwarded from someone else: `forward_origin` names the sender
+        (a "user" origin), or only their name when they hide their account in forwards
+        (`sender_id` None: a "hidden_user" origin)."""
+        date = int(time.time()) - 60
+        if sender_id is None:
+            origin: JSON = {"type": "hidden_user", "date": date, "sender_user_name": sender_name}
+        else:
+            origin = {
+                "type": "user",
+                "date": date,
+                "sender_user": {"id": sender_id, "is_bot": False, "first_name": sender_name},
+            }
+        return self._push_media(chat_id, {"text": text, "forward_origin": origin}, kwargs)
+
+    def keyboard(self, chat_id: int) -> JSON | None:
+        """The reply keyboard the chat shows now (None: none, or it was removed)."""
+        with self._cond:
+            return self._keyboards.get(chat_id)
+
     def _push_media(self, chat_id: int, content: JSON, kwargs: JSON) -> JSON:
         user_id = kwargs.pop("user_id", None)
         language_code = kwargs.pop("language_code", "sl")
@@ -946,6 +1031,12 @@ class BotApiDouble:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             content["reply_markup"] = markup
         with self._cond:
+            if isinstance(markup, dict) and "keyboard" in markup:
+                if chat.get("type") != "private" and _requests_users(markup):
+                    raise bad_request("BUTTON_TYPE_INVALID")  # request_users: private chats only
+                self._keyboards[chat["id"]] = markup
+            elif isinstance(markup, dict) and markup.get("remove_keyboard"):
+                self._keyboards.pop(chat["id"], None)
             return self._new_message(chat["id"], content)
 
     def _edit(self, params: JSON, changes: JSON) -> JSON:
@@ -1246,6 +1337,9 @@ def _check_markup(markup: Any) -> None:
         return
     if not isinstance(markup, dict):
         raise bad_request("can't parse reply keyboard markup")
+    for row in markup.get("keyboard", []):
+        for button in row:
+            _check_keyboard_button(button)
     for row in markup.get("inline_keyboard", []):
         for button in row:
             actions = [field for field in BUTTON_ACTIONS if button.get(field) is not None]
@@ -1257,6 +1351,33 @@ def _check_markup(markup: Any) -> None:
             url = button.get("url")
             if url is not None and not _is_button_url(str(url)):
                 raise bad_request("BUTTON_URL_INVALID")
+
+
+def _check_keyboard_button(button: Any) -> None:
+    """A reply keyboard's button: a text, and at most one of the requests (a request_users
+    with a signed 32-bit request_id and 1-10 users)."""
+    if isinstance(button, str):
+        button = {"text": button}
+    if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+        raise bad_request("can't parse keyboard button: text is empty")
+    requests = [field for field in KEYBOARD_REQUESTS if button.get(field) not in (None, False)]
+    if len(requests) > 1:
+        raise bad_request("can't parse keyboard button: more than one request")
+    users = button.get("request_users")
+    if users is not None:
+        request_id = users.get("request_id") if isinstance(users, dict) else None
+        if not isinstance(request_id, int) or not -(2**31) <= request_id < 2**31:
+            raise bad_request("can't parse keyboard button: request_id must be a 32-bit integer")
+        if not 1 <= int(users.get("max_quantity", 1)) <= 10:
+            raise bad_request("can't parse keyboard button: max_quantity must be 1-10")
+
+
+def _requests_users(markup: JSON) -> bool:
+    return any(
+        isinstance(button, dict) and button.get("request_users") is not None
+        for row in markup.get("keyboard", [])
+        for button in row
+    )
 
 
 def _is_button_url(url: str) -> bool:

@@ -11,7 +11,16 @@ import time
 
 import httpx
 import pytest
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestUsers,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
@@ -277,6 +286,66 @@ def test_media_updates_parse_in_ptb(double: BotApiDouble):
         assert voice.voice.to_dict()["duration"] == 4
         assert document.document.file_name == "urnik.pdf"
         assert document.document.mime_type == "application/pdf"
+
+    asyncio.run(scenario())
+
+
+def test_a_choose_a_user_button_is_checked_pressed_and_answered_with_users_shared(
+    double: BotApiDouble,
+):
+    choose = KeyboardButton(
+        "Izberi",
+        request_users=KeyboardButtonRequestUsers(7, user_is_bot=False, request_name=True),
+    )
+
+    async def scenario() -> None:
+        async with make_bot(double) as bot:
+            with pytest.raises(AssertionError):  # no such button on the chat's keyboard yet
+                double.push_users_shared(CHAT, [{"user_id": 9001}])
+            with pytest.raises(BadRequest, match="request_id"):
+                await bot.send_message(
+                    CHAT,
+                    "Kdo?",
+                    reply_markup={
+                        "keyboard": [[{"text": "Izberi", "request_users": {"request_id": 2**40}}]]
+                    },
+                )
+            with pytest.raises(BadRequest, match="more than one request"):
+                await bot.send_message(
+                    CHAT,
+                    "Kdo?",
+                    reply_markup={
+                        "keyboard": [
+                            [
+                                {
+                                    "text": "Izberi",
+                                    "request_location": True,
+                                    "request_users": {"request_id": 1},
+                                }
+                            ]
+                        ]
+                    },
+                )
+            with pytest.raises(BadRequest, match="(?i)button_type_invalid"):  # private chats only
+                await bot.send_message(-100, "Kdo?", reply_markup=ReplyKeyboardMarkup([[choose]]))
+            await bot.send_message(
+                CHAT, "Kdo?", reply_markup=ReplyKeyboardMarkup([[choose]], one_time_keyboard=True)
+            )
+            double.push_users_shared(
+                CHAT, [{"user_id": 9001, "first_name": "Luka", "username": "luka"}]
+            )
+            [update] = await bot.get_updates()
+            with pytest.raises(AssertionError):  # a one-time keyboard is gone after the press
+                double.push_users_shared(CHAT, [{"user_id": 9001}])
+            double.push_forwarded(CHAT, "živjo", sender_id=9002, sender_name="Nika")
+            double.push_forwarded(CHAT, "živjo", sender_id=None, sender_name="Skrit")
+            named, hidden = [u.message for u in await bot.get_updates(offset=update.update_id + 1)]
+        shared = update.message.users_shared
+        assert shared.request_id == 7
+        [user] = shared.users
+        assert (user.user_id, user.first_name, user.username) == (9001, "Luka", None)
+        assert named.forward_origin.sender_user.id == 9002
+        assert hidden.forward_origin.sender_user_name == "Skrit"
 
     asyncio.run(scenario())
 

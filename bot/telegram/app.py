@@ -28,6 +28,7 @@ from bot.i18n import gettext_for
 from bot.services import Services
 from bot.telegram import (
     announce_chat,
+    badge_admin_chat,
     badge_chat,
     follow_chat,
     knowledge,
@@ -92,6 +93,7 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.STAFF_KEEP: staff_chat.on_keep,
     Button.STAFF_INVITE: staff_chat.on_invite,
     Button.ACT_FOR: staff_chat.on_act_for,
+    Button.BADGES: badge_admin_chat.on_button,
 }
 
 
@@ -306,6 +308,7 @@ def build_application(services: Services) -> Application:
     add(CommandHandler(["delete", "forget"], language_privacy.on_delete), group=-2)
     post_chat.add_to(application)  # before the rest: an editor's answers are not searches
     add(announce_chat.conversation())  # before the others: its steps take texts and files
+    add(badge_admin_chat.conversation())  # /badges: its steps take texts, files, people
     add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))

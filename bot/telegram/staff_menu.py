@@ -37,6 +37,7 @@ def staff_commands(lang: str) -> list[StaffCommand]:
         StaffCommand("stats", Capability.STATS, _("The organisation's numbers")),
         StaffCommand("announce", Capability.ANNOUNCE, _("Send news to the followers")),
         StaffCommand("announcements", Capability.ANNOUNCE, _("The organisation's announcements")),
+        StaffCommand("badges", Capability.AWARD, _("Award badges, make claim links")),
         StaffCommand("reviews", Capability.AWARD, _("Evidence waiting for a review")),
         StaffCommand("staff", Capability.STAFF, _("The organisation's staff and invitations")),
         StaffCommand("kb", Capability.ORGANISATIONS, _("Edit the knowledge base")),
