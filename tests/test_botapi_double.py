@@ -326,7 +326,7 @@ def test_a_choose_a_user_button_is_checked_pressed_and_answered_with_users_share
                         ]
                     },
                 )
-            with pytest.raises(BadRequest, match="(?i)button_type_invalid"):  # private chats only
+            with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):  # private chats only
                 await bot.send_message(-100, "Kdo?", reply_markup=ReplyKeyboardMarkup([[choose]]))
             await bot.send_message(
                 CHAT, "Kdo?", reply_markup=ReplyKeyboardMarkup([[choose]], one_time_keyboard=True)
