@@ -260,7 +260,7 @@ def deliver(followers: int, data_dir: Path, kill: bool = True, timeout: float = 
             while kill and len(taken(double)) < reachable / 2:
                 if bot.poll() is not None or time.monotonic() - started > timeout:
                     raise RuntimeError("the bot stopped: " + log.read_text()[-3000:])
-                time.sleep(0.05)
+                time.sleep(0.5)  # a look at the double copies its calls: not too often
             if kill:
                 bot.send_signal(signal.SIGKILL)
                 bot.wait()
