@@ -2,9 +2,9 @@
 expiring code for a role and hands on its deep link; the person who opens it joins the staff, or
 is told plainly why not (and the one who made it, who joined). Until it is used, an administrator
 may list the organisation's invitations still open (never their codes: those are not kept) and
-withdraw one; its link then says it was withdrawn. Codes (192 random bits) are kept only as an HMAC with the server's
-secret and compared in constant time; a person who guesses is stopped as badge claims stop them
-(the same attempts count for both: MAX_FAILED in WINDOW)."""
+withdraw one; its link then says it was withdrawn. Codes (192 random bits) are kept only as an
+HMAC with the server's secret and compared in constant time; a person who guesses is stopped as
+badge claims stop them (the same attempts count for both: MAX_FAILED in WINDOW)."""
 
 from __future__ import annotations
 
@@ -161,7 +161,9 @@ def cancel(
                 f"invitation {invite_id} of '{organisation.slug}' is not open "
                 "(used, withdrawn, expired, or not there)"
             )
-        role = Role(session.get(StaffInvite, invite_id).role)  # type: ignore[union-attr]
+        withdrawn = session.get(StaffInvite, invite_id)
+        assert withdrawn is not None  # withdrawn just now, in this transaction
+        role = Role(withdrawn.role)
         audit.record(
             session,
             actor,
