@@ -208,6 +208,25 @@ class AnnouncementWithdrawn:
     kind: str = "announcement_withdrawn"
 
 
+@dataclass(frozen=True)
+class StaffRemoved:
+    """The person was taken off an organisation's staff: they no longer act for it."""
+
+    organisation: str  # its name
+    kind: str = "staff_removed"
+
+
+@dataclass(frozen=True)
+class StaffJoined:
+    """Someone took the invitation the person made: `first_name` (as Telegram gave it, nothing
+    else of theirs) is on the organisation's staff now, as `role`."""
+
+    organisation: str  # its name
+    first_name: str
+    role: str  # "admin" | "editor"
+    kind: str = "staff_joined"
+
+
 # The intents that can be offered as a button (each has an action and a label).
 OFFERABLE = frozenset({"help", "my_badges", "claim_badge", "subscribe", "change_language"})
 
@@ -227,6 +246,8 @@ Message = (
     | FollowedNews
     | AnnouncementSent
     | AnnouncementWithdrawn
+    | StaffRemoved
+    | StaffJoined
 )
 
 
@@ -279,4 +300,8 @@ def from_json(data: dict[str, Any]) -> Message:
     if kind == "announcement_withdrawn":
         ids = [int(i) for i in data.get("message_ids") or []]
         return AnnouncementWithdrawn(int(data["announcement_id"]), ids, data.get("sent_at"))
+    if kind == "staff_removed":
+        return StaffRemoved(str(data["organisation"]))
+    if kind == "staff_joined":
+        return StaffJoined(str(data["organisation"]), str(data["first_name"]), str(data["role"]))
     raise ValueError(f"unknown message kind {kind!r}")

@@ -15,9 +15,19 @@ from zoneinfo import ZoneInfo
 from access.policy import Actor, Refused
 from bot.services import Services
 from openbadges import images
-from organisations.staff_problems import BadInput, LastAdministrator, NotOnStaff, StaffProblem
+from organisations.staff_problems import (
+    BadInput,
+    InviteNotPending,
+    LastAdministrator,
+    NotOnStaff,
+    StaffProblem,
+)
 
-REFUSED = (LastAdministrator, NotOnStaff)  # exit 1; other StaffProblems are input (2)
+REFUSED = (
+    LastAdministrator,
+    NotOnStaff,
+    InviteNotPending,
+)  # exit 1; other StaffProblems are input (2)
 MAX_DAYS = 30
 
 
@@ -42,6 +52,16 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     invite.add_argument("slug")
     invite.add_argument("--role", choices=("admin", "editor"), default="editor")
     invite.add_argument("--days", type=int, default=7, help="valid this many days (1-30)")
+    invites = admin_commands.add_parser(
+        "invites",
+        help="an organisation's invitations not used yet: id, role, made by, made, valid until",
+    )
+    invites.add_argument("slug")
+    cancel = admin_commands.add_parser(
+        "invite-cancel", help="withdraw an invitation not used yet (its link stops working)"
+    )
+    cancel.add_argument("slug")
+    cancel.add_argument("invite_id", type=int, metavar="INVITE_ID", help="as `admin invites` lists")
     staff = admin_commands.add_parser("staff", help="an organisation's staff: Telegram id, role")
     staff.add_argument("slug")
     revoke = admin_commands.add_parser("revoke", help="take someone off an organisation's staff")
@@ -98,6 +118,18 @@ def _admin_command(services: Services, args: argparse.Namespace) -> int:
             f"valid until {_local(made.expires_at, zone)}",
             file=sys.stderr,
         )
+        return 0
+    if command == "invites":
+        for pending in staff.pending_invites(me, args.slug):
+            maker = "command-line" if pending.created_by is None else str(pending.created_by)
+            print(
+                f"{pending.id}\t{pending.role.value}\t{maker}\t{_local(pending.created_at, zone)}"
+                f"\t{_local(pending.expires_at, zone)}"
+            )
+        return 0
+    if command == "invite-cancel":
+        cancelled = staff.cancel_invite(me, args.slug, args.invite_id)
+        print(f"invitation {cancelled.id} ({cancelled.role.value}) withdrawn from {args.slug}")
         return 0
     if command == "staff":
         for entry in staff.staff(me, args.slug):

@@ -50,6 +50,8 @@ class Button(StrEnum):
     STAFF_REMOVE_SURE = "srmok"  # srmok:<organisation id>:<Telegram id>: … off the staff
     STAFF_KEEP = "skeep"  # skeep:<organisation id>: … or not
     STAFF_INVITE = "sinv"  # sinv:<organisation id>:<admin|editor>: a fresh invitation link
+    INVITE_CANCEL = "sicx"  # sicx:<organisation id>:<invite id>: asks first …
+    INVITE_CANCEL_SURE = "sicxok"  # sicxok:<organisation id>:<invite id>: … withdraws it
     ACT_FOR = "actfor"  # actfor:<organisation id>: /org, the organisation a staff member acts for
     BADGES = "bdg"  # bdg:<step>[:<badge or award id>][:<n>]: a step of /badges (administrators)
 

@@ -21,6 +21,8 @@ from actions.messages import (
     Offer,
     Reminder,
     SavedList,
+    StaffJoined,
+    StaffRemoved,
     Unsure,
     Venue,
 )
@@ -41,6 +43,7 @@ from bot.cards import (
 from bot.follow_cards import follow_menu, follow_organiser_choice, news_card
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
+from bot.staff_cards import joined_card, removed_card
 from organisations.announcing import AnnouncementCard
 
 Renderable = Message | BadgeDelivery | Rejection | AnnouncementCard
@@ -61,6 +64,10 @@ def render(
         return []
     if isinstance(message, AnnouncementWithdrawn):  # the outbox deletes or edits, sends nothing
         return []
+    if isinstance(message, StaffRemoved):
+        return [removed_card(message, lang)]
+    if isinstance(message, StaffJoined):
+        return [joined_card(message, lang)]
     if isinstance(message, BadgeWallet):
         return [wallet_card(message, lang)]
     if isinstance(message, Notice):

@@ -16,6 +16,8 @@ from actions.messages import (
     AnnouncementWithdrawn,
     BadgeEarned,
     EvidenceRejected,
+    StaffJoined,
+    StaffRemoved,
     to_json,
 )
 from actions.news import FollowNewsMessages
@@ -98,7 +100,7 @@ class Services:
     @cached_property
     def staff(self) -> StaffService:
         """Organisations, their staff and invitations, the audit log (organisations/staff.py)."""
-        return StaffService(self.organisations)
+        return StaffService(self.organisations, StaffMessages())
 
     def close(self) -> None:
         self.database.dispose()
@@ -125,6 +127,16 @@ class AnnouncementMessages:
     ) -> list[dict]:
         when = sent_at.isoformat() if sent_at else None
         return [to_json(AnnouncementWithdrawn(announcement_id, list(message_ids), when))]
+
+
+class StaffMessages:
+    """The outbox's structured messages for staff news, as actions.messages writes them."""
+
+    def removed(self, organisation: str) -> list[dict]:
+        return [to_json(StaffRemoved(organisation))]
+
+    def joined(self, organisation: str, first_name: str, role: str) -> list[dict]:
+        return [to_json(StaffJoined(organisation, first_name, role))]
 
 
 def make_badges(

@@ -1,7 +1,8 @@
 """Organisations' staff as colbot's use cases, in one place (`Services.staff`): organisations
-created and listed by platform administrators, invitations made and accepted, the staff listed
-and removed, the audit log read, and whose command menus to draw. Every privileged one asks the
-policy first and writes the audit log in the same transaction."""
+created and listed by platform administrators, invitations made, listed, withdrawn and accepted,
+the staff listed and removed (and told so), the audit log read, and whose command menus to
+draw. Every privileged one asks the policy first and writes the audit log in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from access.policy import Actor, Capability, Refused, Role
 from organisations import invites, registry
 from organisations.acting import capabilities, choices
 from organisations.context import OrganisationContext
+from organisations.staff_news import StaffMessages, tell
 from organisations.staff_problems import LastAdministrator, NotOnStaff, UnknownOrganisation
 from store import organisations as store_organisations
 from store import people
@@ -62,8 +64,9 @@ class Menu:
 
 
 class StaffService:
-    def __init__(self, context: OrganisationContext) -> None:
+    def __init__(self, context: OrganisationContext, messages: StaffMessages) -> None:
         self.context = context
+        self.messages = messages  # staff news, as the outbox keeps it
 
     # ---- organisations (platform administrators) ------------------------------------------------
     def create_organisation(
@@ -95,8 +98,19 @@ class StaffService:
     ) -> invites.Invitation:
         return invites.invite(self.context, actor, slug, role, valid_for)
 
-    def accept(self, telegram_id: int, code: str) -> invites.JoinOutcome:
-        return invites.accept(self.context, telegram_id, code)
+    def accept(
+        self, telegram_id: int, code: str, first_name: str | None = None
+    ) -> invites.JoinOutcome:
+        """`telegram_id` opens an invitation; its maker is told `first_name` joined."""
+        return invites.accept(self.context, telegram_id, code, first_name, self.messages)
+
+    def pending_invites(self, actor: Actor, slug: str | int) -> list[invites.PendingInvite]:
+        return invites.pending(self.context, actor, slug)
+
+    def cancel_invite(
+        self, actor: Actor, slug: str | int, invite_id: int
+    ) -> invites.CancelledInvite:
+        return invites.cancel(self.context, actor, slug, invite_id)
 
     # ---- the staff ------------------------------------------------------------------------------
     def staff(self, actor: Actor, slug: str | int) -> list[StaffEntry]:
@@ -111,7 +125,8 @@ class StaffService:
 
     def remove(self, actor: Actor, slug: str | int, telegram_id: int) -> Removed:
         """Take `telegram_id` off the organisation's staff: they keep no access. The last
-        administrator is removed only by a platform administrator."""
+        administrator is removed only by a platform administrator. The removed person is told
+        through the outbox (unless they removed themselves)."""
         now = self.context.clock()
         policy = self.context.policy
         with self.context.database.session() as session:
@@ -140,6 +155,9 @@ class StaffService:
                 target=f"telegram:{telegram_id}",
                 details={"role": role.value},
             )
+            if actor.telegram_id != telegram_id:
+                key = f"staff-removed:{organisation.id}:{telegram_id}:{now.isoformat()}"
+                tell(session, person.id, self.messages.removed(organisation.name), now, key)
             return Removed(organisation.name, telegram_id, role)
 
     # ---- the audit log --------------------------------------------------------------------------

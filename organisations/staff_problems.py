@@ -27,3 +27,8 @@ class NotOnStaff(StaffProblem):
 
 class LastAdministrator(StaffProblem):
     """Removing them would leave the organisation without an administrator."""
+
+
+class InviteNotPending(StaffProblem):
+    """That invitation is no longer open (used, withdrawn, expired), or is not the
+    organisation's."""

@@ -97,7 +97,7 @@ class NewMessage:
     (actions.messages.to_json), rendered when it is sent."""
 
     person_id: int
-    kind: str  # "reminder", "badge", "announcement", "withdrawal"
+    kind: str  # "reminder", "badge", "announcement", "withdrawal", "staff"…
     payload: list[dict[str, Any]]
     not_before: datetime  # not sent before
     expires_at: datetime | None = None  # not worth sending after (a reminder: the start)

@@ -68,11 +68,50 @@ def invite_by_code_hash(session: Session, code_hash: str) -> StaffInvite | None:
 
 def take_invite(session: Session, invite_id: int, person_id: int, now: datetime) -> bool:
     """Mark the invitation used by this person; False when someone used it first (two taps of
-    the same link at once make one use)."""
+    the same link at once make one use), or it was withdrawn meanwhile."""
     result = session.execute(
         update(StaffInvite)
-        .where(StaffInvite.id == invite_id, StaffInvite.used_at.is_(None))
+        .where(
+            StaffInvite.id == invite_id,
+            StaffInvite.used_at.is_(None),
+            StaffInvite.cancelled_at.is_(None),
+        )
         .values(used_at=now, used_by=person_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def pending_invites(session: Session, organisation_id: int, now: datetime) -> list[StaffInvite]:
+    """An organisation's invitations still to be opened (neither used, withdrawn nor expired),
+    those that expire first first."""
+    return list(
+        session.scalars(
+            select(StaffInvite)
+            .where(
+                StaffInvite.organisation_id == organisation_id,
+                StaffInvite.used_at.is_(None),
+                StaffInvite.cancelled_at.is_(None),
+                StaffInvite.expires_at > now,
+            )
+            .order_by(StaffInvite.expires_at, StaffInvite.id)
+        )
+    )
+
+
+def cancel_invite(session: Session, organisation_id: int, invite_id: int, now: datetime) -> bool:
+    """Withdraw one of the organisation's invitations; False when it is not pending any more
+    (used, withdrawn or expired meanwhile), or is not the organisation's."""
+    result = session.execute(
+        update(StaffInvite)
+        .where(
+            StaffInvite.id == invite_id,
+            StaffInvite.organisation_id == organisation_id,
+            StaffInvite.used_at.is_(None),
+            StaffInvite.cancelled_at.is_(None),
+            StaffInvite.expires_at > now,
+        )
+        .values(cancelled_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

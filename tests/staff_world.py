@@ -5,6 +5,7 @@ staff use cases over them, as the bot builds them but without the catalogue."""
 from __future__ import annotations
 
 from access.policy import Actor, Policy
+from bot.services import StaffMessages
 from organisations.context import OrganisationContext
 from organisations.staff import StaffService
 from store.db import Database
@@ -25,7 +26,7 @@ def staff_service(
     context = OrganisationContext(
         database, clock, Policy(frozenset({PLATFORM_ADMIN})), CITY, SECRET, bot_username
     )
-    return StaffService(context)
+    return StaffService(context, StaffMessages())
 
 
 def with_organisations(service: StaffService) -> StaffService:

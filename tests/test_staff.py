@@ -1,7 +1,10 @@
 """The staff use cases on SQLite and on PostgreSQL: organisations made by platform administrators
 only, invitations opened once (then used, expired or unknown, each said plainly), guesses
 stopped, the role of a member changed, removal that leaves no access, the last administrator
-kept, and an audit log that names every action but never a code."""
+kept, and an audit log that names every action but never a code; open invitations listed
+(never a code) and withdrawn by the organisation's administrators only (a withdrawn link says
+so), and staff news in the outbox (the removed told, an invitation's maker told who joined, by
+first name only)."""
 
 from __future__ import annotations
 
@@ -21,12 +24,22 @@ from organisations.staff import StaffService
 from organisations.staff_problems import (
     BadInput,
     BotUsernameMissing,
+    InviteNotPending,
     LastAdministrator,
     NotOnStaff,
     UnknownOrganisation,
 )
+from store import people
 from store.db import Database
-from store.models import AuditEntry, Organisation, StaffInvite, StaffMember
+from store.models import (
+    AuditEntry,
+    Organisation,
+    OutboxMessage,
+    Person,
+    StaffInvite,
+    StaffMember,
+)
+from store.staff import take_invite
 
 from .badges_world import MovableClock
 from .staff_world import (
@@ -35,6 +48,7 @@ from .staff_world import (
     CITY,
     COMMAND_LINE,
     CVETKA,
+    DAVID,
     LIBRARY,
     PLATFORM_ADMIN,
     SECRET,
@@ -302,3 +316,135 @@ def test_menus_follow_roles(world):
     assert service.menu(PLATFORM_ADMIN).capabilities == frozenset(Capability)
     service.remove(as_(ANA), LIBRARY, BORIS)
     assert service.menu_holders() == sorted({ANA, BORIS, PLATFORM_ADMIN})  # BORIS: to reset
+
+
+# ---- open invitations listed and withdrawn -------------------------------------------------------
+def staff_news(service: StaffService) -> list[tuple[int | None, list[dict]]]:
+    """The staff news in the outbox: to whom (their Telegram id), and what."""
+    with service.context.database.session() as session:
+        rows = session.execute(
+            select(Person.telegram_id, OutboxMessage.payload)
+            .join(Person, Person.id == OutboxMessage.person_id)
+            .where(OutboxMessage.kind == "staff")
+            .order_by(OutboxMessage.id)
+        )
+        return [(telegram_id, payload) for telegram_id, payload in rows]
+
+
+def test_open_invitations_are_listed_without_their_codes_and_withdrawn_once(world):
+    service, clock = world
+    joined(service, LIBRARY, ANA, "admin")
+    mine = service.invite(as_(ANA), LIBRARY, "editor", timedelta(days=3))
+    platform = service.invite(COMMAND_LINE, LIBRARY, "admin")  # 7 days
+    used = service.invite(COMMAND_LINE, LIBRARY, "editor")
+    service.accept(BORIS, used.code)
+    expiring = service.invite(COMMAND_LINE, LIBRARY, "editor", timedelta(days=1))
+    service.invite(COMMAND_LINE, YOUTH, "editor")  # another organisation's
+    clock.advance(days=1)  # `expiring` has expired
+
+    listed = service.pending_invites(as_(ANA), LIBRARY)
+    assert [(i.role, i.created_by) for i in listed] == [(Role.EDITOR, ANA), (Role.ADMIN, None)]
+    assert [i.expires_at for i in listed] == [mine.expires_at, platform.expires_at]
+    assert not any(hasattr(i, "code") or hasattr(i, "code_hash") for i in listed)
+    assert expiring.expires_at <= clock()
+
+    withdrawn = service.cancel_invite(as_(ANA), LIBRARY, listed[1].id)
+    assert (withdrawn.organisation, withdrawn.role) == ("Knjižnica Bežigrad", Role.ADMIN)
+    assert [i.id for i in service.pending_invites(as_(ANA), LIBRARY)] == [listed[0].id]
+    with pytest.raises(InviteNotPending):  # twice
+        service.cancel_invite(as_(ANA), LIBRARY, listed[1].id)
+    with service.context.database.session() as session:
+        ids = {
+            row.expires_at: row.id
+            for row in session.scalars(select(StaffInvite).order_by(StaffInvite.id))
+        }
+    for gone in (ids[used.expires_at], ids[expiring.expires_at], 999_999):
+        with pytest.raises(InviteNotPending):  # used, expired, not there
+            service.cancel_invite(COMMAND_LINE, LIBRARY, gone)
+
+    opened = service.accept(CVETKA, platform.code)  # the withdrawn link
+    assert (opened.status, opened.organisation) == (JoinStatus.CANCELLED, "Knjižnica Bežigrad")
+    assert [s.telegram_id for s in service.staff(COMMAND_LINE, LIBRARY)] == [ANA, BORIS]
+    cancelled = [r for r in audit_rows(service) if r.action == "staff.invite_cancel"]
+    assert [(r.actor_telegram_id, r.target, r.details) for r in cancelled] == [
+        (ANA, f"invite:{listed[1].id}", {"role": "admin"})
+    ]
+    assert platform.code not in json.dumps([r.details for r in audit_rows(service)])
+
+
+def test_only_the_organisations_administrators_list_and_withdraw_its_invitations(world):
+    service, _ = world
+    joined(service, LIBRARY, ANA, "admin")
+    joined(service, LIBRARY, BORIS, "editor")
+    joined(service, YOUTH, CVETKA, "admin")
+    service.invite(COMMAND_LINE, LIBRARY, "editor")
+    [open_one] = service.pending_invites(COMMAND_LINE, LIBRARY)
+    for outsider in (as_(BORIS), as_(CVETKA), as_(DAVID)):  # an editor, another's admin, nobody
+        with pytest.raises(Refused):
+            service.pending_invites(outsider, LIBRARY)
+        with pytest.raises(Refused):
+            service.cancel_invite(outsider, LIBRARY, open_one.id)
+    with pytest.raises(Refused):  # a stranger learns nothing of which organisations exist
+        service.cancel_invite(as_(DAVID), "no-such-place", open_one.id)
+    with pytest.raises(InviteNotPending):  # their own organisation's name, another's invitation
+        service.cancel_invite(as_(CVETKA), YOUTH, open_one.id)
+    assert [i.id for i in service.pending_invites(as_(ANA), LIBRARY)] == [open_one.id]
+    assert "staff.invite_cancel" not in [r.action for r in audit_rows(service)]
+
+
+def test_an_invitation_withdrawn_as_it_is_opened_is_not_taken(world):
+    """The last step of opening one (take_invite) is a compare-and-set that a withdrawal made
+    meanwhile makes fail: the opener is told it was withdrawn, not that it was used."""
+    service, _ = world
+    service.invite(COMMAND_LINE, LIBRARY, "editor")
+    [pending] = service.pending_invites(COMMAND_LINE, LIBRARY)
+    service.cancel_invite(COMMAND_LINE, LIBRARY, pending.id)
+    with service.context.database.session() as session:
+        person = people.reached_on_telegram(session, BORIS, service.context.clock())
+        assert take_invite(session, pending.id, person.id, service.context.clock()) is False
+        assert session.get(StaffInvite, pending.id).used_at is None
+
+
+# ---- staff news ----------------------------------------------------------------------------------
+def test_the_removed_are_told_through_the_outbox(world):
+    service, _ = world
+    joined(service, LIBRARY, ANA, "admin")
+    joined(service, LIBRARY, BORIS, "editor")
+    joined(service, LIBRARY, CVETKA, "admin")
+    service.remove(as_(ANA), LIBRARY, BORIS)  # from the chat
+    service.remove(COMMAND_LINE, LIBRARY, CVETKA)  # the command line
+    joined(service, LIBRARY, DAVID, "admin")
+    service.remove(as_(DAVID), LIBRARY, DAVID)  # who removes themselves is not told
+    removed = {"kind": "staff_removed", "organisation": "Knjižnica Bežigrad"}
+    assert staff_news(service) == [(BORIS, [removed]), (CVETKA, [removed])]
+
+
+def test_an_invitations_maker_is_told_who_joined_by_first_name_only(world):
+    service, _ = world
+    joined(service, LIBRARY, ANA, "admin")  # the command line's invitation: nobody to tell
+    assert staff_news(service) == []
+    mine = service.invite(as_(ANA), LIBRARY, "editor")
+    assert service.accept(BORIS, mine.code, "  Boris\n<b>  ").status == JoinStatus.JOINED
+    again = service.invite(as_(ANA), LIBRARY, "editor")
+    assert service.accept(BORIS, again.code, "Boris").status == JoinStatus.ALREADY  # no news
+    own = service.invite(as_(ANA), LIBRARY, "admin")
+    service.accept(ANA, own.code, "Ana")  # their own link: no news either
+    for_cvetka = service.invite(as_(ANA), LIBRARY, "editor")
+    joined(service, LIBRARY, DAVID, "admin")
+    service.remove(as_(DAVID), LIBRARY, ANA)  # ANA is gone before Cvetka opens it
+    assert service.accept(CVETKA, for_cvetka.code, "Cvetka").status == JoinStatus.JOINED
+    news = [(to, payload) for to, payload in staff_news(service) if to == ANA]
+    assert news == [
+        (
+            ANA,
+            [
+                {
+                    "kind": "staff_joined",
+                    "organisation": "Knjižnica Bežigrad",
+                    "first_name": "Boris <b>",
+                    "role": "editor",
+                }
+            ],
+        ),
+        (ANA, [{"kind": "staff_removed", "organisation": "Knjižnica Bežigrad"}]),
+    ]

@@ -1,7 +1,8 @@
 """`python -m bot admin …` as a platform administrator uses it on the server: organisations made
 and listed, an invitation's deep link on a line of its own, the staff listed and removed, a
-follow link and its QR code, the audit log; faults on standard error with status 2 (bad input)
-or 1 (refused), nothing changed."""
+follow link and its QR code, the audit log, open invitations listed (never a code) and
+withdrawn; faults on standard error with status 2 (bad input) or 1 (refused), nothing
+changed."""
 
 from __future__ import annotations
 
@@ -124,6 +125,37 @@ def test_invite_staff_then_revoke(server):
     assert "organisation.create" in everything and code_in(link) not in everything
 
 
+def test_open_invitations_are_listed_and_withdrawn(server):
+    made = [
+        server.run("invite", LIBRARY, "--role", role).stdout.strip() for role in ("admin", "editor")
+    ]
+    listed = server.run("invites", LIBRARY)
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert [(row[1], row[2]) for row in rows[-2:]] == [
+        ("admin", "command-line"),
+        ("editor", "command-line"),
+    ]
+    assert all(len(row) == 5 and row[0].isdigit() for row in rows)
+    assert not any(code_in(link) in listed.stdout for link in made)  # never a code
+    admin_invite = rows[-2][0]
+
+    withdrawn = server.run("invite-cancel", LIBRARY, admin_invite)
+    assert (withdrawn.returncode, withdrawn.stdout) == (
+        0,
+        f"invitation {admin_invite} (admin) withdrawn from {LIBRARY}\n",
+    )
+    assert admin_invite not in [
+        line.split("\t")[0] for line in server.run("invites", LIBRARY).stdout.splitlines()
+    ]
+    again = server.run("invite-cancel", LIBRARY, admin_invite)
+    assert again.returncode == 1 and "is not open" in again.stderr and again.stdout == ""
+    opened = server.services.staff.accept(BORIS, code_in(made[0]))
+    assert opened.status == "cancelled"
+    audit = server.run("audit", LIBRARY, "--limit", "1").stdout.split("\t")
+    assert audit[1:5] == ["command-line", "staff.invite_cancel", LIBRARY, f"invite:{admin_invite}"]
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -135,6 +167,9 @@ def test_invite_staff_then_revoke(server):
         (("invite", LIBRARY, "--days", "99999999999"), "1 to 30 days"),
         (("staff", "no-such-place"), "no organisation"),
         (("follow-link", "no-such-place"), "no organisation"),
+        (("invites", "no-such-place"), "no organisation"),
+        (("invite-cancel", "no-such-place", "1"), "no organisation"),
+        (("invite-cancel", LIBRARY, "first"), "invalid int value"),
     ],
 )
 def test_bad_input_is_refused_on_standard_error_with_status_2(server, args, says):

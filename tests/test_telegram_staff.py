@@ -4,7 +4,9 @@ person's menu gets their commands in their chat's scope), a learner who calls /s
 a forged button is refused and sees no staff commands, an administrator invites and removes
 (the removed person's menu is everyone's again and they are refused), /org chooses the
 organisation, and the menus job keeps menus as the policy says (the command line's changes
-too)."""
+too); open invitations listed under /staff and withdrawn (a withdrawn link says so), the removed
+told in their language through the outbox (their menu reset first), a new member told their
+commands and the invitation's maker who joined (by first name only)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from access.policy import Actor
 from bot.services import Services, build_services
 
 from .badges_world import MovableClock, settings_for
@@ -59,6 +62,12 @@ def in_scope_of(chat: int):  # type: ignore[no-untyped-def]
     return lambda call: (call.params.get("scope") or {}).get("chat_id") == chat
 
 
+def last_reset_of(chat: int):  # type: ignore[no-untyped-def]
+    """The last call that resets a menu (for a Telegram in any other language): the job and
+    the outbox each reset every language first."""
+    return lambda call: in_scope_of(chat)(call) and not call.params.get("language_code")
+
+
 def organisation_id(services: Services, slug: str) -> int:
     from store.organisations import by_slug
 
@@ -78,6 +87,8 @@ def test_an_invitation_link_makes_an_administrator_with_their_own_menu(double, w
         assert said.params["text"].startswith(
             "Dobrodošli v ekipi organizacije Knjižnica Bežigrad! Vaša vloga: skrbnik."
         )
+        assert "Kaj lahko zdaj počnete:\n/post – " in said.params["text"]
+        assert "/staff – " in said.params["text"] and "/kb" not in said.params["text"]
         await double.wait_for("setMyCommands", in_scope_of(ANA), count=3)
         slovenian = double.menu(ANA, "sl")
         assert set(slovenian) >= EVERYONES | ADMIN_COMMANDS
@@ -178,7 +189,10 @@ def test_an_administrator_invites_and_removes_and_the_removed_keep_nothing(doubl
         assert len(services.staff.staff(COMMAND_LINE, LIBRARY)) == 3
         double.push_callback(ANA, sure, language_code="en")
         await double.wait_for("sendMessage", saying(ANA, f"{BORIS} is no longer on the staff"))
-        await double.wait_for("deleteMyCommands", in_scope_of(BORIS), count=3)
+        await double.wait_for("deleteMyCommands", last_reset_of(BORIS))
+        await double.wait_for(
+            "sendMessage", saying(BORIS, "You are no longer on the staff of Knjižnica Bežigrad")
+        )
         assert "post" not in double.menu(BORIS, "en")
         assert double.menu(BORIS, "en") == double.menu(None, "en")
         double.push_message(BORIS, "/staff", language_code="en")
@@ -229,7 +243,7 @@ def test_the_menus_job_keeps_menus_as_the_policy_says(double, world, monkeypatch
         await asyncio.sleep(0.6)  # passes that find nothing to change set nothing
         assert len([c for c in double.calls_to("setMyCommands") if in_scope_of(ANA)(c)]) == calls
         services.staff.remove(COMMAND_LINE, LIBRARY, ANA)  # the command line, meanwhile
-        await double.wait_for("deleteMyCommands", in_scope_of(ANA), count=3)
+        await double.wait_for("deleteMyCommands", last_reset_of(ANA))
         assert "staff" not in double.menu(ANA, "en")
 
     story(double, services, scenario)
@@ -247,5 +261,137 @@ def test_a_large_staff_is_listed_in_one_message(double, world):
         assert "…in še 2 osebi (vse izpiše ukazna vrstica)." in listing.params["text"]
         removable = [b for b in buttons(listing) if b["callback_data"].startswith("srm:")]
         assert len(removable) == 40
+
+    story(double, services, scenario)
+
+
+def pending_ids(services: Services) -> list[int]:
+    return [i.id for i in services.staff.pending_invites(COMMAND_LINE, LIBRARY)]
+
+
+def test_open_invitations_are_listed_and_withdrawn_in_the_chat(double, world):
+    services = world
+    joined(services.staff, LIBRARY, ANA, "admin")
+    joined(services.staff, LIBRARY, BORIS, "editor")
+    mine = services.staff.invite(Actor.on_telegram(ANA), LIBRARY, "editor")
+    platforms = services.staff.invite(COMMAND_LINE, LIBRARY, "admin")
+    editor_invite, admin_invite = pending_ids(services)
+    library = organisation_id(services, LIBRARY)
+
+    async def scenario(app):
+        double.push_message(ANA, "/staff", language_code="en")
+        [listing] = await double.wait_for("sendMessage", saying(ANA, "The staff of"))
+        text = listing.params["text"]
+        assert "Invitations not used yet:" in text
+        assert "1. editor, made by you, valid until" in text
+        assert "2. administrator, made by the platform's administrator, valid until" in text
+        assert mine.code not in str(listing.params) and platforms.code not in str(listing.params)
+        withdraw = {b["text"]: b["callback_data"] for b in buttons(listing)}
+        assert withdraw["✖ Withdraw invitation 1"] == f"sicx:{library}:{editor_invite}"
+        assert withdraw["✖ Withdraw invitation 2"] == f"sicx:{library}:{admin_invite}"
+
+        for outsider in (BORIS, LEARNER):  # an editor, a learner: forged presses
+            double.push_callback(outsider, f"sicxok:{library}:{admin_invite}", language_code="en")
+        refused = await double.wait_for(
+            "answerCallbackQuery", lambda c: c.params.get("text") == REFUSAL_EN, count=2
+        )
+        assert len(refused) == 2 and pending_ids(services) == [editor_invite, admin_invite]
+
+        double.push_callback(ANA, f"sicx:{library}:{admin_invite}", language_code="en")
+        [asked] = await double.wait_for("sendMessage", saying(ANA, "Withdraw this invitation?"))
+        sure, keep = (b["callback_data"] for b in buttons(asked))
+        assert (sure, keep) == (f"sicxok:{library}:{admin_invite}", f"skeep:{library}")
+        double.push_callback(ANA, sure, language_code="en")
+        await double.wait_for(
+            "sendMessage",
+            saying(ANA, "The invitation for an administrator of Knjižnica Bežigrad is withdrawn."),
+        )
+        assert pending_ids(services) == [editor_invite]
+        double.push_callback(ANA, sure, language_code="en")  # the same question, pressed again
+        await double.wait_for("sendMessage", saying(ANA, "That invitation is no longer open"))
+
+        double.push_message(CVETKA, f"/start join-{platforms.code}", language_code="sl")
+        await double.wait_for(
+            "sendMessage", saying(CVETKA, "Organizacija je to povabilo preklicala.")
+        )
+        double.push_message(CVETKA, f"/start join-{platforms.code}", language_code="en")
+        await double.wait_for(
+            "sendMessage", saying(CVETKA, "This invitation was withdrawn by the organisation.")
+        )
+
+        double.push_message(ANA, "/staff", language_code="sl")
+        [again] = await double.wait_for("sendMessage", saying(ANA, "Povabila, ki še niso"))
+        assert "1. vloga: urednik, avtor povabila: vi, velja do" in again.params["text"]
+        assert "2." not in again.params["text"].split("Povabila")[1]
+
+    story(double, services, scenario)
+    assert CVETKA not in [s.telegram_id for s in services.staff.staff(COMMAND_LINE, LIBRARY)]
+    cancelled = [
+        (line.actor_telegram_id, line.target)
+        for line in services.staff.audit_log(COMMAND_LINE, LIBRARY)
+        if line.action == "staff.invite_cancel"
+    ]
+    assert cancelled == [(ANA, f"invite:{admin_invite}")]
+
+
+def test_the_removed_are_told_in_their_language_and_lose_their_menu(double, world):
+    """The command line removes someone while the bot runs: the outbox tells them, and resets
+    their menu first (the menus job would only in MENUS_EVERY)."""
+    services = world
+    joined(services.staff, LIBRARY, ANA, "admin")
+    joined(services.staff, YOUTH, CVETKA, "editor")
+    link = services.staff.invite(COMMAND_LINE, LIBRARY, "editor").link
+
+    async def scenario(app):
+        double.push_message(BORIS, f"/start join-{code_in(link)}", language_code="sl")
+        await double.wait_for("setMyCommands", in_scope_of(BORIS), count=3)
+        assert "post" in double.menu(BORIS, "sl")
+        services.staff.remove(COMMAND_LINE, LIBRARY, BORIS)
+        [told] = await double.wait_for(
+            "sendMessage", saying(BORIS, "Niste več v ekipi organizacije Knjižnica Bežigrad")
+        )
+        [reset] = [c for c in double.calls_to("deleteMyCommands") if last_reset_of(BORIS)(c)]
+        assert double.calls.index(reset) < double.calls.index(told)
+        assert double.menu(BORIS, "sl") == double.menu(None, "sl")
+        double.push_message(BORIS, "/staff", language_code="sl")
+        await double.wait_for("sendMessage", saying(BORIS, "Oprostite, to lahko storijo le"))
+
+        # another organisation's editor, who reads English, is told in English
+        double.push_message(CVETKA, "/help", language_code="en")
+        await double.wait_for("sendMessage", lambda c: c.params.get("chat_id") == CVETKA)
+        services.staff.remove(COMMAND_LINE, YOUTH, CVETKA)
+        await double.wait_for(
+            "sendMessage",
+            saying(CVETKA, "You are no longer on the staff of Mladinski center Šiška"),
+        )
+        told_cvetka = [c for c in double.calls_to("sendMessage") if saying(CVETKA, "no longer")(c)]
+        assert "Knjižnica" not in str(told_cvetka)
+
+    story(double, services, scenario)
+
+
+def test_a_new_member_learns_their_commands_and_the_inviter_who_joined(double, world):
+    services = world
+    joined(services.staff, LIBRARY, ANA, "admin")
+    library = organisation_id(services, LIBRARY)
+
+    async def scenario(app):
+        double.push_callback(ANA, f"sinv:{library}:editor", language_code="en")
+        [invited] = await double.wait_for("sendMessage", saying(ANA, "one-time invitation"))
+        link = invited.params["text"].splitlines()[-1]
+        double.push_message(
+            CVETKA, f"/start join-{code_in(link)}", language_code="en", first_name="Cvetka <3"
+        )
+        [welcome] = await double.wait_for("sendMessage", saying(CVETKA, "Welcome to the staff"))
+        text = welcome.params["text"]
+        assert "What you can do now:\n/post – Post an opportunity" in text
+        assert "/stats – The organisation's numbers" in text
+        assert "/staff" not in text and "/announce" not in text  # an editor's commands only
+        [news] = await double.wait_for("sendMessage", saying(ANA, "opened your invitation"))
+        assert news.params["text"] == (
+            "<b>Cvetka &lt;3</b> opened your invitation and is now on the staff of "
+            "Knjižnica Bežigrad as editor. /staff lists the staff."
+        )
+        assert str(CVETKA) not in news.params["text"]
 
     story(double, services, scenario)

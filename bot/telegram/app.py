@@ -90,6 +90,8 @@ BUTTONS: dict[Button, ButtonHandler] = {
     Button.NEWS_MODE: follow_chat.on_news_mode,
     Button.STAFF_REMOVE: staff_chat.on_remove,
     Button.STAFF_REMOVE_SURE: staff_chat.on_remove_sure,
+    Button.INVITE_CANCEL: staff_chat.on_cancel_invite,
+    Button.INVITE_CANCEL_SURE: staff_chat.on_cancel_invite_sure,
     Button.STAFF_KEEP: staff_chat.on_keep,
     Button.STAFF_INVITE: staff_chat.on_invite,
     Button.ACT_FOR: staff_chat.on_act_for,

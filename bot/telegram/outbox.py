@@ -41,6 +41,7 @@ from actions.messages import (
     EvidenceRejected,
     FollowedNews,
     Message,
+    StaffRemoved,
     from_json,
 )
 from actions.news import looked_up
@@ -50,6 +51,7 @@ from bot.i18n import reading_language
 from bot.pacing import OUTBOX_RATE, Pacer
 from bot.render import Renderable, render
 from bot.telegram.common import in_store, send
+from bot.telegram.staff_menu import everyones_menus, show_menu
 from bot.telegram.state import ColbotContext, OutboxSender
 from organisations.announcing import AnnouncementService
 from store import outbox as outbox_store
@@ -64,8 +66,8 @@ CONNECTIONS = 32  # to Telegram at once: sends overlap when Telegram answers slo
 PURGE_EVERY = 3600.0  # seconds between deletions of finished rows (store.outbox.KEEP_FINISHED)
 # The kinds of rows this front sends: reminders, badges (a delivery, or a rejection's reason),
 # followers' news and weekly digests, organisations' announcements and their withdrawals (a
-# deletion or an edit).
-SENDS = ("reminder", "badge", "news", "digest", "announcement", "withdrawal")
+# deletion or an edit), staff news (removed from a staff, an invitation taken).
+SENDS = ("reminder", "badge", "news", "digest", "announcement", "withdrawal", "staff")
 # Telegram lets a bot delete its own message in a private chat for 48 hours; later it is edited
 # to say it was withdrawn. An hour of margin for a withdrawal that waits its turn.
 DELETABLE_FOR = timedelta(hours=47)
@@ -326,6 +328,8 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
     if withdrawals:
         return await withdraw(context, sender, message, withdrawals[0], lang)
     services = context.services
+    if any(isinstance(m, StaffRemoved) for m in messages):
+        await reset_menu(context, message.chat_id)  # before it says the commands have left
     news = partial(looked_up, services.database, services.city.zone)
     found = await context.workers.storing(
         look_up, services.badges, message.person_id, messages, news, services.announcements
@@ -354,6 +358,15 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
             return refused
         sent.append(taken.message_id)
     return await outcome(Outcome.SENT)
+
+
+async def reset_menu(context: ColbotContext, chat_id: int) -> None:
+    """A removed staff member's menu as the policy says now (everyone's, unless they still act
+    for another organisation): at once, even when the command line removed them."""
+    services = context.services
+    menu = await context.workers.storing(services.staff.menu, chat_id)
+    everyones = await everyones_menus(context.bot, services.city.languages)
+    await show_menu(context.bot, chat_id, menu, everyones, services.city.default_language)
 
 
 async def paced(

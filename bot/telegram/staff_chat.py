@@ -1,5 +1,6 @@
-"""Telegram handlers of organisations' staff: an invitation opened (`/start join-<code>`), /staff
-(the organisation's staff, a remove button each, fresh invitation links), /org (which
+"""Telegram handlers of organisations' staff: an invitation opened (`/start join-<code>`: the new
+member is told what they may now do), /staff (the organisation's staff, a remove button each,
+the invitations still open, a withdraw button each, fresh invitation links), /org (which
 organisation to act for), and each staff member's own command menu, set when they join, when
 they are removed and by a job that keeps every menu as the policy says (staff_menu.py).
 Handlers only translate: the use cases (`Services.staff`) decide and check."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -18,13 +20,14 @@ from bot.callbacks import Button, Pressed, callback
 from bot.i18n import format_day, gettext_for, ngettext_for
 from bot.telegram.common import main_keyboard, say_plainly, user_language
 from bot.telegram.privileged import actor_of, privileged, privileged_button, refuse
-from bot.telegram.staff_menu import everyones_menus, show_menu
+from bot.telegram.staff_menu import everyones_menus, privileged_commands, show_menu
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor, choices
-from organisations.invites import JoinStatus
+from organisations.invites import JoinStatus, PendingInvite
 from organisations.staff import Menu
 from organisations.staff_problems import (
     BotUsernameMissing,
+    InviteNotPending,
     LastAdministrator,
     NotOnStaff,
     StaffProblem,
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 MENUS_JOB = "staff-menus"
 MENUS_EVERY = 300.0  # seconds between passes that bring every staff menu in line with the policy
 STAFF_SHOWN = 40  # /staff lists (and offers to remove) at most this many: one message
+INVITES_SHOWN = 20  # and at most this many open invitations (each with a withdraw button)
 _TELEGRAM_ID = re.compile(r"[0-9]{1,15}")
 
 
@@ -56,10 +60,12 @@ def _shown(context: ColbotContext) -> dict[int, Menu] | None:
     return jobs[0].data if jobs and isinstance(jobs[0].data, dict) else None
 
 
-async def refresh_menu(context: ColbotContext, telegram_id: int) -> None:
-    """One person's menu as the policy says now: theirs, or everyone's again."""
+async def refresh_menu(context: ColbotContext, telegram_id: int, menu: Menu | None = None) -> None:
+    """One person's menu as the policy says now (`menu`, when just asked): theirs, or
+    everyone's again."""
     services = context.services
-    menu = await context.workers.storing(services.staff.menu, telegram_id)
+    if menu is None:
+        menu = await context.workers.storing(services.staff.menu, telegram_id)
     everyones = await everyones_menus(context.bot, services.city.languages)
     if await show_menu(context.bot, telegram_id, menu, everyones, services.city.default_language):
         shown = _shown(context)
@@ -87,6 +93,17 @@ async def keep_menus(context: ColbotContext) -> None:
 
 
 # ---- an invitation opened ------------------------------------------------------------------------
+def _what_you_can_do(menu: Menu, lang: str) -> str:
+    """The new member's commands, one a line (what their menu shows beyond everyone's)."""
+    _ = gettext_for(lang)
+    rows = privileged_commands(menu, lang)
+    if not rows:
+        return ""
+    lines = [_("What you can do now:")]
+    lines += [f"/{row.command} – {row.description}" for row in rows]
+    return "\n".join(lines)
+
+
 def _join_answer(status: JoinStatus, organisation: str, role: str, lang: str) -> str:
     _ = gettext_for(lang)
     if status is JoinStatus.JOINED:
@@ -97,6 +114,11 @@ def _join_answer(status: JoinStatus, organisation: str, role: str, lang: str) ->
     if status is JoinStatus.ROLE_CHANGED:
         return _("Your role in {organisation} is now: {role}.").format(
             organisation=organisation, role=role
+        )
+    if status is JoinStatus.CANCELLED:
+        return _(
+            "This invitation was withdrawn by the organisation. If you should still join, "
+            "please ask its administrator for a new one."
         )
     if status is JoinStatus.ALREADY:
         return _("You are already on the staff of {organisation} (your role: {role}).").format(
@@ -125,7 +147,9 @@ async def on_join(update: Update, context: ColbotContext, code: str) -> None:
     user = update.effective_user
     if user is None:
         return
-    outcome = await context.workers.storing(context.services.staff.accept, user.id, code)
+    staff = context.services.staff
+    outcome = await context.workers.storing(staff.accept, user.id, code, user.first_name)
+    menu = None
     if outcome.status is JoinStatus.TOO_MANY_ATTEMPTS:
         waited = outcome.retry_after.total_seconds() if outcome.retry_after else 0
         minutes = max(1, round(waited / 60))
@@ -138,10 +162,13 @@ async def on_join(update: Update, context: ColbotContext, code: str) -> None:
     else:
         role = _role_name(outcome.role, lang)
         text = _join_answer(outcome.status, outcome.organisation or "", role, lang)
-    await say_plainly(update, context, text, reply_markup=main_keyboard(lang))
+        if outcome.status in (JoinStatus.JOINED, JoinStatus.ROLE_CHANGED):
+            menu = await context.workers.storing(staff.menu, user.id)
+            text += "\n\n" + _what_you_can_do(menu, lang)
+    await say_plainly(update, context, text.strip(), reply_markup=main_keyboard(lang))
     if outcome.status in (JoinStatus.JOINED, JoinStatus.ROLE_CHANGED, JoinStatus.ALREADY):
         context.person.acting_for = None  # they act for the first they may until /org
-        await refresh_menu(context, user.id)
+        await refresh_menu(context, user.id, menu)
 
 
 # ---- /staff --------------------------------------------------------------------------------------
@@ -152,9 +179,11 @@ async def on_staff(update: Update, context: ColbotContext, acting: ActingFor) ->
     _ = gettext_for(lang)
     actor = actor_of(update)
     assert actor is not None  # privileged() refused updates without a person
+    service = context.services.staff
     try:
-        staff = await context.workers.storing(
-            context.services.staff.staff, actor, acting.organisation_id
+        staff = await context.workers.storing(service.staff, actor, acting.organisation_id)
+        invitations = await context.workers.storing(
+            service.pending_invites, actor, acting.organisation_id
         )
     except Refused:
         await refuse(update, context)
@@ -187,7 +216,9 @@ async def on_staff(update: Update, context: ColbotContext, acting: ActingFor) ->
                 more,
             ).format(n=more)
         )
-    lines.append("")
+    lines += _invitation_lines(
+        invitations, acting.organisation_id, actor.telegram_id, rows, zone, lang
+    )
     lines.append(
         _(
             "People are named by their Telegram id. Invite someone with a one-time link; "
@@ -209,6 +240,50 @@ async def on_staff(update: Update, context: ColbotContext, acting: ActingFor) ->
         ]
     )
     await say_plainly(update, context, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _invitation_lines(
+    invitations: list[PendingInvite],
+    organisation_id: int,
+    me: int | None,
+    rows: list[list[InlineKeyboardButton]],
+    zone: ZoneInfo,
+    lang: str,
+) -> list[str]:
+    """/staff's paragraph of open invitations (what each is for, who made it, until when; never
+    a code), numbered, with a withdraw button each added to `rows`."""
+    _ = gettext_for(lang)
+    if not invitations:
+        return ["", _("No invitations are open."), ""]
+    lines = ["", _("Invitations not used yet:")]
+    for number, invitation in enumerate(invitations[:INVITES_SHOWN], start=1):
+        if invitation.created_by is None:
+            maker = _("the platform's administrator")
+        elif invitation.created_by == me:
+            maker = _("you")
+        else:
+            maker = str(invitation.created_by)
+        day = format_day(invitation.expires_at.astimezone(zone), lang)
+        lines.append(
+            _("{number}. {role}, made by {maker}, valid until {day}").format(
+                number=number, role=_role_name(invitation.role, lang), maker=maker, day=day
+            )
+        )
+        data = callback(Button.INVITE_CANCEL, organisation_id, invitation.id)
+        label = _("Withdraw invitation {number}").format(number=number)
+        rows.append([InlineKeyboardButton("✖ " + label, callback_data=data)])
+    if len(invitations) > INVITES_SHOWN:
+        more = len(invitations) - INVITES_SHOWN
+        ngettext = ngettext_for(lang)
+        lines.append(
+            ngettext(
+                "…and {n} more invitation (the command line lists them all).",
+                "…and {n} more invitations (the command line lists them all).",
+                more,
+            ).format(n=more)
+        )
+    lines.append("")
+    return lines
 
 
 def _named(pressed: Pressed) -> tuple[int, str] | None:
@@ -370,6 +445,80 @@ async def on_remove_sure(
     await refresh_menu(context, removed_id)
     if removed_id == actor.telegram_id:
         context.person.acting_for = None
+    return None
+
+
+def _invite_id(pressed: Pressed) -> tuple[int, int] | None:
+    """The organisation id and invitation id of a withdraw button; None for a forged one."""
+    named = _named(pressed)
+    if named is None or not _TELEGRAM_ID.fullmatch(named[1]):
+        return None
+    return named[0], int(named[1])
+
+
+@privileged_button(Capability.STAFF)
+async def on_cancel_invite(
+    update: Update, context: ColbotContext, pressed: Pressed, acting: ActingFor
+) -> str | None:
+    """✖: asks first (the link stops working at once)."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    named = _invite_id(pressed)
+    if named is None:
+        return _old_button(lang)
+    sure = callback(Button.INVITE_CANCEL_SURE, *named)
+    keep = callback(Button.STAFF_KEEP, named[0])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("✖ " + _("Yes, withdraw"), callback_data=sure),
+                InlineKeyboardButton(_("No, keep"), callback_data=keep),
+            ]
+        ]
+    )
+    await say_plainly(
+        update,
+        context,
+        _("Withdraw this invitation? Its link stops working at once."),
+        reply_markup=markup,
+    )
+    return None
+
+
+@privileged_button(Capability.STAFF)
+async def on_cancel_invite_sure(
+    update: Update, context: ColbotContext, pressed: Pressed, acting: ActingFor
+) -> str | None:
+    """ "Yes, withdraw": the invitation is withdrawn; whoever opens its link is told so."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    named = _invite_id(pressed)
+    if named is None:
+        return _old_button(lang)
+    await drop_buttons(update.callback_query)
+    actor = actor_of(update)
+    assert actor is not None
+    staff = context.services.staff
+    try:
+        cancelled = await context.workers.storing(staff.cancel_invite, actor, *named)
+    except Refused:
+        await refuse(update, context)
+        return None
+    except InviteNotPending:
+        await say_plainly(
+            update,
+            context,
+            _("That invitation is no longer open: it was used, withdrawn or has expired."),
+        )
+        return None
+    except StaffProblem:  # the organisation is gone
+        return _old_button(lang)
+    if cancelled.role is Role.ADMIN:
+        said = _("The invitation for an administrator of {organisation} is withdrawn.")
+    else:
+        said = _("The invitation for an editor of {organisation} is withdrawn.")
+    text = said.format(organisation=cancelled.organisation) + " " + _("Its link no longer works.")
+    await say_plainly(update, context, text)
     return None
 
 

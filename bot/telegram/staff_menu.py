@@ -45,13 +45,18 @@ def staff_commands(lang: str) -> list[StaffCommand]:
     ]
 
 
-def commands_for(menu: Menu, everyones: Sequence[BotCommand], lang: str) -> list[BotCommand]:
-    """The person's menu: everyone's, then the privileged commands they may use."""
-    shown = [
-        BotCommand(row.command, row.description)
+def privileged_commands(menu: Menu, lang: str) -> list[StaffCommand]:
+    """The privileged commands the person may use, in the menu's order."""
+    return [
+        row
         for row in staff_commands(lang)
         if (row.capability in menu.capabilities if row.capability else menu.several)
     ]
+
+
+def commands_for(menu: Menu, everyones: Sequence[BotCommand], lang: str) -> list[BotCommand]:
+    """The person's menu: everyone's, then the privileged commands they may use."""
+    shown = [BotCommand(row.command, row.description) for row in privileged_commands(menu, lang)]
     return [*everyones, *shown]
 
 
