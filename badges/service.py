@@ -172,6 +172,19 @@ class BadgeService:
             self.context, actor, opportunity_id, telegram_id, evidence, expires_at
         )
 
+    def award_many(
+        self,
+        actor: Actor,
+        opportunity_id: str,
+        telegram_ids: list[int],
+        evidence: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> awarding.BulkAwards:
+        """The badge to each of them, in one transaction (who holds it already is skipped)."""
+        return awarding.award_many(
+            self.context, actor, opportunity_id, telegram_ids, evidence, expires_at
+        )
+
     def revoke(self, actor: Actor, award_id: str, reason: str) -> None:
         awarding.revoke(self.context, actor, award_id, reason)
 
