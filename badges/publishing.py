@@ -5,9 +5,12 @@ page. None means there is nothing there (404).
 
 Fast by keeping what does not change: a credential is signed once, when it is awarded (the
 store keeps it); a status list is signed again only when one of its awards is revoked; baked
-PNGs, images and the JWKS are cached in memory by the version of what they were made from, so
-a change made by another process (the command line) is seen at the next request. The key ring
-is loaded once and picks up a rotation within a second."""
+PNGs, images and the JWKS are cached in memory by the version of what they were made from, and
+each badge's PNG is read for baking once. On top of that, every document and page read from the
+store is answered from memory for at most FRESH_SECONDS after it was read: a change this
+process makes (a revocation in the chat) empties that at once; one made by another process (the
+command line) is seen within FRESH_SECONDS. The key ring is loaded once and picks up a rotation
+within a second (KEY_CHECK_EVERY)."""
 
 from __future__ import annotations
 
@@ -39,6 +42,12 @@ JSON = "application/json"
 PNG = "image/png"
 SVG = "image/svg+xml"
 CACHE_BYTES = 64 * 1024 * 1024
+# How stale a published answer may be: each is read from the store, then answered from memory
+# for at most this many seconds, so a revocation made by another process (the command line)
+# shows on the public addresses within it (this process's own changes show at once).
+FRESH_SECONDS = 1.0
+FRESH_BYTES = 64 * 1024 * 1024
+_PAGE_BYTES = 2048  # what a page's facts are counted as in FRESH_BYTES
 _ID = re.compile(r"[A-Za-z0-9_.~-]+")
 CORS = {"Access-Control-Allow-Origin": "*"}
 FRESH = {**CORS, "Cache-Control": "no-cache"}  # revocations must be seen at once
@@ -116,6 +125,62 @@ class _Cache:
             self._held = 0
 
 
+class _Fresh:
+    """Answers trusted for a few seconds: each kept until `seconds` after the moment just before
+    it was read (so it is never older than that), least recently used dropped first beyond
+    `limit` bytes. Thread-safe; `clock` is monotonic seconds."""
+
+    def __init__(self, seconds: float, limit: int, clock: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self._limit = limit
+        self._clock = clock
+        self._held = 0
+        self._items: OrderedDict[Any, tuple[float, int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._clock()
+
+    def get(self, key: Any) -> Any | None:
+        now = self._clock()
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if now >= found[0]:
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return found[2]
+
+    def put(self, key: Any, value: Any, read_at: float) -> Any:
+        """Keep `value`, read from the store at `read_at` (taken before the read began)."""
+        size = len(value.body) if isinstance(value, Published) else _PAGE_BYTES
+        if self.seconds <= 0 or size > self._limit // 4:
+            return value
+        with self._lock:
+            self._drop(key)
+            self._items[key] = (read_at + self.seconds, size, value)
+            self._held += size
+            while self._held > self._limit:
+                _key, (_until, dropped, _value) = self._items.popitem(last=False)
+                self._held -= dropped
+        return value
+
+    def _drop(self, key: Any) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._held -= old[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._held = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def _json(document: Any, status_code: int = 200, headers: dict[str, str] = FRESH) -> Published:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Published(status_code, JSON_LD, body, dict(headers))
@@ -143,13 +208,37 @@ class BadgePublisher:
     Reads go through a plain connection (no ORM objects: a request costs a fraction of a
     millisecond); what is missing (an image not drawn yet) is made in a unit of work."""
 
-    def __init__(self, ctx: BadgeContext, cache_bytes: int = CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        ctx: BadgeContext,
+        cache_bytes: int = CACHE_BYTES,
+        fresh_seconds: float = FRESH_SECONDS,
+    ) -> None:
         self._ctx = ctx
         self._cache = _Cache(cache_bytes)
+        self._fresh = _Fresh(fresh_seconds, FRESH_BYTES, lambda: ctx.monotonic())
+        # each badge's PNG, read once for baking (a few per badge class: bounded by the catalogue)
+        self._bases: dict[str, tuple[Any, baking.BakingBase]] = {}
+        self._bases_lock = threading.Lock()
 
     def _read(self, work: Callable[[Connection], Any]) -> Any:
         with self._ctx.database.engine.connect() as connection:
             return work(connection)
+
+    def _kept(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, or what it gave less than FRESH_SECONDS ago (nothing found is not kept:
+        a new award's address answers at once)."""
+        found = self._fresh.get(key)
+        if found is not None:
+            return found
+        read_at = self._fresh.now()
+        made = make()
+        return made if made is None else self._fresh.put(key, made, read_at)
+
+    def changed(self) -> None:
+        """Something this process published has changed (a revocation, an award hidden, …):
+        what is kept is read again at the next request."""
+        self._fresh.clear()
 
     def _award(self, connection: Connection, award_id: str) -> Row | None:
         if not _plausible(award_id):
@@ -158,6 +247,9 @@ class BadgePublisher:
 
     # ---- OB 2.0 ---------------------------------------------------------------------------------
     def issuer(self, slug: str) -> Published | None:
+        return self._kept(("issuer", slug), lambda: self._issuer(slug))
+
+    def _issuer(self, slug: str) -> Published | None:
         def work(connection: Connection) -> Published | None:
             profile = self._ctx.issuers.by_slug(connection, slug) if _plausible(slug) else None
             return None if profile is None else _json(ob2.issuer(profile, self._ctx.urls))
@@ -165,6 +257,9 @@ class BadgePublisher:
         return self._read(work)
 
     def revocation_list(self, slug: str) -> Published | None:
+        return self._kept(("revocations", slug), lambda: self._revocation_list(slug))
+
+    def _revocation_list(self, slug: str) -> Published | None:
         if not _plausible(slug):
             return None
         with self._ctx.database.session() as session:
@@ -175,6 +270,9 @@ class BadgePublisher:
             return _json(ob2.revocation_list(profile, revoked, self._ctx.urls))
 
     def badge_class(self, badge_id: str) -> Published | None:
+        return self._kept(("badge", badge_id), lambda: self._badge_class(badge_id))
+
+    def _badge_class(self, badge_id: str) -> Published | None:
         def work(connection: Connection) -> Published | None:
             row = (
                 store_badges.published_badge(connection, badge_id) if _plausible(badge_id) else None
@@ -191,6 +289,11 @@ class BadgePublisher:
         return self._read(work)
 
     def image(self, badge_id: str, image_type: str) -> Published | None:
+        return self._kept(
+            ("image", badge_id, image_type), lambda: self._image(badge_id, image_type)
+        )
+
+    def _image(self, badge_id: str, image_type: str) -> Published | None:
         if image_type not in ("png", "svg") or not _plausible(badge_id):
             return None
         row = self._read(lambda c: store_badges.published_badge(c, badge_id))
@@ -210,6 +313,9 @@ class BadgePublisher:
             return self._cache.put(("image", badge_id), _drawn(badge), published)
 
     def assertion(self, award_id: str) -> Published | None:
+        return self._kept(("assertion", award_id), lambda: self._assertion(award_id))
+
+    def _assertion(self, award_id: str) -> Published | None:
         def work(connection: Connection) -> Published | None:
             row = self._award(connection, award_id)
             if row is None:
@@ -221,6 +327,9 @@ class BadgePublisher:
         return self._read(work)
 
     def _baked(self, award_id: str, kind: str) -> Published | None:
+        """An award baked into its badge's PNG, cached by the award's version and the image's;
+        read from the store at each request (it is rarely asked for, and a revocation shows at
+        once), the PNG itself read once per image."""
         row = self._read(lambda c: self._award(c, award_id))
         if row is None:
             return None
@@ -235,13 +344,25 @@ class BadgePublisher:
             text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         else:
             text = row.credential
+        drawn, base = self._baking_base(row.badge_id, _drawn(row))
+        baked = baking.bake_into(base, kind, text)
+        stamp = (row.version, drawn)  # drawn just now, perhaps
+        return self._cache.put((kind, award_id), stamp, Published(200, PNG, baked, dict(FRESH)))
+
+    def _baking_base(self, badge_id: str, drawn: Any) -> tuple[Any, baking.BakingBase]:
+        """The badge's PNG, read for baking once per image (drawn first if it has none)."""
+        with self._bases_lock:
+            found = self._bases.get(badge_id)
+        if found is not None and found[0] == drawn:
+            return found
         with self._ctx.database.session() as session:
-            badge = store_badges.badge_class(session, row.badge_id)
+            badge = store_badges.badge_class(session, badge_id)
             assert badge is not None
             ensure_images(session, badge, self._ctx.clock())
-            baked = baking.bake(baking_png(badge), kind, text)
-            stamp = (row.version, _drawn(badge))  # drawn just now, perhaps
-        return self._cache.put((kind, award_id), stamp, Published(200, PNG, baked, dict(FRESH)))
+            made = (_drawn(badge), baking.prepare(baking_png(badge)))
+        with self._bases_lock:
+            self._bases[badge_id] = made
+        return made
 
     def baked_png(self, award_id: str) -> Published | None:
         """The badge image with the OB 2.0 assertion baked in (410 once revoked)."""
@@ -249,6 +370,9 @@ class BadgePublisher:
 
     # ---- OB 3.0 ---------------------------------------------------------------------------------
     def credential(self, award_id: str) -> Published | None:
+        return self._kept(("credential", award_id), lambda: self._credential(award_id))
+
+    def _credential(self, award_id: str) -> Published | None:
         """The award's VC-JWT, signed when it was awarded (its status list says if revoked)."""
 
         def work(connection: Connection) -> Published | None:
@@ -264,6 +388,11 @@ class BadgePublisher:
         return self._baked(award_id, baking.OB3_KEYWORD)
 
     def status_list(self, slug: str, list_number: int) -> Published | None:
+        return self._kept(
+            ("status", slug, list_number), lambda: self._status_list(slug, list_number)
+        )
+
+    def _status_list(self, slug: str, list_number: int) -> Published | None:
         """One of an issuer's revocation status lists, as a signed VC-JWT: signed again only
         when an award of it has been revoked since."""
         if not _plausible(slug):
@@ -311,6 +440,9 @@ class BadgePublisher:
 
     # ---- people ---------------------------------------------------------------------------------
     def public_page(self, award_id: str) -> PublicBadgePage | None:
+        return self._kept(("page", award_id), lambda: self._public_page(award_id))
+
+    def _public_page(self, award_id: str) -> PublicBadgePage | None:
         """The facts of an award's public page; None when it is unknown or its holder hid it."""
 
         def work(connection: Connection) -> PublicBadgePage | None:
