@@ -48,6 +48,8 @@ CACHE_BYTES = 64 * 1024 * 1024
 FRESH_SECONDS = 1.0
 FRESH_BYTES = 64 * 1024 * 1024
 _PAGE_BYTES = 2048  # what a page's facts are counted as in FRESH_BYTES
+AWARDS_KEPT = 10_000  # awards whose rows (and documents made from them) are kept, at most
+CHECKED_AT_ONCE = 1_000  # awards read again together, in one statement
 _ID = re.compile(r"[A-Za-z0-9_.~-]+")
 CORS = {"Access-Control-Allow-Origin": "*"}
 FRESH = {**CORS, "Cache-Control": "no-cache"}  # revocations must be seen at once
@@ -181,6 +183,89 @@ class _Fresh:
         return len(self._items)
 
 
+@dataclass
+class _Held:
+    """An award's published row, trusted until `until`, and the documents made from it."""
+
+    row: Row
+    until: float
+    made: dict[str, Any] = field(default_factory=dict)
+
+
+class _AwardRows:
+    """The rows of the awards asked for lately, each trusted until `seconds` after the read that
+    last confirmed it began. When one has expired, it is read again together with every other
+    that has expired or soon will (one statement for up to CHECKED_AT_ONCE): an unchanged row
+    keeps the documents made from it, a changed one drops them. So a hot award costs one read
+    a second between all of them, whatever the traffic, and none is trusted longer."""
+
+    def __init__(
+        self,
+        seconds: float,
+        limit: int,
+        clock: Callable[[], float],
+        read: Callable[[list[str]], dict[str, Row]],
+    ) -> None:
+        self._seconds = seconds
+        self._limit = limit
+        self._clock = clock
+        self._read = read
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._lock = threading.Lock()  # the dictionary
+        self._reading = threading.Lock()  # one read at a time: the others wait for its rows
+
+    def get(self, award_id: str) -> _Held | None:
+        """The award's row (None: there is no such award)."""
+        held = self._trusted(award_id)
+        if held is not None:
+            return held
+        with self._reading:
+            held = self._trusted(award_id)  # read meanwhile by another thread?
+            if held is not None:
+                return held
+            now = self._clock()
+            with self._lock:
+                due = [
+                    key
+                    for key, item in self._held.items()
+                    if item.until <= now + self._seconds / 2 and key != award_id
+                ][: CHECKED_AT_ONCE - 1]
+            asked = [award_id, *due]
+            read_at = self._clock()
+            found = self._read(asked)
+            if self._seconds <= 0:
+                row = found.get(award_id)
+                return _Held(row, read_at) if row is not None else None
+            with self._lock:
+                for key in asked:
+                    row, old = found.get(key), self._held.get(key)
+                    if row is None:
+                        self._held.pop(key, None)
+                    elif old is not None and old.row == row:
+                        old.until = read_at + self._seconds
+                    else:
+                        self._held[key] = _Held(row, read_at + self._seconds)
+                held = self._held.get(award_id)
+                if held is not None:
+                    self._held.move_to_end(award_id)
+                while len(self._held) > self._limit:
+                    self._held.popitem(last=False)
+                return held
+
+    def _trusted(self, award_id: str) -> _Held | None:
+        now = self._clock()
+        with self._lock:
+            held = self._held.get(award_id)
+            if held is None or now >= held.until:
+                return None
+            self._held.move_to_end(award_id)
+            return held
+
+    def clear(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+
 def _json(document: Any, status_code: int = 200, headers: dict[str, str] = FRESH) -> Published:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Published(status_code, JSON_LD, body, dict(headers))
@@ -217,6 +302,9 @@ class BadgePublisher:
         self._ctx = ctx
         self._cache = _Cache(cache_bytes)
         self._fresh = _Fresh(fresh_seconds, FRESH_BYTES, lambda: ctx.monotonic())
+        self._awards = _AwardRows(
+            fresh_seconds, AWARDS_KEPT, lambda: ctx.monotonic(), self._read_awards
+        )
         # each badge's PNG, read once for baking (a few per badge class: bounded by the catalogue)
         self._bases: dict[str, tuple[Any, baking.BakingBase]] = {}
         self._bases_lock = threading.Lock()
@@ -239,11 +327,22 @@ class BadgePublisher:
         """Something this process published has changed (a revocation, an award hidden, …):
         what is kept is read again at the next request."""
         self._fresh.clear()
+        self._awards.clear()
 
-    def _award(self, connection: Connection, award_id: str) -> Row | None:
-        if not _plausible(award_id):
+    def _read_awards(self, award_ids: list[str]) -> dict[str, Row]:
+        return self._read(lambda c: store_badges.published_awards(c, award_ids))
+
+    def _held(self, award_id: str) -> _Held | None:
+        return self._awards.get(award_id) if _plausible(award_id) else None
+
+    def _made(self, award_id: str, kind: str, make: Callable[[Row], Any]) -> Any:
+        """A document made from the award's row, made again only when the row has changed."""
+        held = self._held(award_id)
+        if held is None:
             return None
-        return store_badges.published_award(connection, award_id)
+        if kind not in held.made:
+            held.made[kind] = make(held.row)
+        return held.made[kind]
 
     # ---- OB 2.0 ---------------------------------------------------------------------------------
     def issuer(self, slug: str) -> Published | None:
@@ -313,26 +412,23 @@ class BadgePublisher:
             return self._cache.put(("image", badge_id), _drawn(badge), published)
 
     def assertion(self, award_id: str) -> Published | None:
-        return self._kept(("assertion", award_id), lambda: self._assertion(award_id))
+        """The hosted OB 2.0 assertion (410 and why, once revoked)."""
 
-    def _assertion(self, award_id: str) -> Published | None:
-        def work(connection: Connection) -> Published | None:
-            row = self._award(connection, award_id)
-            if row is None:
-                return None
+        def make(row: Row) -> Published:
             definition = issuers.definition_of_row(row)
             code, document = ob2.hosted_assertion(definition, issuers.facts(row), self._ctx.urls)
             return _json(document, code)
 
-        return self._read(work)
+        return self._made(award_id, "assertion", make)
 
     def _baked(self, award_id: str, kind: str) -> Published | None:
         """An award baked into its badge's PNG, cached by the award's version and the image's;
         read from the store at each request (it is rarely asked for, and a revocation shows at
         once), the PNG itself read once per image."""
-        row = self._read(lambda c: self._award(c, award_id))
-        if row is None:
+        held = self._held(award_id)
+        if held is None:
             return None
+        row = held.row
         facts = issuers.facts(row)
         if kind == baking.OB2_KEYWORD and row.revoked_at is not None:
             return _json(ob2.revoked_assertion(facts, self._ctx.urls), 410)
@@ -370,18 +466,12 @@ class BadgePublisher:
 
     # ---- OB 3.0 ---------------------------------------------------------------------------------
     def credential(self, award_id: str) -> Published | None:
-        return self._kept(("credential", award_id), lambda: self._credential(award_id))
-
-    def _credential(self, award_id: str) -> Published | None:
         """The award's VC-JWT, signed when it was awarded (its status list says if revoked)."""
-
-        def work(connection: Connection) -> Published | None:
-            row = self._award(connection, award_id)
-            if row is None:
-                return None
-            return Published(200, VC_JWT, row.credential.encode("ascii"), dict(FRESH))
-
-        return self._read(work)
+        return self._made(
+            award_id,
+            "credential",
+            lambda row: Published(200, VC_JWT, row.credential.encode("ascii"), dict(FRESH)),
+        )
 
     def credential_png(self, award_id: str) -> Published | None:
         """The badge image with the VC-JWT baked in."""
@@ -440,44 +530,49 @@ class BadgePublisher:
 
     # ---- people ---------------------------------------------------------------------------------
     def public_page(self, award_id: str) -> PublicBadgePage | None:
-        return self._kept(("page", award_id), lambda: self._public_page(award_id))
-
-    def _public_page(self, award_id: str) -> PublicBadgePage | None:
         """The facts of an award's public page; None when it is unknown or its holder hid it."""
+        held = self._held(award_id)
+        if held is None or held.row.hidden:
+            return None
+        row = held.row
+        issuer_name, issuer_url = self._kept(
+            ("issued by", row.issuer_slug, row.organisation_id), lambda: self._issued_by(row)
+        )
+        urls = self._ctx.urls
+        state = state_of(row, self._ctx.clock())
+        return PublicBadgePage(
+            award_id=row.public_id,
+            badge_name=_texts(row.name_sl, row.name_en),
+            badge_description=_texts(row.description_sl, row.description_en),
+            criteria=_texts(row.criteria_sl, row.criteria_en),
+            issuer_name=issuer_name,
+            issuer_url=issuer_url,
+            issued_on=row.issued_at,
+            expires=row.expires_at,
+            state=state.value,
+            revocation_reason=row.revocation_reason if state is AwardStatus.REVOKED else None,
+            image_url=urls.image(row.badge_id, row.image_type or "png"),
+            assertion_url=urls.assertion(row.public_id),
+            credential_url=urls.credential(row.public_id),
+            page_url=urls.public_page(row.public_id),
+            recipient_name=row.display_name,
+        )
 
-        def work(connection: Connection) -> PublicBadgePage | None:
-            row = self._award(connection, award_id)
-            if row is None or row.hidden:
-                return None
+    def _issued_by(self, row: Row) -> tuple[str, str]:
+        """The name and address of who issued an award, as its page shows them."""
+
+        def work(connection: Connection) -> tuple[str, str]:
             try:
                 profile = self._ctx.issuers.of_award(connection, row)
-                issuer_name, issuer_url = profile.name, profile.url
+                return profile.name, profile.url
             except IssuerMissing:
                 organisation = (
                     organisations.profile_by_id(connection, row.organisation_id)
                     if row.organisation_id
                     else None
                 )
-                issuer_name = organisation.name if organisation else ""
-                issuer_url = (organisation.url or "") if organisation else ""
-            urls = self._ctx.urls
-            state = state_of(row, self._ctx.clock())
-            return PublicBadgePage(
-                award_id=row.public_id,
-                badge_name=_texts(row.name_sl, row.name_en),
-                badge_description=_texts(row.description_sl, row.description_en),
-                criteria=_texts(row.criteria_sl, row.criteria_en),
-                issuer_name=issuer_name,
-                issuer_url=issuer_url,
-                issued_on=row.issued_at,
-                expires=row.expires_at,
-                state=state.value,
-                revocation_reason=row.revocation_reason if state is AwardStatus.REVOKED else None,
-                image_url=urls.image(row.badge_id, row.image_type or "png"),
-                assertion_url=urls.assertion(row.public_id),
-                credential_url=urls.credential(row.public_id),
-                page_url=urls.public_page(row.public_id),
-                recipient_name=row.display_name,
-            )
+                if organisation is None:
+                    return "", ""
+                return organisation.name, organisation.url or ""
 
         return self._read(work)

@@ -396,6 +396,21 @@ def published_award(db: Session | Connection, public_id: str) -> Row | None:
     return db.execute(_PUBLISHED_AWARD, {"public_id": public_id}).first()
 
 
+_PUBLISHED_AWARDS = (
+    select(*_AWARD_COLUMNS, *_BADGE_COLUMNS)
+    .select_from(_PUBLISHED_AWARD.get_final_froms()[0])
+    .where(_award.public_id.in_(bindparam("public_ids", expanding=True)))
+)
+
+
+def published_awards(db: Session | Connection, public_ids: Sequence[str]) -> dict[str, Row]:
+    """The rows of `published_award` for many awards at once, by public id (one statement)."""
+    if not public_ids:
+        return {}
+    rows = db.execute(_PUBLISHED_AWARDS, {"public_ids": list(public_ids)})
+    return {row.public_id: row for row in rows}
+
+
 def published_badge(db: Session | Connection, public_id: str) -> Row | None:
     return db.execute(_PUBLISHED_BADGE, {"public_id": public_id}).first()
 

@@ -291,6 +291,7 @@ def test_forgetting_a_learner_unlinks_their_badges_or_revokes_them(world, revoke
         stored = people.stored_about(session, ana)
         assert (stored.awards, stored.email) == (1, None)
         assert people.forget(session, ana, revoke_badges=revoke_badges, now=clock())
+    clock.advance(seconds=FRESH_SECONDS)  # not through the badges service: seen within the bound
     with services.database.session() as session:
         award = session.scalar(select(Award))
         assert award.person_id is None and award.display_name is None

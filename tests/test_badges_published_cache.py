@@ -94,6 +94,29 @@ def test_an_answer_is_read_again_once_it_is_fresh_seconds_old(world, statements)
     assert statements.count > before
 
 
+def test_awards_asked_for_again_are_read_again_together_in_one_statement(world, statements):
+    """Whatever the traffic, a hot award costs one read a FRESH_SECONDS, shared with the others:
+    unchanged rows keep what was made from them, a changed one is made again."""
+    services, clock, award_id = world
+    publisher = services.badges.publisher
+    for telegram_id in range(50_000, 50_012):
+        person(services, telegram_id)
+    done = services.badges.award_many(PLATFORM, "lj-robotika", list(range(50_000, 50_012)))
+    ids = [award_id, *(issued.award_id for issued in done.issued)]
+    first = {award: publisher.assertion(award) for award in ids}
+    other = another_process(services, clock)
+    try:
+        other.badges.revoke(PLATFORM, ids[3], "Napaka.")
+    finally:
+        other.close()
+    clock.advance(seconds=FRESH_SECONDS)
+    before = statements.count
+    again = {award: publisher.assertion(award) for award in ids}
+    assert statements.count == before + 1
+    assert again[ids[3]].status == 410
+    assert all(again[award] is first[award] for award in ids if award != ids[3])
+
+
 def test_a_revocation_by_another_process_answers_410_within_the_bound(world):
     services, clock, award_id = world
     publisher = services.badges.publisher
@@ -118,16 +141,16 @@ def test_the_bound_counts_from_before_the_store_was_read(world, monkeypatch):
     began, so a revocation committed while it ran shows within the bound too."""
     services, clock, award_id = world
     publisher = services.badges.publisher
-    slow_read = store_badges.published_award
+    slow_read = store_badges.published_awards
 
-    def read_slowly(db, public_id):  # type: ignore[no-untyped-def]
-        found = slow_read(db, public_id)
+    def read_slowly(db, public_ids):  # type: ignore[no-untyped-def]
+        found = slow_read(db, public_ids)
         clock.advance(seconds=FRESH_SECONDS * 0.75)
         return found
 
-    monkeypatch.setattr(store_badges, "published_award", read_slowly)
+    monkeypatch.setattr(store_badges, "published_awards", read_slowly)
     assert publisher.assertion(award_id).status == 200
-    monkeypatch.setattr(store_badges, "published_award", slow_read)
+    monkeypatch.setattr(store_badges, "published_awards", slow_read)
     other = another_process(services, clock)
     try:
         other.badges.revoke(PLATFORM, award_id, "Napaka.")
