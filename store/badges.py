@@ -532,35 +532,54 @@ class StatusPlaces:
             self._known[slug] = known
 
 
+LOOK_WINDOW = 5_000  # awards made since the last look, counted at most at once
+
+
 def _look(
     session: Session, slug: str, list_number: int, since: int, candidates: list[int]
 ) -> tuple[int | None, int, int, set[int]]:
     """One statement: the issuer's highest list, how many awards of `list_number` came after
-    award id `since`, the highest award id, and which `candidates` are taken in `list_number`."""
+    award id `since` (of the next LOOK_WINDOW awards), the highest award id counted, and which
+    `candidates` are taken in `list_number`. The parts read indexes (the newest awards by id,
+    the issuer's highest list by issuer and list), not all of the issuer's awards."""
     of_list = (_award.issuer_slug == slug, _award.status_list == list_number)
+    window = (
+        select(_award.id, _award.issuer_slug, _award.status_list)
+        .where(_award.id > since)
+        .order_by(_award.id)
+        .limit(LOOK_WINDOW)
+        .subquery()
+    )
+    top = (
+        select(_award.status_list)
+        .where(_award.issuer_slug == slug)
+        .order_by(_award.status_list.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     numbers = select(
         literal(0).label("kind"),
-        func.max(_award.status_list).label("value"),
+        top.label("value"),
         select(func.count())
-        .select_from(Award.__table__)
-        .where(*of_list, _award.id > since)
+        .select_from(window)
+        .where(window.c.issuer_slug == slug, window.c.status_list == list_number)
         .scalar_subquery()
         .label("added"),
-        select(func.max(_award.id)).scalar_subquery().label("last_id"),
-    ).where(_award.issuer_slug == slug)
+        select(func.max(window.c.id)).scalar_subquery().label("last_id"),
+    )
     taken = select(
         literal(1).label("kind"),
         _award.status_position.label("value"),
         null().label("added"),
         null().label("last_id"),
     ).where(*of_list, _award.status_position.in_(candidates))
-    top, added, last_id, used = None, 0, since, set()
+    top_list, added, last_id, used = None, 0, since, set()
     for kind, value, count, highest in session.execute(union_all(numbers, taken)):
         if kind == 0:
-            top, added, last_id = value, int(count or 0), int(highest or since)
+            top_list, added, last_id = value, int(count or 0), int(highest or since)
         else:
             used.add(int(value))
-    return top, added, last_id, used
+    return top_list, added, last_id, used
 
 
 def free_places(
