@@ -1,16 +1,22 @@
 """Awarding a badge, and what an organisation does with an award afterwards: revoke it with a
 reason, change when it expires. Each award is signed once (its OB 3.0 VC-JWT is kept with it),
 gets a random place in its issuer's status list, and is delivered into the learner's chat
-through the outbox (once: the dedupe key is the award's)."""
+through the outbox (once: the dedupe key is the award's).
+
+Fast by doing little in the store: the badge, its issuer and the person are read in one
+statement, the status places of any number of awards chosen in one, the awards inserted in one
+and their deliveries queued in one, all in one transaction (nothing is half awarded)."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -28,16 +34,17 @@ from badges.problems import (
     UnknownOpportunity,
     UnknownPerson,
 )
-from openbadges import Evidence, IssuerProfile, Recipient, ob3
+from openbadges import BadgeDefinition, Evidence, IssuerProfile, Recipient, ob3
 from openbadges.model import hash_identity, normalise_email
 from openbadges.status import LIST_SIZE
 from store import badges as store_badges
-from store import outbox, people, usage
+from store import outbox, usage
 from store.models import Award, BadgeClass, Claim, Opportunity, Person
 
 REASON_LENGTH = 300
 NARRATIVE_LENGTH = 2000
 PLACE_RACES = 5  # another award took the same random place at the same moment: try again
+BULK_CHUNK = 200  # awards signed, placed and inserted together
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 
 
@@ -48,6 +55,53 @@ class IssuedAward:
     page_url: str
     person_id: int | None
     queued: bool  # a delivery into the learner's chat was put in the outbox
+
+
+@dataclass(frozen=True)
+class BulkAwards:
+    """What `award_many` did: the awards made, and who held the badge already (Telegram ids)."""
+
+    issued: list[IssuedAward]
+    held_already: list[int]
+
+
+@dataclass(frozen=True)
+class OrganisationProfile:
+    """An organisation's public profile as awarding reads it (issuers.HasProfile)."""
+
+    slug: str
+    name: str
+    url: str | None
+    email: str | None
+    description: str | None
+    image_url: str | None
+
+
+@dataclass(frozen=True)
+class AwardableBadge:
+    """A badge as awarding needs it: what is signed, by whom, and what is counted."""
+
+    badge_class_id: int
+    badge_id: str
+    opportunity_id: int
+    organisation_id: int | None
+    organisation: OrganisationProfile | None  # None: the City of Learning issues it
+    definition: BadgeDefinition
+    images_ready: bool  # its image (and the PNG awards are baked into) are drawn
+
+
+@dataclass(frozen=True)
+class ToAward:
+    """One award to make: to whom (a person, or nobody yet), and what it says."""
+
+    person_id: int | None
+    email: str | None  # the recipient is hashed with it when there is one
+    active: bool = True  # False: they blocked the bot (the delivery waits)
+    evidence: Sequence[Evidence] = ()
+    narrative: str | None = None
+    expires_at: datetime | None = None
+    claim_id: int | None = None
+    awarded_by: int | None = None
 
 
 _NOT_STORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
@@ -97,22 +151,102 @@ def badge_of(
 
 
 def require(ctx: BadgeContext, session: Session, actor: Actor, badge: BadgeClass) -> None:
-    if not ctx.permissions.may(session, actor, Capability.AWARD, badge.organisation):
+    may_award(ctx, session, actor, badge.organisation_id)
+
+
+def may_award(
+    ctx: BadgeContext, session: Session, actor: Actor, organisation_id: int | None
+) -> None:
+    if not ctx.permissions.may(session, actor, Capability.AWARD, organisation_id):
         raise NotAllowed("only the organisation's administrators may do that")
 
 
-def count(session: Session, badge: BadgeClass, metric: str, now: datetime) -> None:
-    """One more for the organisation's numbers (a claim link used, a badge awarded) on the
+def count(
+    session: Session, badge: BadgeClass | AwardableBadge, metric: str, now: datetime, n: int = 1
+) -> None:
+    """`n` more for the organisation's numbers (a claim link used, a badge awarded) on the
     city's day, in the session's transaction; a badge the City of Learning issues in its own
     name belongs to no organisation and is not counted."""
-    if badge.organisation_id is not None:
-        usage.add(session, now.date(), [(badge.organisation_id, metric, badge.opportunity_id)])
+    if badge.organisation_id is not None and n > 0:
+        key = (badge.organisation_id, metric, badge.opportunity_id)
+        usage.add(session, now.date(), Counter({key: n}))
 
 
-def sign(ctx: BadgeContext, issuer: IssuerProfile, badge: BadgeClass, award: Award) -> str:
-    """The award's OB 3.0 credential, signed (a VC-JWT)."""
-    document = ob3.credential(issuer, issuers.definition(badge), issuers.facts(award), ctx.urls)
+def sign(
+    ctx: BadgeContext,
+    issuer: IssuerProfile,
+    badge: BadgeClass | BadgeDefinition,
+    award: Award | Any,
+) -> str:
+    """The award's OB 3.0 credential (an award, or its column values), signed (a VC-JWT)."""
+    definition = issuers.definition(badge) if isinstance(badge, BadgeClass) else badge
+    document = ob3.credential(issuer, definition, issuers.facts(award), ctx.urls)
     return ob3.sign(document, ctx.keyring, ctx.urls)
+
+
+# ---- the badge, as awarding reads it ----------------------------------------------------------------
+def awardable(
+    ctx: BadgeContext, session: Session, badge: BadgeClass, now: datetime
+) -> AwardableBadge:
+    """A badge class (an ORM object the use case holds) as awarding takes it, its images drawn."""
+    ensure_images(session, badge, now)
+    organisation = badge.organisation
+    return AwardableBadge(
+        badge.id,
+        badge.public_id,
+        badge.opportunity_id,
+        badge.organisation_id,
+        _profile(organisation) if organisation is not None else None,
+        issuers.definition(badge),
+        True,
+    )
+
+
+def _profile(found: Any) -> OrganisationProfile:
+    return OrganisationProfile(
+        found.slug, found.name, found.url, found.email, found.description, found.image_url
+    )
+
+
+def _awardable_row(row: Row) -> AwardableBadge:
+    organisation = (
+        OrganisationProfile(
+            row.organisation_slug,
+            row.organisation_name,
+            row.organisation_url,
+            row.organisation_email,
+            row.organisation_description,
+            row.organisation_image_url,
+        )
+        if row.organisation_slug is not None
+        else None
+    )
+    return AwardableBadge(
+        row.badge_class_id,
+        row.badge_id,
+        row.opportunity_id,
+        row.organisation_id,
+        organisation,
+        issuers.definition_of_row(row),
+        bool(row.has_image) and (row.image_type == "png" or bool(row.has_png)),
+    )
+
+
+def awardable_badge(
+    session: Session, opportunity_id: str, now: datetime, telegram_id: int | None = None
+) -> tuple[AwardableBadge, Row]:
+    """The badge an opportunity offers now, in one statement (with the person `telegram_id`
+    names, see store.badges.awardable); made if the catalogue came before badges did."""
+    row = store_badges.awardable(session, opportunity_id, telegram_id)
+    if row is None:
+        raise UnknownOpportunity(f"no opportunity '{opportunity_id}' in the catalogue")
+    if not (row.badge_name_sl or row.badge_name_en):
+        raise NoBadge(f"the opportunity '{opportunity_id}' offers no badge")
+    if row.badge_class_id is None:
+        store_badges.add_missing(session, now)
+        row = store_badges.awardable(session, opportunity_id, telegram_id)
+        assert row is not None and row.badge_class_id is not None
+    return _awardable_row(row), row
 
 
 def issue(
@@ -131,66 +265,133 @@ def issue(
     """Award `badge` to `person` in the session's transaction: the recipient hashed (with their
     e-mail address when they gave one, or the participants' list did), a random free place in
     the issuer's status list, the credential signed and kept, the delivery queued."""
-    issuer = ctx.issuers.profile_for(badge.organisation)
-    store_badges.lock_for_award(session)
-    ensure_images(session, badge, now)
-    if expires_at is not None and expires_at <= now:
-        raise BadInput("an award cannot expire before it is made")
     email = (person.email if person is not None else None) or (claim.email if claim else None)
-    recipient = Recipient.new(email)
-    for attempt in range(PLACE_RACES):
-        status_list, position = store_badges.status_place(session, issuer.slug, LIST_SIZE)
-        award = Award(
-            public_id=store_badges.new_public_id(),
-            badge_class=badge,
-            person_id=person.id if person is not None else None,
-            issuer_slug=issuer.slug,
-            recipient_type=recipient.identity_type,
-            recipient_hash=recipient.identity_hash,
-            recipient_salt=recipient.salt,
-            subject_id=recipient.subject_id,
-            status_list=status_list,
-            status_position=position,
-            issued_at=now,
-            expires_at=expires_at,
-            evidence=[_evidence_json(item) for item in evidence],
-            narrative=narrative,
-            hidden=False,
-            claim_id=claim.id if claim is not None else None,
-            awarded_by=awarded_by,
-            version=1,
-            updated_at=now,
-        )
-        award.credential = sign(ctx, issuer, badge, award)
-        try:
-            with session.begin_nested():
-                session.add(award)
-        except IntegrityError:
-            if attempt == PLACE_RACES - 1:
-                raise
-            continue
-        break
-    count(session, badge, usage.AWARDED, now)
-    queued = False
-    if person is not None:
-        queued = outbox.enqueue(
-            session,
-            outbox.NewMessage(
-                person_id=person.id,
-                kind="badge",
-                payload=ctx.messages.badge_earned(award.public_id),
-                not_before=now,
-                dedupe_key=f"badge:{award.public_id}",
-            ),
-            now,
-        )
-    return IssuedAward(
-        award.public_id,
-        ctx.urls.assertion(award.public_id),
-        ctx.urls.public_page(award.public_id),
-        award.person_id,
-        queued,
+    item = ToAward(
+        person.id if person is not None else None,
+        email,
+        person.active if person is not None else True,
+        evidence=evidence,
+        narrative=narrative,
+        expires_at=expires_at,
+        claim_id=claim.id if claim is not None else None,
+        awarded_by=awarded_by,
     )
+    return issue_all(ctx, session, awardable(ctx, session, badge, now), [item], now)[0]
+
+
+def issue_all(
+    ctx: BadgeContext,
+    session: Session,
+    badge: AwardableBadge,
+    items: Sequence[ToAward],
+    now: datetime,
+) -> list[IssuedAward]:
+    """Award `badge` to each of `items` in the session's transaction, BULK_CHUNK at a time: the
+    organisation's count first (on SQLite, that write takes the database's write lock, so the
+    places chosen next stay free), then random free places, the credentials signed, the awards
+    inserted, the deliveries queued."""
+    for item in items:
+        if item.expires_at is not None and item.expires_at <= now:
+            raise BadInput("an award cannot expire before it is made")
+    issuer = ctx.issuers.profile_for(badge.organisation)
+    if badge.organisation_id is not None:
+        count(session, badge, usage.AWARDED, now, len(items))
+    else:
+        store_badges.lock_for_award(session)
+    if not badge.images_ready:
+        drawn = session.get(BadgeClass, badge.badge_class_id)
+        assert drawn is not None
+        ensure_images(session, drawn, now)
+    issued: list[IssuedAward] = []
+    for start in range(0, len(items), BULK_CHUNK):
+        issued += _issue_chunk(ctx, session, badge, issuer, items[start : start + BULK_CHUNK], now)
+    return issued
+
+
+def _issue_chunk(
+    ctx: BadgeContext,
+    session: Session,
+    badge: AwardableBadge,
+    issuer: IssuerProfile,
+    items: Sequence[ToAward],
+    now: datetime,
+) -> list[IssuedAward]:
+    made: dict[int, dict[str, Any]] = {}  # by the item's index
+    waiting = list(range(len(items)))
+    for _attempt in range(PLACE_RACES):
+        places = store_badges.free_places(
+            session, ctx.status_places, issuer.slug, len(waiting), LIST_SIZE
+        )
+        rows = {}
+        for index, (status_list, position) in zip(waiting, places, strict=True):
+            item = items[index]
+            recipient = Recipient.new(item.email)
+            values = {
+                "public_id": store_badges.new_public_id(),
+                "badge_class_id": badge.badge_class_id,
+                "person_id": item.person_id,
+                "issuer_slug": issuer.slug,
+                "recipient_type": recipient.identity_type,
+                "recipient_hash": recipient.identity_hash,
+                "recipient_salt": recipient.salt,
+                "subject_id": recipient.subject_id,
+                "status_list": status_list,
+                "status_position": position,
+                "issued_at": now,
+                "expires_at": item.expires_at,
+                "evidence": [_evidence_json(e) for e in item.evidence],
+                "narrative": item.narrative,
+                "revoked_at": None,
+                "revocation_reason": None,
+                "hidden": False,
+                "display_name": None,
+                "claim_id": item.claim_id,
+                "awarded_by": item.awarded_by,
+                "version": 1,
+                "updated_at": now,
+            }
+            values["credential"] = sign(ctx, issuer, badge.definition, _Values(values))
+            rows[index] = values
+        inserted = store_badges.insert_awards(session, list(rows.values()))
+        for index, values in rows.items():
+            if values["public_id"] in inserted:
+                made[index] = values
+        waiting = [index for index in waiting if index not in made]
+        if not waiting:
+            break
+    else:
+        raise RuntimeError("another award took the same status place again and again")
+    listed = list(enumerate(items))
+    messages = [
+        outbox.NewMessage(
+            person_id=item.person_id,
+            kind="badge",
+            payload=ctx.messages.badge_earned(made[index]["public_id"]),
+            not_before=now,
+            dedupe_key=f"badge:{made[index]['public_id']}",
+        )
+        for index, item in listed
+        if item.person_id is not None
+    ]
+    inactive = {item.person_id for _, item in listed if item.person_id and not item.active}
+    queued = outbox.enqueue_many(session, messages, now, inactive=inactive) if messages else 0
+    return [
+        IssuedAward(
+            made[index]["public_id"],
+            ctx.urls.assertion(made[index]["public_id"]),
+            ctx.urls.public_page(made[index]["public_id"]),
+            item.person_id,
+            item.person_id is not None and queued > 0,
+        )
+        for index, item in listed
+    ]
+
+
+class _Values:
+    """An award's column values read as attributes (what issuers.facts reads)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def _evidence_json(item: Evidence) -> dict[str, str]:
@@ -212,24 +413,21 @@ def award_directly(
     """An administrator awards an opportunity's badge to someone who has written to the bot."""
     now = ctx.clock()
     with ctx.database.session() as session:
-        _opportunity, badge = badge_of(session, opportunity_id, now)
-        require(ctx, session, actor, badge)
-        person = people.by_telegram_id(session, telegram_id)
-        if person is None:
+        badge, row = awardable_badge(session, opportunity_id, now, telegram_id)
+        may_award(ctx, session, actor, badge.organisation_id)
+        if row.person_id is None:
             raise UnknownPerson(f"nobody with the Telegram id {telegram_id} has written to the bot")
-        if store_badges.holds(session, person.id, badge.id):
+        if row.held:
             raise AlreadyHolds("they hold this badge already")
-        items = [evidence_from_text(evidence)] if evidence else []
-        issued = issue(
-            ctx,
-            session,
-            badge,
-            person,
-            now,
-            evidence=items,
+        item = ToAward(
+            row.person_id,
+            row.person_email,
+            bool(row.person_active),
+            evidence=[evidence_from_text(evidence)] if evidence else [],
             expires_at=expires_at,
             awarded_by=actor.telegram_id,
         )
+        issued = issue_all(ctx, session, badge, [item], now)[0]
         audit.record(
             session,
             actor,
@@ -237,9 +435,62 @@ def award_directly(
             at=now,
             organisation_id=badge.organisation_id,
             target=issued.award_id,
-            details={"badge": badge.public_id, "evidence": bool(items)},
+            details={"badge": badge.badge_id, "evidence": bool(item.evidence)},
         )
         return issued
+
+
+def award_many(
+    ctx: BadgeContext,
+    actor: Actor,
+    opportunity_id: str,
+    telegram_ids: Sequence[int],
+    evidence: str | None = None,
+    expires_at: datetime | None = None,
+) -> BulkAwards:
+    """An administrator awards an opportunity's badge to many who have written to the bot, in
+    one transaction: all of them, or (someone unknown) none. Who holds it already is skipped."""
+    wanted = list(dict.fromkeys(telegram_ids))
+    if not wanted:
+        raise BadInput("name at least one Telegram id")
+    now = ctx.clock()
+    with ctx.database.session() as session:
+        badge, _row = awardable_badge(session, opportunity_id, now)
+        may_award(ctx, session, actor, badge.organisation_id)
+        found = {}
+        for start in range(0, len(wanted), BULK_CHUNK):
+            chunk = wanted[start : start + BULK_CHUNK]
+            for row in store_badges.awardees(session, chunk, badge.badge_class_id):
+                found[row.telegram_id] = row
+        unknown = [telegram_id for telegram_id in wanted if telegram_id not in found]
+        if unknown:
+            named = ", ".join(map(str, unknown[:10])) + (", …" if len(unknown) > 10 else "")
+            raise UnknownPerson(f"nobody with the Telegram id {named} has written to the bot")
+        items = [evidence_from_text(evidence)] if evidence else []
+        held = [telegram_id for telegram_id in wanted if found[telegram_id].held]
+        to_award = [
+            ToAward(
+                found[telegram_id].person_id,
+                found[telegram_id].person_email,
+                bool(found[telegram_id].person_active),
+                evidence=items,
+                expires_at=expires_at,
+                awarded_by=actor.telegram_id,
+            )
+            for telegram_id in wanted
+            if not found[telegram_id].held
+        ]
+        issued = issue_all(ctx, session, badge, to_award, now) if to_award else []
+        audit.record(
+            session,
+            actor,
+            "badge.award_many",
+            at=now,
+            organisation_id=badge.organisation_id,
+            target=badge.badge_id,
+            details={"awarded": len(issued), "held_already": len(held), "evidence": bool(items)},
+        )
+        return BulkAwards(issued, held)
 
 
 def _award_for(ctx: BadgeContext, session: Session, actor: Actor, award_id: str) -> Award:

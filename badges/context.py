@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from badges.issuers import Issuers
 from badges.secret import ServerSecret
 from index.when import Clock
 from openbadges import KeyRing, PublicUrls
+from store.badges import StatusPlaces
 from store.db import Database
 
 KEY_CHECK_EVERY = 1.0  # seconds between looks at the key ring's manifest (a rotation by the CLI)
@@ -39,6 +41,11 @@ class BadgeContext:
     issuers: Issuers
     messages: BadgeMessages
     bot_username: str | None = None
+    # seconds that only ever go forward: the key ring's and the publisher's caches count in
+    # them (a test moves its own)
+    monotonic: Callable[[], float] = field(default=time.monotonic, repr=False)
+    # what this process knows of the issuers' status lists (store.badges.free_places)
+    status_places: StatusPlaces = field(default_factory=StatusPlaces, repr=False)
     _keyring: KeyRing | None = field(default=None, repr=False)
     _key_checked: float = field(default=0.0, repr=False)
     _key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -50,9 +57,9 @@ class BadgeContext:
         with self._key_lock:
             if self._keyring is None:
                 self._keyring = KeyRing.open(self.keys_dir)
-                self._key_checked = time.monotonic()
-            elif time.monotonic() - self._key_checked >= KEY_CHECK_EVERY:
-                self._key_checked = time.monotonic()
+                self._key_checked = self.monotonic()
+            elif self.monotonic() - self._key_checked >= KEY_CHECK_EVERY:
+                self._key_checked = self.monotonic()
                 self._keyring.reload_if_changed()
             return self._keyring
 

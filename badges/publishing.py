@@ -5,9 +5,12 @@ page. None means there is nothing there (404).
 
 Fast by keeping what does not change: a credential is signed once, when it is awarded (the
 store keeps it); a status list is signed again only when one of its awards is revoked; baked
-PNGs, images and the JWKS are cached in memory by the version of what they were made from, so
-a change made by another process (the command line) is seen at the next request. The key ring
-is loaded once and picks up a rotation within a second."""
+PNGs, images and the JWKS are cached in memory by the version of what they were made from, and
+each badge's PNG is read for baking once. On top of that, every document and page read from the
+store is answered from memory for at most FRESH_SECONDS after it was read: a change this
+process makes (a revocation in the chat) empties that at once; one made by another process (the
+command line) is seen within FRESH_SECONDS. The key ring is loaded once and picks up a rotation
+within a second (KEY_CHECK_EVERY)."""
 
 from __future__ import annotations
 
@@ -39,6 +42,14 @@ JSON = "application/json"
 PNG = "image/png"
 SVG = "image/svg+xml"
 CACHE_BYTES = 64 * 1024 * 1024
+# How stale a published answer may be: each is read from the store, then answered from memory
+# for at most this many seconds, so a revocation made by another process (the command line)
+# shows on the public addresses within it (this process's own changes show at once).
+FRESH_SECONDS = 1.0
+FRESH_BYTES = 64 * 1024 * 1024
+_PAGE_BYTES = 2048  # what a page's facts are counted as in FRESH_BYTES
+AWARDS_KEPT = 10_000  # awards whose rows (and documents made from them) are kept, at most
+CHECKED_AT_ONCE = 1_000  # awards read again together, in one statement
 _ID = re.compile(r"[A-Za-z0-9_.~-]+")
 CORS = {"Access-Control-Allow-Origin": "*"}
 FRESH = {**CORS, "Cache-Control": "no-cache"}  # revocations must be seen at once
@@ -116,6 +127,145 @@ class _Cache:
             self._held = 0
 
 
+class _Fresh:
+    """Answers trusted for a few seconds: each kept until `seconds` after the moment just before
+    it was read (so it is never older than that), least recently used dropped first beyond
+    `limit` bytes. Thread-safe; `clock` is monotonic seconds."""
+
+    def __init__(self, seconds: float, limit: int, clock: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self._limit = limit
+        self._clock = clock
+        self._held = 0
+        self._items: OrderedDict[Any, tuple[float, int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._clock()
+
+    def get(self, key: Any) -> Any | None:
+        now = self._clock()
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if now >= found[0]:
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return found[2]
+
+    def put(self, key: Any, value: Any, read_at: float) -> Any:
+        """Keep `value`, read from the store at `read_at` (taken before the read began)."""
+        size = len(value.body) if isinstance(value, Published) else _PAGE_BYTES
+        if self.seconds <= 0 or size > self._limit // 4:
+            return value
+        with self._lock:
+            self._drop(key)
+            self._items[key] = (read_at + self.seconds, size, value)
+            self._held += size
+            while self._held > self._limit:
+                _key, (_until, dropped, _value) = self._items.popitem(last=False)
+                self._held -= dropped
+        return value
+
+    def _drop(self, key: Any) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._held -= old[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._held = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class _Held:
+    """An award's published row, trusted until `until`, and the documents made from it."""
+
+    row: Row
+    until: float
+    made: dict[str, Any] = field(default_factory=dict)
+
+
+class _AwardRows:
+    """The rows of the awards asked for lately, each trusted until `seconds` after the read that
+    last confirmed it began. When one has expired, it is read again together with every other
+    that has expired or soon will (one statement for up to CHECKED_AT_ONCE): an unchanged row
+    keeps the documents made from it, a changed one drops them. So a hot award costs one read
+    a second between all of them, whatever the traffic, and none is trusted longer."""
+
+    def __init__(
+        self,
+        seconds: float,
+        limit: int,
+        clock: Callable[[], float],
+        read: Callable[[list[str]], dict[str, Row]],
+    ) -> None:
+        self._seconds = seconds
+        self._limit = limit
+        self._clock = clock
+        self._read = read
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._lock = threading.Lock()  # the dictionary
+        self._reading = threading.Lock()  # one read at a time: the others wait for its rows
+
+    def get(self, award_id: str) -> _Held | None:
+        """The award's row (None: there is no such award)."""
+        held = self._trusted(award_id)
+        if held is not None:
+            return held
+        with self._reading:
+            held = self._trusted(award_id)  # read meanwhile by another thread?
+            if held is not None:
+                return held
+            now = self._clock()
+            with self._lock:
+                due = [
+                    key
+                    for key, item in self._held.items()
+                    if item.until <= now + self._seconds / 2 and key != award_id
+                ][: CHECKED_AT_ONCE - 1]
+            asked = [award_id, *due]
+            read_at = self._clock()
+            found = self._read(asked)
+            if self._seconds <= 0:
+                row = found.get(award_id)
+                return _Held(row, read_at) if row is not None else None
+            with self._lock:
+                for key in asked:
+                    row, old = found.get(key), self._held.get(key)
+                    if row is None:
+                        self._held.pop(key, None)
+                    elif old is not None and old.row == row:
+                        old.until = read_at + self._seconds
+                    else:
+                        self._held[key] = _Held(row, read_at + self._seconds)
+                held = self._held.get(award_id)
+                if held is not None:
+                    self._held.move_to_end(award_id)
+                while len(self._held) > self._limit:
+                    self._held.popitem(last=False)
+                return held
+
+    def _trusted(self, award_id: str) -> _Held | None:
+        now = self._clock()
+        with self._lock:
+            held = self._held.get(award_id)
+            if held is None or now >= held.until:
+                return None
+            self._held.move_to_end(award_id)
+            return held
+
+    def clear(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+
 def _json(document: Any, status_code: int = 200, headers: dict[str, str] = FRESH) -> Published:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Published(status_code, JSON_LD, body, dict(headers))
@@ -143,21 +293,62 @@ class BadgePublisher:
     Reads go through a plain connection (no ORM objects: a request costs a fraction of a
     millisecond); what is missing (an image not drawn yet) is made in a unit of work."""
 
-    def __init__(self, ctx: BadgeContext, cache_bytes: int = CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        ctx: BadgeContext,
+        cache_bytes: int = CACHE_BYTES,
+        fresh_seconds: float = FRESH_SECONDS,
+    ) -> None:
         self._ctx = ctx
         self._cache = _Cache(cache_bytes)
+        self._fresh = _Fresh(fresh_seconds, FRESH_BYTES, lambda: ctx.monotonic())
+        self._awards = _AwardRows(
+            fresh_seconds, AWARDS_KEPT, lambda: ctx.monotonic(), self._read_awards
+        )
+        # each badge's PNG, read once for baking (a few per badge class: bounded by the catalogue)
+        self._bases: dict[str, tuple[Any, baking.BakingBase]] = {}
+        self._bases_lock = threading.Lock()
 
     def _read(self, work: Callable[[Connection], Any]) -> Any:
         with self._ctx.database.engine.connect() as connection:
             return work(connection)
 
-    def _award(self, connection: Connection, award_id: str) -> Row | None:
-        if not _plausible(award_id):
+    def _kept(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, or what it gave less than FRESH_SECONDS ago (nothing found is not kept:
+        a new award's address answers at once)."""
+        found = self._fresh.get(key)
+        if found is not None:
+            return found
+        read_at = self._fresh.now()
+        made = make()
+        return made if made is None else self._fresh.put(key, made, read_at)
+
+    def changed(self) -> None:
+        """Something this process published has changed (a revocation, an award hidden, …):
+        what is kept is read again at the next request."""
+        self._fresh.clear()
+        self._awards.clear()
+
+    def _read_awards(self, award_ids: list[str]) -> dict[str, Row]:
+        return self._read(lambda c: store_badges.published_awards(c, award_ids))
+
+    def _held(self, award_id: str) -> _Held | None:
+        return self._awards.get(award_id) if _plausible(award_id) else None
+
+    def _made(self, award_id: str, kind: str, make: Callable[[Row], Any]) -> Any:
+        """A document made from the award's row, made again only when the row has changed."""
+        held = self._held(award_id)
+        if held is None:
             return None
-        return store_badges.published_award(connection, award_id)
+        if kind not in held.made:
+            held.made[kind] = make(held.row)
+        return held.made[kind]
 
     # ---- OB 2.0 ---------------------------------------------------------------------------------
     def issuer(self, slug: str) -> Published | None:
+        return self._kept(("issuer", slug), lambda: self._issuer(slug))
+
+    def _issuer(self, slug: str) -> Published | None:
         def work(connection: Connection) -> Published | None:
             profile = self._ctx.issuers.by_slug(connection, slug) if _plausible(slug) else None
             return None if profile is None else _json(ob2.issuer(profile, self._ctx.urls))
@@ -165,6 +356,9 @@ class BadgePublisher:
         return self._read(work)
 
     def revocation_list(self, slug: str) -> Published | None:
+        return self._kept(("revocations", slug), lambda: self._revocation_list(slug))
+
+    def _revocation_list(self, slug: str) -> Published | None:
         if not _plausible(slug):
             return None
         with self._ctx.database.session() as session:
@@ -175,6 +369,9 @@ class BadgePublisher:
             return _json(ob2.revocation_list(profile, revoked, self._ctx.urls))
 
     def badge_class(self, badge_id: str) -> Published | None:
+        return self._kept(("badge", badge_id), lambda: self._badge_class(badge_id))
+
+    def _badge_class(self, badge_id: str) -> Published | None:
         def work(connection: Connection) -> Published | None:
             row = (
                 store_badges.published_badge(connection, badge_id) if _plausible(badge_id) else None
@@ -191,6 +388,11 @@ class BadgePublisher:
         return self._read(work)
 
     def image(self, badge_id: str, image_type: str) -> Published | None:
+        return self._kept(
+            ("image", badge_id, image_type), lambda: self._image(badge_id, image_type)
+        )
+
+    def _image(self, badge_id: str, image_type: str) -> Published | None:
         if image_type not in ("png", "svg") or not _plausible(badge_id):
             return None
         row = self._read(lambda c: store_badges.published_badge(c, badge_id))
@@ -210,20 +412,23 @@ class BadgePublisher:
             return self._cache.put(("image", badge_id), _drawn(badge), published)
 
     def assertion(self, award_id: str) -> Published | None:
-        def work(connection: Connection) -> Published | None:
-            row = self._award(connection, award_id)
-            if row is None:
-                return None
+        """The hosted OB 2.0 assertion (410 and why, once revoked)."""
+
+        def make(row: Row) -> Published:
             definition = issuers.definition_of_row(row)
             code, document = ob2.hosted_assertion(definition, issuers.facts(row), self._ctx.urls)
             return _json(document, code)
 
-        return self._read(work)
+        return self._made(award_id, "assertion", make)
 
     def _baked(self, award_id: str, kind: str) -> Published | None:
-        row = self._read(lambda c: self._award(c, award_id))
-        if row is None:
+        """An award baked into its badge's PNG, cached by the award's version and the image's;
+        read from the store at each request (it is rarely asked for, and a revocation shows at
+        once), the PNG itself read once per image."""
+        held = self._held(award_id)
+        if held is None:
             return None
+        row = held.row
         facts = issuers.facts(row)
         if kind == baking.OB2_KEYWORD and row.revoked_at is not None:
             return _json(ob2.revoked_assertion(facts, self._ctx.urls), 410)
@@ -235,13 +440,25 @@ class BadgePublisher:
             text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         else:
             text = row.credential
+        drawn, base = self._baking_base(row.badge_id, _drawn(row))
+        baked = baking.bake_into(base, kind, text)
+        stamp = (row.version, drawn)  # drawn just now, perhaps
+        return self._cache.put((kind, award_id), stamp, Published(200, PNG, baked, dict(FRESH)))
+
+    def _baking_base(self, badge_id: str, drawn: Any) -> tuple[Any, baking.BakingBase]:
+        """The badge's PNG, read for baking once per image (drawn first if it has none)."""
+        with self._bases_lock:
+            found = self._bases.get(badge_id)
+        if found is not None and found[0] == drawn:
+            return found
         with self._ctx.database.session() as session:
-            badge = store_badges.badge_class(session, row.badge_id)
+            badge = store_badges.badge_class(session, badge_id)
             assert badge is not None
             ensure_images(session, badge, self._ctx.clock())
-            baked = baking.bake(baking_png(badge), kind, text)
-            stamp = (row.version, _drawn(badge))  # drawn just now, perhaps
-        return self._cache.put((kind, award_id), stamp, Published(200, PNG, baked, dict(FRESH)))
+            made = (_drawn(badge), baking.prepare(baking_png(badge)))
+        with self._bases_lock:
+            self._bases[badge_id] = made
+        return made
 
     def baked_png(self, award_id: str) -> Published | None:
         """The badge image with the OB 2.0 assertion baked in (410 once revoked)."""
@@ -250,20 +467,22 @@ class BadgePublisher:
     # ---- OB 3.0 ---------------------------------------------------------------------------------
     def credential(self, award_id: str) -> Published | None:
         """The award's VC-JWT, signed when it was awarded (its status list says if revoked)."""
-
-        def work(connection: Connection) -> Published | None:
-            row = self._award(connection, award_id)
-            if row is None:
-                return None
-            return Published(200, VC_JWT, row.credential.encode("ascii"), dict(FRESH))
-
-        return self._read(work)
+        return self._made(
+            award_id,
+            "credential",
+            lambda row: Published(200, VC_JWT, row.credential.encode("ascii"), dict(FRESH)),
+        )
 
     def credential_png(self, award_id: str) -> Published | None:
         """The badge image with the VC-JWT baked in."""
         return self._baked(award_id, baking.OB3_KEYWORD)
 
     def status_list(self, slug: str, list_number: int) -> Published | None:
+        return self._kept(
+            ("status", slug, list_number), lambda: self._status_list(slug, list_number)
+        )
+
+    def _status_list(self, slug: str, list_number: int) -> Published | None:
         """One of an issuer's revocation status lists, as a signed VC-JWT: signed again only
         when an award of it has been revoked since."""
         if not _plausible(slug):
@@ -312,40 +531,48 @@ class BadgePublisher:
     # ---- people ---------------------------------------------------------------------------------
     def public_page(self, award_id: str) -> PublicBadgePage | None:
         """The facts of an award's public page; None when it is unknown or its holder hid it."""
+        held = self._held(award_id)
+        if held is None or held.row.hidden:
+            return None
+        row = held.row
+        issuer_name, issuer_url = self._kept(
+            ("issued by", row.issuer_slug, row.organisation_id), lambda: self._issued_by(row)
+        )
+        urls = self._ctx.urls
+        state = state_of(row, self._ctx.clock())
+        return PublicBadgePage(
+            award_id=row.public_id,
+            badge_name=_texts(row.name_sl, row.name_en),
+            badge_description=_texts(row.description_sl, row.description_en),
+            criteria=_texts(row.criteria_sl, row.criteria_en),
+            issuer_name=issuer_name,
+            issuer_url=issuer_url,
+            issued_on=row.issued_at,
+            expires=row.expires_at,
+            state=state.value,
+            revocation_reason=row.revocation_reason if state is AwardStatus.REVOKED else None,
+            image_url=urls.image(row.badge_id, row.image_type or "png"),
+            assertion_url=urls.assertion(row.public_id),
+            credential_url=urls.credential(row.public_id),
+            page_url=urls.public_page(row.public_id),
+            recipient_name=row.display_name,
+        )
 
-        def work(connection: Connection) -> PublicBadgePage | None:
-            row = self._award(connection, award_id)
-            if row is None or row.hidden:
-                return None
+    def _issued_by(self, row: Row) -> tuple[str, str]:
+        """The name and address of who issued an award, as its page shows them."""
+
+        def work(connection: Connection) -> tuple[str, str]:
             try:
                 profile = self._ctx.issuers.of_award(connection, row)
-                issuer_name, issuer_url = profile.name, profile.url
+                return profile.name, profile.url
             except IssuerMissing:
                 organisation = (
                     organisations.profile_by_id(connection, row.organisation_id)
                     if row.organisation_id
                     else None
                 )
-                issuer_name = organisation.name if organisation else ""
-                issuer_url = (organisation.url or "") if organisation else ""
-            urls = self._ctx.urls
-            state = state_of(row, self._ctx.clock())
-            return PublicBadgePage(
-                award_id=row.public_id,
-                badge_name=_texts(row.name_sl, row.name_en),
-                badge_description=_texts(row.description_sl, row.description_en),
-                criteria=_texts(row.criteria_sl, row.criteria_en),
-                issuer_name=issuer_name,
-                issuer_url=issuer_url,
-                issued_on=row.issued_at,
-                expires=row.expires_at,
-                state=state.value,
-                revocation_reason=row.revocation_reason if state is AwardStatus.REVOKED else None,
-                image_url=urls.image(row.badge_id, row.image_type or "png"),
-                assertion_url=urls.assertion(row.public_id),
-                credential_url=urls.credential(row.public_id),
-                page_url=urls.public_page(row.public_id),
-                recipient_name=row.display_name,
-            )
+                if organisation is None:
+                    return "", ""
+                return organisation.name, organisation.url or ""
 
         return self._read(work)

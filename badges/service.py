@@ -202,11 +202,26 @@ class BadgeService:
             self.context, actor, opportunity_id, telegram_id, evidence, expires_at
         )
 
+    def award_many(
+        self,
+        actor: Actor,
+        opportunity_id: str,
+        telegram_ids: list[int],
+        evidence: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> awarding.BulkAwards:
+        """The badge to each of them, in one transaction (who holds it already is skipped)."""
+        return awarding.award_many(
+            self.context, actor, opportunity_id, telegram_ids, evidence, expires_at
+        )
+
     def revoke(self, actor: Actor, award_id: str, reason: str) -> None:
         awarding.revoke(self.context, actor, award_id, reason)
+        self.publisher.changed()  # its public addresses answer 410 at once
 
     def set_expiry(self, actor: Actor, award_id: str, expires_at: datetime | None) -> None:
         awarding.set_expiry(self.context, actor, award_id, expires_at)
+        self.publisher.changed()
 
     def who_earned(self, actor: Actor, opportunity_id: str) -> list[tuple[str, int | None]]:
         return awarding.who_earned(self.context, actor, opportunity_id)
@@ -263,15 +278,20 @@ class BadgeService:
 
     def hide(self, person_id: int, award_id: str, hidden: bool = True) -> None:
         wallet.hide(self.context, person_id, award_id, hidden)
+        self.publisher.changed()
 
     def show_name(self, person_id: int, award_id: str, name: str | None) -> None:
         wallet.show_name(self.context, person_id, award_id, name)
+        self.publisher.changed()
 
     def give_up(self, person_id: int, award_id: str) -> None:
         wallet.give_up(self.context, person_id, award_id)
+        self.publisher.changed()
 
     def set_email(self, person_id: int, email: str | None) -> int:
-        return wallet.set_email(self.context, person_id, email)
+        reissued = wallet.set_email(self.context, person_id, email)
+        self.publisher.changed()
+        return reissued
 
     # ---- keys -----------------------------------------------------------------------------------
     def rotate_keys(self) -> str:

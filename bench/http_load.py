@@ -2,11 +2,16 @@
 verifier does) and for public badge pages (HTML, as people opening shared links do), against a
 real uvicorn server in a subprocess on 127.0.0.1; requests a second and latency p50/p99.
 
+The server is what `python -m bot serve` runs: the badges service over a real store (a SQLite
+file, and a throwaway PostgreSQL database when the local server answers), AWARDS awards made
+through it, its publisher behind `build_http_app`.
+
 The clients keep their connections open (HTTP/1.1 keep-alive, as a reverse proxy does to its
 upstream) and each sends its next request when the previous answer has arrived. They are a small
 asyncio HTTP client of this file's own, so that the client costs little of the two cores.
 
-`python -m bench.http_load` prints the figures; `python -m bench.http_load serve` is the server.
+`python -m bench.http_load` prints the figures; `python -m bench.http_load serve THREADS [URL]`
+is the server.
 """
 
 from __future__ import annotations
@@ -22,23 +27,29 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/ holds the in-bench publisher
 
+from access.policy import Actor  # noqa: E402
+from badges.artwork import check_supplied  # noqa: E402
+from badges.publishing import FRESH_SECONDS  # noqa: E402
+from bench.badges import CATALOGUE, throwaway_postgres  # noqa: E402
 from bot.http.access import ACCESS_LOGGER  # noqa: E402
 from bot.http.app import PUBLISHER_THREADS, build_http_app  # noqa: E402
 from bot.http.published import BadgePublisher  # noqa: E402
 from bot.http.server import serve_http  # noqa: E402
 from bot.logs import configure_logging  # noqa: E402
-from openbadges import AwardFacts, KeyRing, PublicUrls, Recipient  # noqa: E402
-from tests.badges_publisher import MemoryPublisher  # noqa: E402
-from tests.openbadges_world import CENTRE, ROBOTICS  # noqa: E402
+from bot.services import Services, build_services  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from openbadges import PublicUrls  # noqa: E402
+from store import people  # noqa: E402
+from store.catalogue_import import apply_records, read_catalogue  # noqa: E402
 
 CLIENTS = 50
 AWARDS = 500
@@ -52,24 +63,38 @@ KINDS = {"hosted assertion (JSON-LD)": ("assertion", JSON_LD), "public page (HTM
 
 
 # the server ------------------------------------------------------------------------------------
-def bench_publisher(urls: PublicUrls, data_dir: Path) -> tuple[BadgePublisher, list[str]]:
-    """What the server publishes, and the award ids to ask for: the tests' own publisher (the
-    openbadges engine over AWARDS awards in memory). After the badges issue is merged, build the
-    services over `data_dir`, award the badges through them and return
-    `services.badges.publisher`: the rest of this file stays as it is."""
-    publisher = MemoryPublisher(urls, KeyRing.open(data_dir / "keys")).add_issuer(CENTRE)
-    publisher.add_badge(CENTRE.slug, ROBOTICS)
-    issued = datetime.now(UTC) - timedelta(days=3)
-    ids = []
-    for n in range(AWARDS):
-        award_id = f"bench-{n:05d}"
-        facts = AwardFacts(award_id, issued, Recipient.new(f"learner{n}@example.org"), n)
-        publisher.award(ROBOTICS.badge_id, facts, recipient_name=f"Learner {n}")
-        ids.append(award_id)
-    return publisher, ids
+def bench_services(urls: PublicUrls, data_dir: Path, database_url: str | None) -> Services:
+    """The services over `data_dir` (SQLite there, unless `database_url`), with the bench's
+    catalogue and AWARDS awards made to as many learners (in one transaction)."""
+    env = {
+        "DATA_DIR": str(data_dir),
+        "ADMIN_IDS": "1",
+        "PUBLIC_URL": urls.base_url,
+        "TELEGRAM_BOT_USERNAME": "BenchBot",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    services = build_services(Settings.from_environment(env))
+    records = read_catalogue([CATALOGUE], check_image=check_supplied)
+    learners = [200_000 + n for n in range(AWARDS)]
+    with services.database.session() as session:
+        apply_records(session, records, services.city.slug, services.city.zone)
+        for telegram_id in learners:
+            people.seen(session, telegram_id, services.clock())
+    services.badges.award_many(Actor.command_line(), "bench-1", learners)
+    return services
 
 
-def serve(publisher_threads: int) -> int:
+def bench_publisher(services: Services) -> tuple[BadgePublisher, list[str]]:
+    """What the server publishes, and the award ids to ask for; each learner shows their name
+    on their page (as the wallet's "show my name" does)."""
+    with services.database.session() as session:
+        session.execute(text("UPDATE award SET display_name = 'Learner ' || id"))
+        ids = [row[0] for row in session.execute(text("SELECT public_id FROM award"))]
+    return services.badges.publisher, ids
+
+
+def serve(publisher_threads: int, database_url: str | None) -> int:
     """The server: prints {"port", "ids"} on one line, then serves until SIGTERM."""
     configure_logging(logging.WARNING)
     logging.getLogger(ACCESS_LOGGER).setLevel(logging.INFO)  # as `python -m bot serve` logs
@@ -79,10 +104,14 @@ def serve(publisher_threads: int) -> int:
     port = sock.getsockname()[1]
     urls = PublicUrls(f"http://127.0.0.1:{port}")
     with tempfile.TemporaryDirectory(prefix="colbot-http-bench-") as folder:
-        publisher, ids = bench_publisher(urls, Path(folder))
-        app = build_http_app(publisher, urls, publisher_threads=publisher_threads)
-        print(json.dumps({"port": port, "ids": ids}), flush=True)
-        return serve_http(app, "127.0.0.1", port, sock=sock)
+        services = bench_services(urls, Path(folder), database_url)
+        try:
+            publisher, ids = bench_publisher(services)
+            app = build_http_app(publisher, urls, publisher_threads=publisher_threads)
+            print(json.dumps({"port": port, "ids": ids}), flush=True)
+            return serve_http(app, "127.0.0.1", port, sock=sock)
+        finally:
+            services.close()
 
 
 # the clients -----------------------------------------------------------------------------------
@@ -157,11 +186,23 @@ async def drive(
     }
 
 
-def measure(publisher_threads: int, loads: list[tuple[str, float | None]]) -> dict[str, dict]:
-    """Start a server, put each load on it in turn ((kind, rate)), stop it with SIGTERM as a
-    service manager does, and say how each went."""
+def measure(
+    store: str,
+    database_url: str | None,
+    publisher_threads: int,
+    loads: list[tuple[str, float | None]],
+) -> dict[str, dict]:
+    """Start a server over `store`, put each load on it in turn ((kind, rate)), stop it with
+    SIGTERM as a service manager does, and say how each went."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.http_load", "serve", str(publisher_threads)],
+        [
+            sys.executable,
+            "-m",
+            "bench.http_load",
+            "serve",
+            str(publisher_threads),
+            *([database_url] if database_url else []),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # the access log: one line a request, as in production
@@ -176,12 +217,16 @@ def measure(publisher_threads: int, loads: list[tuple[str, float | None]]) -> di
             address = base.assertion if kind == "assertion" else base.public_page
             paths = [urlsplit(address(award_id)).path for award_id in announced["ids"]]
             found = asyncio.run(drive(announced["port"], paths, headers, rate))
-            figures[f"{name}|{publisher_threads}|{rate or 'max'}"] = {
+            figures[f"{store}|{name}|{publisher_threads}|{rate or 'max'}"] = {
                 **found,
                 "what": name,
+                "store": store,
                 "publisher_threads": publisher_threads,
             }
-            print(f"  {name}, {rate or 'max'}: {found['requests_per_s']:,.0f}/s", file=sys.stderr)
+            print(
+                f"  {store}, {name}, {rate or 'max'}: {found['requests_per_s']:,.0f}/s",
+                file=sys.stderr,
+            )
     finally:
         server.send_signal(signal.SIGTERM)
         stopped = server.wait(timeout=30)
@@ -191,48 +236,52 @@ def measure(publisher_threads: int, loads: list[tuple[str, float | None]]) -> di
 
 
 def run() -> dict[str, dict]:
-    """Both kinds, as fast as answered and at the goal's rate, with the publisher in threads (as
-    served) and, for comparison, on the event loop."""
+    """Both kinds, as fast as answered and at the goal's rate, the publisher in threads (as
+    served), over SQLite and, when the local server answers, PostgreSQL."""
     loads = [(name, rate) for name in KINDS for rate in (None, PACED_RPS)]
-    return {**measure(PUBLISHER_THREADS, loads), **measure(0, loads)}
+    figures = measure("SQLite", None, PUBLISHER_THREADS, loads)
+    with throwaway_postgres() as url:
+        if url is not None:
+            figures |= measure("PostgreSQL", url, PUBLISHER_THREADS, loads)
+    return figures
 
 
 def http_section() -> tuple[list[str], dict[str, dict]]:
     figures = run()
     lines = [
-        f"The HTTP service (Starlette on uvicorn, one process) in a subprocess on 127.0.0.1, "
-        f"{AWARDS} awards published by the in-bench publisher (the openbadges engine over "
-        f"memory), the access log on; {CLIENTS} keep-alive clients asking for random awards, "
-        f"either each again as soon as it is answered (as fast as it goes) or together "
-        f"{PACED_RPS:,} requests a second on a schedule (latency counted from when a request was "
-        f"due); {MEASURE_S:.0f} s measured after {WARM_UP_S:.0f} s of warm-up; the clients share "
-        f"the two cores with the server. Goal: at least {GOAL_RPS:,} requests a second with p99 "
-        f"under {GOAL_P99_MS:.0f} ms.",
+        f"The HTTP service (Starlette on uvicorn, one process, as `python -m bot serve` runs it) "
+        f"in a subprocess on 127.0.0.1, over the real store (a SQLite file; a PostgreSQL "
+        f"database of the local server), {AWARDS} awards made through the badges service, the "
+        f"publisher in {PUBLISHER_THREADS} threads, the access log on; {CLIENTS} keep-alive "
+        f"clients asking for random awards, either each again as soon as it is answered (as "
+        f"fast as it goes) or together {PACED_RPS:,} requests a second on a schedule (latency "
+        f"counted from when a request was due); {MEASURE_S:.0f} s measured after "
+        f"{WARM_UP_S:.0f} s of warm-up; the clients share the two cores with the server. The "
+        f"publisher answers what it read from the store from memory for at most "
+        f"{FRESH_SECONDS:g} s (FRESH_SECONDS: a revocation by another process shows within it). "
+        f"Goal: at least {GOAL_RPS:,} requests a second with p99 under {GOAL_P99_MS:.0f} ms.",
         "",
-        "| what | publisher | load | requests/s | p50 | p99 | not 200 |",
+        "| store | what | load | requests/s | p50 | p99 | not 200 |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for f in figures.values():
-        where = (
-            f"{f['publisher_threads']} threads" if f["publisher_threads"] else "on the event loop"
-        )
         load = f"{f['paced_rps']:,.0f}/s paced" if f["paced_rps"] else "as fast as answered"
         lines.append(
-            f"| {f['what']} | {where} | {load} | {f['requests_per_s']:,.0f} "
+            f"| {f['store']} | {f['what']} | {load} | {f['requests_per_s']:,.0f} "
             f"| {f['p50_ms']:.1f} ms | {f['p99_ms']:.1f} ms | {f['errors']:.0f} |"
         )
     stops = sorted({f["exit_code"] for f in figures.values()})
     lines += [
         "",
-        "As served, the publisher is called in threads, as it may wait on the store; a publisher "
-        "that answers from memory can run on the event loop (`publisher_threads=0`). Each server "
-        f"stopped on SIGTERM with exit code {', '.join(map(str, stops))} (0: a graceful stop).",
+        f"Each server stopped on SIGTERM with exit code {', '.join(map(str, stops))} "
+        "(0: a graceful stop).",
     ]
     return lines, figures
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["serve"]:
-        sys.exit(serve(int(sys.argv[2]) if len(sys.argv) > 2 else PUBLISHER_THREADS))
+        threads = int(sys.argv[2]) if len(sys.argv) > 2 else PUBLISHER_THREADS
+        sys.exit(serve(threads, sys.argv[3] if len(sys.argv) > 3 else None))
     section, _ = http_section()
     print("\n".join(section))

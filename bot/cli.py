@@ -152,7 +152,14 @@ def add_badge_commands(commands: argparse._SubParsersAction) -> None:
         "award", help="award a badge to someone who has written to the bot"
     )
     award.add_argument("opportunity")
-    award.add_argument("--to", type=int, required=True, metavar="TELEGRAM_ID")
+    award.add_argument(
+        "--to",
+        type=int,
+        required=True,
+        nargs="+",
+        metavar="TELEGRAM_ID",
+        help="one or more: many are awarded in one transaction (who holds it already is skipped)",
+    )
     award.add_argument("--evidence", default=None, metavar="TEXT|URL")
     bulk = badge_commands.add_parser(
         "award-csv", help="a one-use claim link for each participant of a CSV list (label, email)"
@@ -425,8 +432,17 @@ def _badge_command(services: Services, command: str, args: argparse.Namespace) -
         evidence = "; evidence is reviewed first" if made.needs_evidence else ""
         print(f"for {uses}, valid until {until}{evidence}", file=sys.stderr)
         return 0
+    if command == "award" and len(args.to) > 1:
+        done = badges.award_many(me, args.opportunity, args.to, args.evidence)
+        for issued in done.issued:
+            print(f"{issued.award_id} {issued.assertion_url}")
+        held = ", ".join(map(str, done.held_already))
+        print(f"{len(done.issued)} awarded, queued for their chats", file=sys.stderr)
+        if held:
+            print(f"held it already (skipped): {held}", file=sys.stderr)
+        return 0
     if command == "award":
-        issued = badges.award(me, args.opportunity, args.to, args.evidence)
+        issued = badges.award(me, args.opportunity, args.to[0], args.evidence)
         print(f"{issued.award_id} {issued.assertion_url}")
         if issued.queued:
             print("queued for their chat", file=sys.stderr)

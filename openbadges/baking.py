@@ -124,19 +124,38 @@ def _is_badge_chunk(chunk: Chunk) -> bool:
     return chunk.data.partition(b"\x00")[0].decode("latin-1") in KEYWORDS
 
 
-def bake(png: bytes, keyword: str, text: str) -> bytes:
-    """The PNG with `text` baked under `keyword`; any badge already in it is replaced."""
-    if keyword not in KEYWORDS:
-        raise ValueError(f"the baking keyword is one of {', '.join(KEYWORDS)}")
+@dataclass(frozen=True)
+class BakingBase:
+    """A PNG read once for baking many badges into: everything before its IEND (any badge
+    chunk left out) and the IEND chunk itself."""
+
+    head: bytes
+    tail: bytes
+
+
+def prepare(png: bytes) -> BakingBase:
+    """Read (and check) a PNG once; `bake_into` then bakes into it without reading it again."""
     found = chunks(png)
     parts = [PNG_SIGNATURE]
     for chunk in found[:-1]:
         if not _is_badge_chunk(chunk):
             parts.append(png[chunk.start : chunk.end])
-    parts.append(itxt_chunk(keyword, text))
     iend = found[-1]
-    parts.append(png[iend.start : iend.end])
-    return b"".join(parts)
+    return BakingBase(b"".join(parts), png[iend.start : iend.end])
+
+
+def bake_into(base: BakingBase, keyword: str, text: str) -> bytes:
+    """The prepared PNG with `text` baked under `keyword`."""
+    if keyword not in KEYWORDS:
+        raise ValueError(f"the baking keyword is one of {', '.join(KEYWORDS)}")
+    return b"".join((base.head, itxt_chunk(keyword, text), base.tail))
+
+
+def bake(png: bytes, keyword: str, text: str) -> bytes:
+    """The PNG with `text` baked under `keyword`; any badge already in it is replaced."""
+    if keyword not in KEYWORDS:
+        raise ValueError(f"the baking keyword is one of {', '.join(KEYWORDS)}")
+    return bake_into(prepare(png), keyword, text)
 
 
 def unbake(png: bytes) -> BakedBadge | None:

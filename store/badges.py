@@ -7,14 +7,28 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from store.models import Award, BadgeClass, Opportunity, Organisation
+from store.models import Award, BadgeClass, Opportunity, Organisation, Person
 
 PUBLIC_ID_BYTES = 12  # 96 random bits: 16 URL-safe characters
 PLACE_TRIES = 64
@@ -216,34 +230,6 @@ def award(session: Session, public_id: str) -> Award | None:
             joinedload(Award.badge_class).joinedload(BadgeClass.opportunity),
         )
     )
-
-
-def status_place(session: Session, issuer_slug: str, list_size: int) -> tuple[int, int]:
-    """A free place in the issuer's status lists of `list_size` entries, chosen at random (the
-    list and position say nothing about when the award was made). A list is used until half
-    full, then the next, so a random try finds a free place at least every other time."""
-    used = dict(
-        session.execute(
-            select(Award.status_list, func.count())
-            .where(Award.issuer_slug == issuer_slug)
-            .group_by(Award.status_list)
-        ).all()
-    )
-    list_number = 0
-    while used.get(list_number, 0) >= list_size // 2:
-        list_number += 1
-    for _ in range(PLACE_TRIES):
-        position = secrets.randbelow(list_size)
-        taken = session.scalar(
-            select(Award.id).where(
-                Award.issuer_slug == issuer_slug,
-                Award.status_list == list_number,
-                Award.status_position == position,
-            )
-        )
-        if taken is None:
-            return list_number, position
-    raise RuntimeError("no free place found in the status list")  # never at half full
 
 
 def status_lists_in_use(session: Session | Connection, issuer_slug: str) -> int:
@@ -464,5 +450,233 @@ def published_award(db: Session | Connection, public_id: str) -> Row | None:
     return db.execute(_PUBLISHED_AWARD, {"public_id": public_id}).first()
 
 
+_PUBLISHED_AWARDS = (
+    select(*_AWARD_COLUMNS, *_BADGE_COLUMNS)
+    .select_from(_PUBLISHED_AWARD.get_final_froms()[0])
+    .where(_award.public_id.in_(bindparam("public_ids", expanding=True)))
+)
+
+
+def published_awards(db: Session | Connection, public_ids: Sequence[str]) -> dict[str, Row]:
+    """The rows of `published_award` for many awards at once, by public id (one statement)."""
+    if not public_ids:
+        return {}
+    rows = db.execute(_PUBLISHED_AWARDS, {"public_ids": list(public_ids)})
+    return {row.public_id: row for row in rows}
+
+
 def published_badge(db: Session | Connection, public_id: str) -> Row | None:
     return db.execute(_PUBLISHED_BADGE, {"public_id": public_id}).first()
+
+
+# ---- awarding: few statements --------------------------------------------------------------------
+_organisation, _person = Organisation.__table__.c, Person.__table__.c
+_AWARDABLE_COLUMNS = (
+    _opportunity.id.label("opportunity_id"),
+    _opportunity.badge_name_sl,
+    _opportunity.badge_name_en,
+    _opportunity.url.label("opportunity_url"),
+    _opportunity.topics,
+    _badge.id.label("badge_class_id"),
+    _badge.public_id.label("badge_id"),
+    _badge.organisation_id,
+    _badge.name_sl,
+    _badge.name_en,
+    _badge.description_sl,
+    _badge.description_en,
+    _badge.criteria_sl,
+    _badge.criteria_en,
+    _badge.image_type,
+    (_badge.image.is_not(None)).label("has_image"),
+    (_badge.png.is_not(None)).label("has_png"),
+    _organisation.slug.label("organisation_slug"),
+    _organisation.name.label("organisation_name"),
+    _organisation.url.label("organisation_url"),
+    _organisation.email.label("organisation_email"),
+    _organisation.description.label("organisation_description"),
+    _organisation.image_url.label("organisation_image_url"),
+)
+_AWARDABLE_FROM = Opportunity.__table__.outerjoin(
+    BadgeClass.__table__, _badge.opportunity_id == _opportunity.id
+).outerjoin(Organisation.__table__, _organisation.id == _badge.organisation_id)
+_HELD = (
+    select(Award.__table__.c.id)
+    .where(
+        _award.person_id == _person.id,
+        _award.badge_class_id == _badge.id,
+        _award.revoked_at.is_(None),
+    )
+    .exists()
+)
+_AWARDABLE = (
+    select(*_AWARDABLE_COLUMNS)
+    .select_from(_AWARDABLE_FROM)
+    .where(_opportunity.external_id == bindparam("external_id"))
+)
+_AWARDABLE_TO = (
+    select(
+        *_AWARDABLE_COLUMNS,
+        _person.id.label("person_id"),
+        _person.email.label("person_email"),
+        _person.active.label("person_active"),
+        _HELD.label("held"),
+    )
+    .select_from(
+        _AWARDABLE_FROM.outerjoin(Person.__table__, _person.telegram_id == bindparam("telegram_id"))
+    )
+    .where(_opportunity.external_id == bindparam("external_id"))
+)
+_AWARDEES = select(
+    _person.id.label("person_id"),
+    _person.telegram_id,
+    _person.email.label("person_email"),
+    _person.active.label("person_active"),
+    select(_award.id)
+    .where(
+        _award.person_id == _person.id,
+        _award.badge_class_id == bindparam("badge_class_id"),
+        _award.revoked_at.is_(None),
+    )
+    .exists()
+    .label("held"),
+).where(_person.telegram_id.in_(bindparam("telegram_ids", expanding=True)))
+
+
+def awardable(session: Session, external_id: str, telegram_id: int | None = None) -> Row | None:
+    """What awarding an opportunity's badge needs, as one row and one statement: the
+    opportunity (`opportunity_id`, its badge names), its badge class (`badge_class_id`,
+    `badge_id`, the texts, `has_image`, `has_png`; None when it has none yet), the
+    organisation's public profile (`organisation_slug`, …) and, with `telegram_id`, the person
+    (`person_id`, `person_email`, `person_active`; None when unknown) and whether they hold the
+    badge now (`held`). None when the catalogue has no such opportunity."""
+    if telegram_id is None:
+        return session.execute(_AWARDABLE, {"external_id": external_id}).first()
+    return session.execute(
+        _AWARDABLE_TO, {"external_id": external_id, "telegram_id": telegram_id}
+    ).first()
+
+
+def awardees(session: Session, telegram_ids: Sequence[int], badge_class_id: int) -> list[Row]:
+    """The people with these Telegram ids (`person_id`, `telegram_id`, `person_email`,
+    `person_active`) and whether each holds the badge now (`held`), in one statement."""
+    if not telegram_ids:
+        return []
+    return list(
+        session.execute(
+            _AWARDEES, {"telegram_ids": list(telegram_ids), "badge_class_id": badge_class_id}
+        )
+    )
+
+
+class StatusPlaces:
+    """What this process knows of each issuer's status lists: the list being filled, how many
+    awards it held at the last look, and the highest award id seen then. Each award then counts
+    only the awards made since (by any process), instead of every award of the issuer."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, int, int]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, slug: str) -> tuple[int, int, int]:
+        with self._lock:
+            return self._known.get(slug, (0, 0, 0))
+
+    def set(self, slug: str, known: tuple[int, int, int]) -> None:
+        with self._lock:
+            self._known[slug] = known
+
+
+LOOK_WINDOW = 5_000  # awards made since the last look, counted at most at once
+
+
+def _look(
+    session: Session, slug: str, list_number: int, since: int, candidates: list[int]
+) -> tuple[int | None, int, int, set[int]]:
+    """One statement: the issuer's highest list, how many awards of `list_number` came after
+    award id `since` (of the next LOOK_WINDOW awards), the highest award id counted, and which
+    `candidates` are taken in `list_number`. The parts read indexes (the newest awards by id,
+    the issuer's highest list by issuer and list), not all of the issuer's awards."""
+    of_list = (_award.issuer_slug == slug, _award.status_list == list_number)
+    window = (
+        select(_award.id, _award.issuer_slug, _award.status_list)
+        .where(_award.id > since)
+        .order_by(_award.id)
+        .limit(LOOK_WINDOW)
+        .subquery()
+    )
+    top = (
+        select(_award.status_list)
+        .where(_award.issuer_slug == slug)
+        .order_by(_award.status_list.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    numbers = select(
+        literal(0).label("kind"),
+        top.label("value"),
+        select(func.count())
+        .select_from(window)
+        .where(window.c.issuer_slug == slug, window.c.status_list == list_number)
+        .scalar_subquery()
+        .label("added"),
+        select(func.max(window.c.id)).scalar_subquery().label("last_id"),
+    )
+    taken = select(
+        literal(1).label("kind"),
+        _award.status_position.label("value"),
+        null().label("added"),
+        null().label("last_id"),
+    ).where(*of_list, _award.status_position.in_(candidates))
+    top_list, added, last_id, used = None, 0, since, set()
+    for kind, value, count, highest in session.execute(union_all(numbers, taken)):
+        if kind == 0:
+            top_list, added, last_id = value, int(count or 0), int(highest or since)
+        else:
+            used.add(int(value))
+    return top_list, added, last_id, used
+
+
+def free_places(
+    session: Session, places: StatusPlaces, slug: str, wanted: int, list_size: int
+) -> list[tuple[int, int]]:
+    """`wanted` free places in the issuer's status lists of `list_size` entries, chosen at
+    random (the list and position say nothing about when the award was made), in one statement
+    as a rule. A list is used until half full, then the next, so a random try finds a free place
+    at least every other time. Another transaction may take one meanwhile (the unique
+    constraint says so at the insert: try again)."""
+    half = list_size // 2
+    list_number, held, since = places.get(slug)
+    found: list[tuple[int, int]] = []
+    for _ in range(PLACE_TRIES):
+        candidates = list({secrets.randbelow(list_size) for _ in range(2 * wanted + 8)})
+        top, added, last_id, used = _look(session, slug, list_number, since, candidates)
+        if top is None:  # the issuer's first award
+            list_number, held = 0, 0
+        elif top != list_number:  # another process went on to the next list: count it afresh
+            list_number, held, since = top, 0, 0
+            top, added, last_id, used = _look(session, slug, list_number, 0, candidates)
+            held = added
+        else:
+            held += added
+        since = last_id
+        if held >= half and top == list_number:  # full enough: the next list, empty
+            list_number, held, used = list_number + 1, 0, set()
+        places.set(slug, (list_number, held, since))
+        for position in candidates:
+            if position not in used and len(found) < wanted:
+                found.append((list_number, position))
+                used.add(position)
+        if len(found) == wanted:
+            return found
+    raise RuntimeError("no free place found in the status list")  # never at half full
+
+
+def insert_awards(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert awards (column values) in one statement; the public ids of those inserted (one
+    whose place another transaction took meanwhile is left out, to be tried again)."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Award.__table__)
+    statement = insert.on_conflict_do_nothing().returning(_award.public_id)
+    return set(session.execute(statement, rows).scalars())

@@ -126,11 +126,18 @@ def enqueue(session: Session, message: NewMessage, now: datetime) -> bool:
     return enqueue_many(session, [message], now) == 1
 
 
-def enqueue_many(session: Session, messages: Sequence[NewMessage], now: datetime) -> int:
+def enqueue_many(
+    session: Session,
+    messages: Sequence[NewMessage],
+    now: datetime,
+    inactive: set[int] | None = None,
+) -> int:
     """Put messages in the outbox, in statements of CHUNK rows; how many were added (a dedupe key
     already there, or twice among them, adds one row). A message to someone who blocked the bot
-    is held from the start."""
-    inactive = _inactive(session, {m.person_id for m in messages})
+    is held from the start; `inactive` says who did when the caller has just read it (else it is
+    read here)."""
+    if inactive is None:
+        inactive = _inactive(session, {m.person_id for m in messages})
     insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     added = 0
     for start in range(0, len(messages), CHUNK):

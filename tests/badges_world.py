@@ -86,6 +86,10 @@ class MovableClock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    def seconds(self) -> float:
+        """The clock as monotonic seconds (what the badges' caches count in)."""
+        return self.now.timestamp()
+
 
 def catalogue_lines(records: list[dict] = CATALOGUE) -> list[str]:
     return [json.dumps(record, ensure_ascii=False) for record in records]
@@ -128,6 +132,7 @@ def badge_services(
     clock = clock or MovableClock()
     seed_keys(keys, data_dir)
     services = build_services(settings_for(data_dir, database_url, **extra), clock=clock)
+    services.badges.context.monotonic = clock.seconds  # the caches' time moves with the story's
     load_catalogue(services)
     return services, clock
 

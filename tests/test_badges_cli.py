@@ -209,3 +209,18 @@ def test_rotate_keys_prints_the_new_key(server):
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in keys.glob("*.pem"))
     secret = server.data_dir / "claim-secret"
     assert oct(secret.stat().st_mode & 0o777) == "0o600"
+
+
+def test_award_to_many_at_once_skips_who_holds_it(server):
+    group = [31_000 + n for n in range(3)]
+    for telegram_id in group:
+        person(server.services, telegram_id)
+    first = server.run("award", "lj-robotika", "--to", str(group[0]))
+    assert first.returncode == 0, first.stderr
+    done = server.run("award", "lj-robotika", "--to", *map(str, group))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split("\n")[:-1]
+    assert len(lines) == 2 and all("/ob/assertions/" in line for line in lines)
+    assert "2 awarded" in done.stderr and f"skipped): {group[0]}" in done.stderr
+    unknown = server.run("award", "lj-robotika", "--to", str(group[1]), "424243")
+    assert unknown.returncode == 2 and "424243" in unknown.stderr

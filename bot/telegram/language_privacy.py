@@ -206,6 +206,7 @@ async def on_delete(update: Update, context: ColbotContext) -> None:
         raise ApplicationHandlerStop  # nothing else answers /delete, nor notes the person
     if found is not None:
         await in_store(context, people.forget, found[0])
+        context.services.badges.publisher.changed()
     await forgotten(
         update,
         context,
@@ -225,6 +226,7 @@ async def on_forget_chosen(update: Update, context: ColbotContext, pressed: Pres
     if person_id is not None:
         revoke = choice == REVOKE_BADGES
         await in_store(context, people.forget, person_id, revoke, context.services.clock())
+        context.services.badges.publisher.changed()  # their public pages answer so at once
     query = update.callback_query
     try:
         await query.edit_message_reply_markup(None)
