@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -352,7 +353,10 @@ def _issue_chunk(
             }
             values["credential"] = sign(ctx, issuer, badge.definition, _Values(values))
             rows[index] = values
-        inserted = store_badges.insert_awards(session, list(rows.values()))
+        try:
+            inserted = store_badges.insert_awards(session, list(rows.values()))
+        except IntegrityError as error:  # awarded at the same moment by another transaction
+            raise AlreadyHolds("they hold this badge already") from error
         for index, values in rows.items():
             if values["public_id"] in inserted:
                 made[index] = values

@@ -22,6 +22,7 @@ from access.policy import Actor, Capability
 from badges import awarding
 from badges.context import BadgeContext
 from badges.problems import (
+    AlreadyHolds,
     BadInput,
     BotUsernameMissing,
     EvidenceRefused,
@@ -430,6 +431,13 @@ def _person(session: Session, person_id: int) -> Person:
 def redeem(ctx: BadgeContext, person_id: int, code: str) -> ClaimOutcome:
     """A learner presents a code: the badge is theirs, or evidence is asked for, or the outcome
     says plainly why not."""
+    try:
+        return _redeem_now(ctx, person_id, code)
+    except AlreadyHolds:  # the link opened twice at once: the other made the award, undone here
+        return _redeem_now(ctx, person_id, code)  # … and now says they have it
+
+
+def _redeem_now(ctx: BadgeContext, person_id: int, code: str) -> ClaimOutcome:
     now = ctx.clock()
     with ctx.database.session() as session:
         person = _person(session, person_id)

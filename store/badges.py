@@ -678,5 +678,10 @@ def insert_awards(session: Session, rows: list[dict[str, Any]]) -> set[str]:
         return set()
     dialect = session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(Award.__table__)
-    statement = insert.on_conflict_do_nothing().returning(_award.public_id)
+    # only a taken place is skipped: a second standing award of a badge to a person (two made at
+    # once) raises IntegrityError on "uq_award_standing", and the whole award is undone
+    taken_place = ["issuer_slug", "status_list", "status_position"]
+    statement = insert.on_conflict_do_nothing(index_elements=taken_place).returning(
+        _award.public_id
+    )
     return set(session.execute(statement, rows).scalars())

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -275,6 +276,15 @@ class Award(Base):
     __table_args__ = (
         UniqueConstraint("issuer_slug", "status_list", "status_position"),
         Index("ix_award_revocations", "issuer_slug", "status_list", "revoked_at"),
+        # one standing award of a badge a person: two awards made at once cannot both stand
+        Index(
+            "uq_award_standing",
+            "person_id",
+            "badge_class_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from access.policy import Actor
 from badges.claims import MAX_FAILED, ClaimStatus, code_from_start
 from badges.problems import BadInput, BotUsernameMissing, NotAllowed, ParticipantsError
 from openbadges import codes
+from store import badges as store_badges
 from store import claims as store_claims
 from store.models import Award, Claim, ClaimAttempt, EvidenceSubmission, OutboxMessage
 
@@ -60,6 +61,29 @@ def test_a_youth_worker_makes_a_link_and_a_learner_claims_it_once(world):
         stored = session.scalar(select(Claim))
         assert stored.code_hash != code and code not in stored.code_hash  # kept only hashed
         assert stored.code_hash == codes.hash_code(code, badges.context.secret.value)
+
+
+def test_a_link_opened_twice_at_once_gives_one_award(world, monkeypatch):
+    """Both openings read "not held yet" before either wrote (two updates handled at once): the
+    second award breaks the one-standing-award index, is undone with its use of the link, and
+    the learner is told they have it."""
+    services, _clock = world
+    badges = services.badges
+    code = code_of(badges.claim_link(AS_ADMIN, "lj-robotika", uses=5).link)
+    ana = person(services, LEARNER)
+    assert badges.redeem(ana, code).status is ClaimStatus.AWARDED
+    holds, looked = store_badges.holds, []
+
+    def not_yet(session, person_id, badge_class_id):  # the other opening has not committed yet
+        looked.append(person_id)
+        return False if len(looked) == 1 else holds(session, person_id, badge_class_id)
+
+    monkeypatch.setattr(store_badges, "holds", not_yet)
+    again = badges.redeem(ana, code)
+    assert again.status is ClaimStatus.ALREADY_HAS_IT and len(looked) == 2
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Award)) == 1
+        assert session.scalar(select(Claim.uses)) == 1  # the undone award took no use
 
 
 def test_a_guessed_code_is_refused_and_after_five_guesses_the_person_must_wait(lite):

@@ -1,5 +1,6 @@
 """Alembic migrations: the schema they build is the schema the models describe."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -143,3 +144,43 @@ def test_organisations_of_before_badges_get_slugs_and_their_badges_come_on_first
     columns = {c["name"] for c in inspect(database.engine).get_columns("organisation")}
     assert "slug" not in columns
     database.dispose()
+
+
+def test_an_award_that_stands_twice_keeps_its_first_and_the_index_keeps_it_so(
+    tmp_path, issuing_keys, database_url: str
+):
+    """A database of before the one-standing-award index (revision 0011) where one person holds
+    one badge twice: the upgrade revokes the later award as awarded twice, then the index
+    refuses a second standing award; and down again."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from store.models import Award
+
+    from .badges_world import AS_ADMIN, LEARNER, badge_services, code_of, person
+
+    services, _clock = badge_services(tmp_path, issuing_keys, database_url)
+    code = code_of(services.badges.claim_link(AS_ADMIN, "lj-robotika").link)
+    first = services.badges.redeem(person(services, LEARNER), code).award_id
+    engine = services.database.engine
+    downgrade(engine, "0011")
+    columns = [c["name"] for c in inspect(engine).get_columns("award") if c["name"] != "id"]
+    copied = ", ".join(
+        {"public_id": "'later'", "status_position": "status_position + 1"}.get(c, c)
+        for c in columns
+    )
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"INSERT INTO award ({', '.join(columns)}) SELECT {copied} FROM award"
+        )
+    migrate(engine)
+    with services.database.session() as session:
+        standing = dict(session.execute(select(Award.public_id, Award.revocation_reason)).all())
+    assert standing == {first: None, "later": "awarded twice"}
+    with engine.begin() as connection, pytest.raises(IntegrityError):
+        connection.exec_driver_sql(
+            "UPDATE award SET revoked_at = NULL, revocation_reason = NULL WHERE public_id = 'later'"
+        )
+    downgrade(engine, "0011")
+    assert "uq_award_standing" not in {i["name"] for i in inspect(engine).get_indexes("award")}
+    services.close()
