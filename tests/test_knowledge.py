@@ -433,12 +433,12 @@ def test_a_question_about_something_else_is_not_answered(city_matcher, text):
 
 def test_the_entries_own_questions_left_out_stay_above_the_measured_bar(city_matcher):
     """Each way of asking and each none-of-ours question, left out of the classifier and of its
-    entry's centre: measured 0.668 answered right and 1.4% wrong when the threshold was set."""
+    entry's centre: measured 0.735 answered right and 1.4% wrong when the threshold was set."""
     from bench.knowledge import leave_one_out
 
     own = leave_one_out(city_matcher).row()
     assert own["top1"] >= 0.90
-    assert own["answered_right"] >= 0.64
+    assert own["answered_right"] >= 0.70
     assert own["confident_wrong"] <= 0.02
 
 
