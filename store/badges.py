@@ -380,7 +380,8 @@ def organisation_of(session: Session, organisation_id: int | None) -> Organisati
 # Built once on the tables' own columns, with the id bound at execution: each request reuses the
 # compiled statement (a request costs a tenth of a millisecond on SQLite).
 _award, _badge, _opportunity = Award.__table__.c, BadgeClass.__table__.c, Opportunity.__table__.c
-_BADGE_COLUMNS = (
+# a badge class as it is published and signed (both reads below)
+_BADGE_FACTS = (
     _badge.public_id.label("badge_id"),
     _badge.organisation_id,
     _badge.name_sl,
@@ -390,6 +391,9 @@ _BADGE_COLUMNS = (
     _badge.criteria_sl,
     _badge.criteria_en,
     _badge.image_type,
+)
+_BADGE_COLUMNS = (
+    *_BADGE_FACTS,
     _badge.source_hash,
     _badge.updated_at.label("badge_updated_at"),
     _opportunity.url.label("opportunity_url"),
@@ -478,15 +482,7 @@ _AWARDABLE_COLUMNS = (
     _opportunity.url.label("opportunity_url"),
     _opportunity.topics,
     _badge.id.label("badge_class_id"),
-    _badge.public_id.label("badge_id"),
-    _badge.organisation_id,
-    _badge.name_sl,
-    _badge.name_en,
-    _badge.description_sl,
-    _badge.description_en,
-    _badge.criteria_sl,
-    _badge.criteria_en,
-    _badge.image_type,
+    *_BADGE_FACTS,
     (_badge.image.is_not(None)).label("has_image"),
     (_badge.png.is_not(None)).label("has_png"),
     _organisation.slug.label("organisation_slug"),
