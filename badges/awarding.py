@@ -287,18 +287,16 @@ def issue_all(
     items: Sequence[ToAward],
     now: datetime,
 ) -> list[IssuedAward]:
-    """Award `badge` to each of `items` in the session's transaction, BULK_CHUNK at a time: the
-    organisation's count first (on SQLite, that write takes the database's write lock, so the
-    places chosen next stay free), then random free places, the credentials signed, the awards
-    inserted, the deliveries queued."""
+    """Award `badge` to each of `items` in the session's transaction, BULK_CHUNK at a time: on
+    SQLite the database's write lock first (so the places chosen next stay free), then random
+    free places, the credentials signed, the awards inserted, the deliveries queued; the
+    organisation's count last (on PostgreSQL its row stays locked until the commit, and awards
+    of one organisation made at once wait for each other only there)."""
     for item in items:
         if item.expires_at is not None and item.expires_at <= now:
             raise BadInput("an award cannot expire before it is made")
     issuer = ctx.issuers.profile_for(badge.organisation)
-    if badge.organisation_id is not None:
-        count(session, badge, usage.AWARDED, now, len(items))
-    else:
-        store_badges.lock_for_award(session)
+    store_badges.lock_for_award(session)
     if not badge.images_ready:
         drawn = session.get(BadgeClass, badge.badge_class_id)
         assert drawn is not None
@@ -306,6 +304,7 @@ def issue_all(
     issued: list[IssuedAward] = []
     for start in range(0, len(items), BULK_CHUNK):
         issued += _issue_chunk(ctx, session, badge, issuer, items[start : start + BULK_CHUNK], now)
+    count(session, badge, usage.AWARDED, now, len(items))
     return issued
 
 
