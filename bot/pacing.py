@@ -13,7 +13,11 @@ private chats, so the outbox paces itself, on a Bot of its own:
   never wait for the outbox, and the outbox sends only what the replies leave of the rate;
 - at least PER_CHAT_SPACING between two messages to one chat (a message of the outbox may be
   several Telegram messages: a badge delivery is two);
-- nothing at all while a 429 asks the bot to wait (`pause`).
+- nothing at all while a 429 asks the bot to wait (`pause`);
+- after a quiet second (and at start), the turns after the first come START_MARGIN later: the
+  first message of a run may open connections and arrive late, and with the messages a second
+  later on time that put rate + 2 within one second at Telegram (seen at the start of runs: one
+  send in 900 refused).
 
 Slots are taken in the order they are asked for; a message waiting for its chat does not hold up
 the others."""
@@ -27,6 +31,7 @@ from collections.abc import Callable
 
 OUTBOX_RATE = 29.0  # messages a second, replies and outbox together (Telegram's limit is about 30)
 PER_CHAT_SPACING = 1.0  # seconds between two messages to one chat (Telegram's: about 1)
+START_MARGIN = 0.1  # seconds the grid starts later after the first turn of a run
 REMEMBERED_CHATS = 1000  # chats remembered before those that may take a message again are forgotten
 
 
@@ -79,8 +84,14 @@ class Pacer:
         """A message went out another way (a reply to someone): it takes a place on the grid, so
         the outbox sends that much less, and counts for its chat; nobody waits for it."""
         now = self.clock()
-        self._due = max(self._due, now) + self.spacing
+        self._take(now)
         self._chats[chat_id] = now
+
+    def _take(self, now: float) -> None:
+        """A turn taken at `now`: the next is due a spacing after its place on the grid (after
+        `now` when the grid fell behind), and START_MARGIN later still after a quiet second."""
+        quiet = self._due + 1.0 < now
+        self._due = max(self._due, now) + self.spacing + (START_MARGIN if quiet else 0.0)
 
     def _chat_free_at(self, chat_id: int) -> float:
         return self._chats.get(chat_id, -math.inf) + self.per_chat
@@ -96,7 +107,7 @@ class Pacer:
                 while (wait := self._due - self.tolerance - self.clock()) > 0:
                     await asyncio.sleep(wait)
                 now = self.clock()
-                self._due = max(self._due, now) + self.spacing
+                self._take(now)
                 self._chats[chat_id] = now
                 if len(self._chats) > REMEMBERED_CHATS:
                     self._chats = {c: t for c, t in self._chats.items() if t + self.per_chat > now}

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from actions.messages import OpportunityView, Reminder, to_json
-from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, Pacer
+from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, START_MARGIN, Pacer
 from bot.telegram.outbox import describe, outcome_of
 from index.when import wall_clock
 from store import outbox, people
@@ -428,20 +428,25 @@ def test_a_turn_may_come_a_quarter_of_a_spacing_early_and_no_more(monkeypatch):
 
     async def turns() -> list[float]:
         pacer = Pacer(rate=10.0, per_chat=0.0, clock=lambda: now[0])
-        moments = [await pacer.turn(1)]  # due at once
-        now[0] = 0.08  # 20 ms before its place (0.1), within the quarter: it goes at once …
+        moments = [await pacer.turn(1)]  # due at once; the first of a run: the grid starts at 0.2
+        now[0] = 0.18  # 20 ms before its place (0.2), within the quarter: it goes at once …
         moments.append(await pacer.turn(2))
-        moments.append(await pacer.turn(3))  # … and the next keeps to the grid: 0.175, for 0.2
-        now[0] = 0.36  # the event loop woke 60 ms late (its place: 0.3): that much is lost …
+        moments.append(await pacer.turn(3))  # … and the next keeps to the grid: 0.275, for 0.3
+        now[0] = 0.46  # the event loop woke 60 ms late (its place: 0.4): that much is lost …
         moments.append(await pacer.turn(4))
-        moments.append(await pacer.turn(5))  # … the grid starts again from then: 0.435
-        now[0] = 1.0  # idle for a while: no credit saved up beyond a quarter of a spacing
+        moments.append(await pacer.turn(5))  # … the grid starts again from then: 0.535
+        now[0] = 1.0  # idle for less than a second: no credit saved up beyond a quarter …
         moments += [await pacer.turn(6), await pacer.turn(7)]
         pacer.note(9)  # a reply to someone takes the next place on the grid: the outbox waits
         moments.append(await pacer.turn(8))
+        now[0] = 3.0  # quiet for more than a second: a new run, whose grid starts a margin later
+        moments += [await pacer.turn(10), await pacer.turn(11)]
         return moments
 
-    assert asyncio.run(turns()) == pytest.approx([0.0, 0.08, 0.175, 0.36, 0.435, 1.0, 1.075, 1.275])
+    assert START_MARGIN == 0.1
+    assert asyncio.run(turns()) == pytest.approx(
+        [0.0, 0.18, 0.275, 0.46, 0.535, 1.0, 1.075, 1.275, 3.0, 3.175]
+    )
 
 
 def test_the_pacer_pauses_when_telegram_asks():
