@@ -331,9 +331,10 @@ async def deliver(context: ColbotContext, sender: OutboxSender, message: Claimed
     if any(isinstance(m, StaffRemoved) for m in messages):
         await reset_menu(context, message.chat_id)  # before it says the commands have left
     news = partial(looked_up, services.database, services.city.zone)
-    found = await context.workers.storing(
-        look_up, services.badges, message.person_id, messages, news, services.announcements
-    )
+    async with sender.looking_up:
+        found = await context.workers.storing(
+            look_up, services.badges, message.person_id, messages, news, services.announcements
+        )
     try:
         parts = [part for item in found for part in render(item, lang)]
     except (KeyError, TypeError, ValueError) as error:

@@ -160,6 +160,10 @@ class OutboxSender:
     started: bool = False  # its Bot is initialized (post_init), until post_shutdown
     draining: bool = False  # a run is sending
     purged_at: float = -math.inf  # when finished rows were last deleted (monotonic)
+    # the messages of a batch look themselves up one at a time: a batch's worth at once on every
+    # store thread held the interpreter long enough to make a send late, and a late send bunched
+    # with the next put 31 in a second at Telegram (seen at batch starts)
+    looking_up: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
 
 @dataclass
