@@ -15,10 +15,12 @@ within a second (KEY_CHECK_EVERY)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +37,8 @@ from openbadges.status import AwardStatus
 from store import badges as store_badges
 from store import organisations
 from store.models import BadgeClass
+
+log = logging.getLogger(__name__)
 
 JSON_LD = "application/ld+json"
 VC_JWT = "application/vc+jwt"
@@ -196,8 +200,10 @@ class _AwardRows:
     """The rows of the awards asked for lately, each trusted until `seconds` after the read that
     last confirmed it began. When one has expired, it is read again together with every other
     that has expired or soon will (one statement for up to CHECKED_AT_ONCE): an unchanged row
-    keeps the documents made from it, a changed one drops them. So a hot award costs one read
-    a second between all of them, whatever the traffic, and none is trusted longer."""
+    keeps the documents made from it, a changed one drops them. A row asked for in the second
+    half of its time is read again ahead, on a thread of its own, while the request is answered
+    from it: so a hot award costs one read a second between all of them, whatever the traffic,
+    no request waits for it, and none is trusted longer."""
 
     def __init__(
         self,
@@ -213,44 +219,83 @@ class _AwardRows:
         self._held: OrderedDict[str, _Held] = OrderedDict()
         self._lock = threading.Lock()  # the dictionary
         self._reading = threading.Lock()  # one read at a time: the others wait for its rows
+        self._ahead: ThreadPoolExecutor | None = None  # reads ahead (made at the first)
+        self._cleared = 0  # how many times everything was dropped (a read across one is not kept)
 
     def get(self, award_id: str) -> _Held | None:
         """The award's row (None: there is no such award)."""
         held = self._trusted(award_id)
         if held is not None:
+            if held.until - self._clock() < self._seconds / 2:
+                self._read_ahead()
             return held
         with self._reading:
             held = self._trusted(award_id)  # read meanwhile by another thread?
             if held is not None:
                 return held
-            now = self._clock()
-            with self._lock:
-                due = [
-                    key
-                    for key, item in self._held.items()
-                    if item.until <= now + self._seconds / 2 and key != award_id
-                ][: CHECKED_AT_ONCE - 1]
-            asked = [award_id, *due]
-            read_at = self._clock()
-            found = self._read(asked)
             if self._seconds <= 0:
-                row = found.get(award_id)
+                read_at = self._clock()
+                row = self._read([award_id]).get(award_id)
                 return _Held(row, read_at) if row is not None else None
+            found, read_at = self._read_again(award_id)
             with self._lock:
-                for key in asked:
-                    row, old = found.get(key), self._held.get(key)
-                    if row is None:
-                        self._held.pop(key, None)
-                    elif old is not None and old.row == row:
-                        old.until = read_at + self._seconds
-                    else:
-                        self._held[key] = _Held(row, read_at + self._seconds)
                 held = self._held.get(award_id)
                 if held is not None:
                     self._held.move_to_end(award_id)
-                while len(self._held) > self._limit:
-                    self._held.popitem(last=False)
-                return held
+                    return held
+            row = found.get(award_id)  # not kept: a change was made while it was read
+            return _Held(row, read_at) if row is not None else None
+
+    def _read_again(self, award_id: str | None) -> tuple[dict[str, Row], float]:
+        """Read `award_id` and the rows that have expired or soon will (the caller holds
+        `_reading`): what was read, and when the read began."""
+        now = self._clock()
+        with self._lock:
+            due = [
+                key
+                for key, item in self._held.items()
+                if item.until <= now + self._seconds / 2 and key != award_id
+            ][: CHECKED_AT_ONCE - 1]
+        asked = [award_id, *due] if award_id is not None else due
+        read_at, cleared = self._clock(), self._cleared
+        if not asked:
+            return {}, read_at
+        found = self._read(asked)
+        with self._lock:
+            if cleared != self._cleared:  # a change was made meanwhile: this read may predate it
+                return found, read_at
+            for key in asked:
+                row, old = found.get(key), self._held.get(key)
+                if row is None:
+                    self._held.pop(key, None)
+                elif old is not None and old.row == row:
+                    old.until = read_at + self._seconds
+                else:
+                    self._held[key] = _Held(row, read_at + self._seconds)
+            while len(self._held) > self._limit:
+                self._held.popitem(last=False)
+        return found, read_at
+
+    def _read_ahead(self) -> None:
+        """The rows due soon, read again on the read-ahead thread, unless a read is under way."""
+        if not self._reading.acquire(blocking=False):
+            return
+        try:
+            with self._lock:
+                if self._ahead is None:
+                    self._ahead = ThreadPoolExecutor(1, thread_name_prefix="awards-ahead")
+                ahead = self._ahead
+            ahead.submit(self._ahead_read)
+        except RuntimeError:  # the interpreter is shutting down: requests read for themselves
+            self._reading.release()
+
+    def _ahead_read(self) -> None:
+        try:
+            self._read_again(None)
+        except Exception:  # a failed read ahead costs nothing: the rows expire and are read then
+            log.warning("reading awards ahead failed", exc_info=True)
+        finally:
+            self._reading.release()
 
     def _trusted(self, award_id: str) -> _Held | None:
         now = self._clock()
@@ -264,6 +309,7 @@ class _AwardRows:
     def clear(self) -> None:
         with self._lock:
             self._held.clear()
+            self._cleared += 1
 
 
 def _json(document: Any, status_code: int = 200, headers: dict[str, str] = FRESH) -> Published:

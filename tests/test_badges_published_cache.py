@@ -85,13 +85,41 @@ def test_an_answer_is_read_again_once_it_is_fresh_seconds_old(world, statements)
     services, clock, award_id = world
     publisher = services.badges.publisher
     publisher.assertion(award_id)
-    clock.advance(seconds=FRESH_SECONDS * 0.9)
+    clock.advance(seconds=FRESH_SECONDS * 0.4)
     before = statements.count
     publisher.assertion(award_id)
     assert statements.count == before
-    clock.advance(seconds=FRESH_SECONDS * 0.1)
+    clock.advance(seconds=FRESH_SECONDS * 0.6)  # nothing asked for in between: read as asked
     publisher.assertion(award_id)
     assert statements.count > before
+
+
+def test_a_hot_award_is_read_again_ahead_and_no_request_waits_for_it(world, statements):
+    """Asked for in the second half of its time, an award is answered from memory at once and
+    read again on the read-ahead thread; then it is trusted a full FRESH_SECONDS from that read,
+    and no longer."""
+    services, clock, award_id = world
+    publisher = services.badges.publisher
+    first = publisher.assertion(award_id)
+    clock.advance(seconds=FRESH_SECONDS * 0.6)
+    before = statements.count
+    assert publisher.assertion(award_id) is first  # from memory, not waiting for the read
+    read_ahead_done(publisher)
+    assert statements.count == before + 1  # read again, ahead
+    clock.advance(seconds=FRESH_SECONDS * 0.45)  # past the first read's bound, in the second's
+    before = statements.count
+    assert publisher.assertion(award_id) is first  # unchanged: what was made from it is kept
+    assert statements.count == before
+    clock.advance(seconds=FRESH_SECONDS)  # past the second read's bound: read as asked
+    publisher.assertion(award_id)
+    assert statements.count == before + 1
+
+
+def read_ahead_done(publisher) -> None:  # type: ignore[no-untyped-def]
+    """Wait (10 s at most) until no read of the awards' rows is under way."""
+    reading = publisher._awards._reading
+    assert reading.acquire(timeout=10), "a read ahead did not finish"
+    reading.release()
 
 
 def test_awards_asked_for_again_are_read_again_together_in_one_statement(world, statements):
