@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -17,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 
 from actions.messages import OpportunityView, Reminder, to_json
 from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, START_MARGIN, Pacer
+from bot.telegram import outbox as outbox_front
 from bot.telegram.outbox import describe, outcome_of
 from index.when import wall_clock
 from store import outbox, people
@@ -741,6 +743,21 @@ def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live, monkey
         return moment
 
     monkeypatch.setattr(Pacer, "turn", recorded_turn)
+    looking, most_at_once, lock = [0], [0], threading.Lock()
+    look_up = outbox_front.look_up
+
+    def one_look_up(*args: object) -> object:  # a batch's look-ups go one at a time
+        with lock:
+            looking[0] += 1
+            most_at_once[0] = max(most_at_once[0], looking[0])
+        try:
+            time.sleep(0.002)  # long enough for others to overlap, were they let
+            return look_up(*args)
+        finally:
+            with lock:
+                looking[0] -= 1
+
+    monkeypatch.setattr(outbox_front, "look_up", one_look_up)
     one_each = [someone(services, 7400 + n) for n in range(30)]
     two_rows = [someone(services, 7500 + n) for n in range(5)]  # two messages due at once
     two_parts = [someone(services, 7600 + n, language="sl") for n in range(5)]  # two parts each
@@ -758,6 +775,7 @@ def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live, monkey
     sends = sorted(double.calls_to("sendMessage"), key=lambda c: c.at)
     assert len(sends) == 30 + 10 + 10 and {c.status for c in sends} == {200}
     assert len(turns) == len(sends)
+    assert most_at_once[0] == 1
     moments = [moment for _chat, moment in turns]
     assert moments == sorted(moments)
     assert_on_the_grid(moments, OUTBOX_RATE)
