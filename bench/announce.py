@@ -15,6 +15,7 @@ What was in flight is then sent once more after the outbox's one minute (its uns
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import statistics
@@ -197,6 +198,28 @@ def answered(double: BotApiDouble) -> list:  # type: ignore[type-arg]
     return [call for call in follower_sends(double) if call.status in (200, 403)]
 
 
+def refusals(double: BotApiDouble, flooded: set[int]) -> list[tuple[float, float]]:
+    """Each send the double refused for its limits (a 429 that was not a flooded chat's one):
+    seconds after the first send, and how long the 31 sends ending with it took to arrive (under
+    a second: 31 within one second, over Telegram's 30)."""
+    sends = sorted(follower_sends(double), key=lambda call: call.at)
+    if not sends:
+        return []
+    first = sends[0].at
+    flooded_once: set[int] = set()
+    found: list[tuple[float, float]] = []
+    for n, call in enumerate(sends):
+        chat = call.params["chat_id"]
+        if call.status != 429:
+            continue
+        if chat in flooded and chat not in flooded_once:
+            flooded_once.add(chat)  # the 429 the bench asked the double for
+            continue
+        span = call.at - sends[n - 30].at if n >= 30 else math.inf
+        found.append((call.at - first, span))
+    return found
+
+
 def rate_of(calls: list) -> float:  # type: ignore[type-arg]
     """Sends a second from the first to the last."""
     if len(calls) < 2:
@@ -315,6 +338,7 @@ def deliver(followers: int, data_dir: Path, kill: bool = True, timeout: float = 
             "mean_rate_after_restart": mean_rate(after),
             "rate_overall": rate_of(answered(double)),
             "forbidden_403": sum(1 for c in follower_sends(double) if c.status == 403),
+            "refusals": refusals(double, set(flooded)),
         }
     with database.session() as session:
         figures["counts"] = outbox.counts(session, session.scalar(select(Announcement.batch_id)))
@@ -381,6 +405,14 @@ def announce_section() -> tuple[list[str], dict]:
         )
         + ".",
     ]
+    if f.get("refusals"):
+        lines += [
+            "",
+            "Sends refused for the limits: when (seconds after the first send) and how long the 31 "
+            "sends ending with each took to arrive: "
+            + ", ".join(f"{at:.1f} s ({span:.3f} s)" for at, span in f["refusals"])
+            + ".",
+        ]
     return lines, f
 
 
