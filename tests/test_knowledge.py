@@ -437,12 +437,13 @@ def test_a_question_about_something_else_is_not_answered(city_matcher, text):
 
 def test_the_entries_own_questions_left_out_stay_above_the_measured_bar(city_matcher):
     """Each way of asking and each none-of-ours question, left out of the classifier and of its
-    entry's centre: measured 0.735 answered right and 1.4% wrong when the threshold was set."""
+    entry's centre: measured top-1 0.960, 0.766 answered right and 1.3% wrong when the ranking
+    and the threshold were set (similarity + 0.2 × the classifier, lead 0.07)."""
     from bench.knowledge import leave_one_out
 
     own = leave_one_out(city_matcher).row()
-    assert own["top1"] >= 0.90
-    assert own["answered_right"] >= 0.70
+    assert own["top1"] >= 0.94
+    assert own["answered_right"] >= 0.74
     assert own["confident_wrong"] <= 0.02
 
 
