@@ -39,6 +39,8 @@ from tests.badges_world import FakeWeb  # noqa: E402
 VERIFIES = 50  # each kind of input verified this many times
 ROUNDS = 3  # awards are timed in this many rounds (one at a time, then in groups): the median
 STORE_THREADS = 4  # awards at once, as the bot's store threads make them (bot/telegram/state.py)
+ONE_AT_A_TIME = "awards/s, one at a time (sign, store, queue, bake)"
+ON_THREADS = f"awards/s, one at a time on {STORE_THREADS} threads at once"
 
 CATALOGUE = (
     '{"id": "bench-1", "title": {"sl": "Robotska delavnica", "en": "Robotics workshop"}, '
@@ -121,10 +123,8 @@ def run(database_url: str | None, awards: int, rounds: int = ROUNDS) -> dict[str
             "award: sign + store + queue (ms)": median_ms(sign_store),
             "bake its PNG (ms)": median_ms(bake),
             "award in all (ms)": median_ms([a + b for a, b in zip(sign_store, bake, strict=True)]),
-            "awards/s, one at a time (sign, store, queue, bake)": statistics.median(one_rates),
-            f"awards/s, one at a time on {STORE_THREADS} threads at once": statistics.median(
-                many_rates
-            ),
+            ONE_AT_A_TIME: statistics.median(one_rates),
+            ON_THREADS: statistics.median(many_rates),
             f"awards/s, {awards} at once (sign, store, queue, bake)": statistics.median(bulk_rates),
         }
         for name, call in requests.items():
@@ -215,16 +215,10 @@ def badges_section(awards: int = 200) -> tuple[list[str], dict[str, dict[str, fl
         else:
             cells = " | ".join(f"{figures[n][key]:.0f}" for n in names)
         lines.append(f"| {key.removesuffix(' (ms)')} | {cells} |")
-    one = ", ".join(
-        f"{n} {figures[n]['awards/s, one at a time (sign, store, queue, bake)']:.0f}" for n in names
-    )
-    many = ", ".join(
-        f"{n} {figures[n][f'awards/s, one at a time on {STORE_THREADS} threads at once']:.0f}"
-        for n in names
-    )
-    group = ", ".join(
-        f"{n} {figures[n][f'awards/s, {awards} at once (sign, store, queue, bake)']:.0f}"
-        for n in names
+    in_group = f"awards/s, {awards} at once (sign, store, queue, bake)"
+    one, many, group = (
+        ", ".join(f"{n} {figures[n][key]:.0f}" for n in names)
+        for key in (ONE_AT_A_TIME, ON_THREADS, in_group)
     )
     lines += [
         "",
