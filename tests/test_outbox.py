@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from actions.messages import OpportunityView, Reminder, to_json
-from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, START_MARGIN, Pacer
+from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, START_MARGIN, Pacer, Sending
 from bot.telegram import outbox as outbox_front
 from bot.telegram.outbox import describe, outcome_of
 from index.when import wall_clock
@@ -395,8 +395,8 @@ def test_the_pacer_spaces_all_messages_and_each_chats_messages():
     async def turns() -> list[tuple[int, float]]:
         pacer = Pacer(rate=50.0, per_chat=0.3)
         chats = [1, 2, 1, 3, 1, 2, 4, 5, 6, 1]
-        moments = await asyncio.gather(*(pacer.turn(chat) for chat in chats))
-        return list(zip(chats, moments, strict=True))
+        sendings = await asyncio.gather(*(pacer.turn(chat) for chat in chats))
+        return [(chat, sending.at) for chat, sending in zip(chats, sendings, strict=True)]
 
     taken = sorted(asyncio.run(turns()), key=lambda turn: turn[1])
     moments = [moment for _, moment in taken]
@@ -430,25 +430,67 @@ def test_a_turn_may_come_a_quarter_of_a_spacing_early_and_no_more(monkeypatch):
 
     async def turns() -> list[float]:
         pacer = Pacer(rate=10.0, per_chat=0.0, clock=lambda: now[0])
-        moments = [await pacer.turn(1)]  # due at once; the first of a run: the grid starts at 0.2
+        async def at(chat: int) -> float:
+            sending = await pacer.turn(chat)
+            pacer.landed(sending)
+            return sending.at
+
+        moments = [await at(1)]  # due at once; the first of a run: the grid starts at 0.2
         now[0] = 0.18  # 20 ms before its place (0.2), within the quarter: it goes at once …
-        moments.append(await pacer.turn(2))
-        moments.append(await pacer.turn(3))  # … and the next keeps to the grid: 0.275, for 0.3
+        moments.append(await at(2))
+        moments.append(await at(3))  # … and the next keeps to the grid: 0.275, for 0.3
         now[0] = 0.46  # the event loop woke 60 ms late (its place: 0.4): that much is lost …
-        moments.append(await pacer.turn(4))
-        moments.append(await pacer.turn(5))  # … the grid starts again from then: 0.535
+        moments.append(await at(4))
+        moments.append(await at(5))  # … the grid starts again from then: 0.535
         now[0] = 1.0  # idle for less than a second: no credit saved up beyond a quarter …
-        moments += [await pacer.turn(6), await pacer.turn(7)]
+        moments += [await at(6), await at(7)]
         pacer.note(9)  # a reply to someone takes the next place on the grid: the outbox waits
-        moments.append(await pacer.turn(8))
+        moments.append(await at(8))
         now[0] = 3.0  # quiet for more than a second: a new run, whose grid starts a margin later
-        moments += [await pacer.turn(10), await pacer.turn(11)]
+        moments += [await at(10), await at(11)]
         return moments
 
     assert START_MARGIN == 0.1
     assert asyncio.run(turns()) == pytest.approx(
         [0.0, 0.18, 0.275, 0.46, 0.535, 1.0, 1.075, 1.275, 3.0, 3.175]
     )
+
+
+def test_a_turn_waits_for_the_message_a_limit_before_it_to_have_landed_a_second_ago(monkeypatch):
+    """However late the answers come back, no second at Telegram holds more than the limit: a
+    turn comes a window after the landing of the turn `limit` before it (the grid alone would
+    let it go)."""
+    now = [0.0]
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:  # the pretended clock moves while the pacer waits
+        now[0] += seconds
+
+    monkeypatch.setattr("bot.pacing.asyncio.sleep", sleep)
+
+    async def turns() -> list[float]:
+        pacer = Pacer(rate=100.0, per_chat=0.0, clock=lambda: now[0], limit=3, window=1.0)
+        first = await pacer.turn(1)
+        second = await pacer.turn(2)
+        reply = pacer.note(9)  # a reply counts among the latest turns too
+        now[0] = 0.5
+        pacer.landed(second)
+        pacer.landed(reply)
+        fourth = asyncio.create_task(pacer.turn(4))
+        await real_sleep(0.01)
+        assert not fourth.done()  # the first is still on its way: it may arrive any moment
+        now[0] = 0.7
+        pacer.landed(first)  # … it arrived by now
+        pacer.landed(first)  # (a second landing changes nothing)
+        moment = (await fourth).at  # a window after the first landed
+        fifth = await pacer.turn(5)  # the second landed at 0.5: its window is over already
+        return [first.at, second.at, reply.at, moment, fifth.at]
+
+    moments = asyncio.run(turns())
+    assert moments[3] == pytest.approx(1.7)
+    # the grid's next place (a quarter of a spacing early), a start margin later after the wait
+    assert moments[4] == pytest.approx(1.7 + 0.01 + START_MARGIN - 0.01 / 4)
+    assert moments[:3] == sorted(moments[:3]) and moments[2] < 0.5
 
 
 def test_the_pacer_pauses_when_telegram_asks():
@@ -716,7 +758,7 @@ def test_replies_to_people_take_their_places_in_the_outboxs_pace(double, live, m
     person_id = someone(services, 7801)
     noted: list[int] = []
     note = Pacer.note
-    monkeypatch.setattr(Pacer, "note", lambda self, chat: (noted.append(chat), note(self, chat)))
+    monkeypatch.setattr(Pacer, "note", lambda self, chat: noted.append(chat) or note(self, chat))
 
     async def scenario():
         async with running(double, services) as app:
@@ -737,10 +779,10 @@ def test_the_outbox_keeps_the_pace_overall_and_in_each_chat(double, live, monkey
     turns: list[tuple[int, float]] = []  # (chat, the moment the pacer gave it its turn)
     take_turn = Pacer.turn
 
-    async def recorded_turn(self: Pacer, chat_id: int) -> float:
-        moment = await take_turn(self, chat_id)
-        turns.append((chat_id, moment))
-        return moment
+    async def recorded_turn(self: Pacer, chat_id: int) -> Sending:
+        sending = await take_turn(self, chat_id)
+        turns.append((chat_id, sending.at))
+        return sending
 
     monkeypatch.setattr(Pacer, "turn", recorded_turn)
     looking, most_at_once, lock = [0], [0], threading.Lock()

@@ -105,9 +105,13 @@ class SharedPaceLimiter(AIORateLimiter):
     ) -> Any:
         async def counted(*call_args: Any, **call_kwargs: Any) -> Any:
             chat_id = data.get("chat_id")
-            if endpoint in COUNTED and isinstance(chat_id, int):
-                self.pacer.note(chat_id)  # as it goes, after the limiter's own wait
-            return await callback(*call_args, **call_kwargs)
+            if endpoint not in COUNTED or not isinstance(chat_id, int):
+                return await callback(*call_args, **call_kwargs)
+            sending = self.pacer.note(chat_id)  # as it goes, after the limiter's own wait
+            try:
+                return await callback(*call_args, **call_kwargs)
+            finally:
+                self.pacer.landed(sending)
 
         return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
@@ -379,13 +383,16 @@ async def paced(
 ) -> tuple[Any, str | None]:
     """Make one call to Telegram in its turn (the pacer's): what Telegram answered, or (None
     and) the row's status after the refusal was recorded."""
-    if sender.pacer.paused_for() == 0:
-        await sender.pacer.turn(chat_id)
+    if (paused := sender.pacer.paused_for()) > 0:
+        return None, await outcome(Outcome.PAUSED, "all sending paused (429)", paused)
+    sending = await sender.pacer.turn(chat_id)
     if (paused := sender.pacer.paused_for()) > 0:  # a 429 came before its turn
+        sender.pacer.landed(sending)
         return None, await outcome(Outcome.PAUSED, "all sending paused (429)", paused)
     try:
         taken = await call()
     except TelegramError as error:
+        sender.pacer.landed(sending)  # before the outcome is written, on a store thread
         what, wait = outcome_of(error)
         if what is Outcome.FLOOD:
             sender.pacer.pause(wait)
@@ -394,6 +401,8 @@ async def paced(
             if person is not None:
                 person.seen_at = float("-inf")  # their next message reactivates them
         return None, await outcome(what, describe(error, sender.bot.token), wait)
+    finally:
+        sender.pacer.landed(sending)  # an answer, an error or a cancelled send (landing once)
     return taken, None
 
 
