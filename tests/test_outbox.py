@@ -430,6 +430,7 @@ def test_a_turn_may_come_a_quarter_of_a_spacing_early_and_no_more(monkeypatch):
 
     async def turns() -> list[float]:
         pacer = Pacer(rate=10.0, per_chat=0.0, clock=lambda: now[0])
+
         async def at(chat: int) -> float:
             sending = await pacer.turn(chat)
             pacer.landed(sending)
