@@ -26,7 +26,12 @@ private chats, so the outbox paces itself, on a Bot of its own:
   second (seen: 8 sends of 50,000 refused). At the grid's pace the rule costs nothing while the
   answers come back within (TELEGRAM_LIMIT / rate - 1) seconds (34 ms at 29 a second); a slower
   answer delays the next turn by the difference, and a message that never lands (a send given
-  up after its timeout) holds the turns after it up to that timeout.
+  up after its timeout) holds the turns after it up to that timeout;
+- at most MAX_IN_FLIGHT messages on their way at once (sent, no answer yet): Telegram has no
+  idempotency key, so a message on its way when the process is killed cannot be known to have
+  arrived and is sent again after the restart; this bounds those duplicates. It costs nothing
+  while Telegram answers within MAX_IN_FLIGHT / rate seconds (69 ms at 29 a second); slower
+  answers bring the pace down to MAX_IN_FLIGHT per answer time.
 
 Slots are taken in the order they are asked for; a message waiting for its chat does not hold up
 the others."""
@@ -43,6 +48,7 @@ OUTBOX_RATE = 29.0  # messages a second, replies and outbox together (Telegram's
 PER_CHAT_SPACING = 1.0  # seconds between two messages to one chat (Telegram's: about 1)
 START_MARGIN = 0.1  # seconds the grid starts later after the first turn of a run
 TELEGRAM_LIMIT = 30  # messages in any one second, all chats together, that Telegram takes
+MAX_IN_FLIGHT = 2  # messages sent and not yet answered, at most (the duplicates a crash can make)
 REMEMBERED_CHATS = 1000  # chats remembered before those that may take a message again are forgotten
 
 
@@ -68,8 +74,9 @@ class Pacer:
     """When the next message may go: `await turn(chat)` returns at that moment (a `Sending`), the
     caller sends at once and tells `landed(sending)` when the answer came back, whatever it was.
     Any n + 1 turns span at least n / rate less a quarter of a spacing (so no second holds more
-    than rate + 1 of them), two turns of one chat at least per_chat apart, and a turn comes at
-    least `window` after the landing of the turn `limit` before it (by `clock`, seconds)."""
+    than rate + 1 of them), two turns of one chat at least per_chat apart, a turn comes at
+    least `window` after the landing of the turn `limit` before it, and never while `in_flight`
+    messages are on their way (by `clock`, seconds)."""
 
     def __init__(
         self,
@@ -78,6 +85,7 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         limit: int = TELEGRAM_LIMIT,
         window: float = 1.0,
+        in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         if rate <= 0:
             raise ValueError("the outbox's rate must be above 0 messages a second")
@@ -85,6 +93,7 @@ class Pacer:
         self.per_chat = per_chat
         self.clock = clock
         self.window = window
+        self.in_flight = in_flight
         self.paused_until = -math.inf
         self._due = -math.inf  # when the next turn is due on the grid, all chats together
         self._chats: dict[int, float] = {}  # each chat's latest turn
@@ -141,14 +150,24 @@ class Pacer:
     def _chat_free_at(self, chat_id: int) -> float:
         return self._chats.get(chat_id, -math.inf) + self.per_chat
 
-    async def _limit_free(self) -> None:
-        """Wait until the turn `limit` before the next has landed at least `window` ago."""
-        while len(self._recent) == self._recent.maxlen:
-            oldest = self._recent[0]
-            await oldest.landing()
-            if (wait := oldest.landed_at + self.window - self.clock()) <= 0:
-                return
-            await asyncio.sleep(wait)
+    async def _free(self) -> None:
+        """Wait until the turn `limit` before the next has landed at least `window` ago and fewer
+        than `in_flight` messages are on their way (each looked at again after any wait: a reply
+        may take a place meanwhile)."""
+        while True:
+            full = len(self._recent) == self._recent.maxlen
+            oldest = self._recent[0] if full else None
+            if oldest is not None and oldest.landed_at == math.inf:
+                await oldest.landing()
+                continue
+            if oldest is not None and (wait := oldest.landed_at + self.window - self.clock()) > 0:
+                await asyncio.sleep(wait)
+                continue
+            flying = [sending for sending in self._recent if sending.landed_at == math.inf]
+            if len(flying) >= self.in_flight:
+                await flying[0].landing()
+                continue
+            return
 
     async def turn(self, chat_id: int) -> Sending:
         """Wait until a message may go to `chat_id` and take that moment (the returned Sending's
@@ -161,7 +180,7 @@ class Pacer:
                     continue  # another message to this chat took the slot meanwhile
                 while (wait := self._due - self.tolerance - self.clock()) > 0:
                     await asyncio.sleep(wait)
-                await self._limit_free()
+                await self._free()
                 now = self.clock()
                 self._take(now)
                 self._chats[chat_id] = now

@@ -17,7 +17,14 @@ from sqlalchemy import delete, func, select
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from actions.messages import OpportunityView, Reminder, to_json
-from bot.pacing import OUTBOX_RATE, PER_CHAT_SPACING, START_MARGIN, Pacer, Sending
+from bot.pacing import (
+    MAX_IN_FLIGHT,
+    OUTBOX_RATE,
+    PER_CHAT_SPACING,
+    START_MARGIN,
+    Pacer,
+    Sending,
+)
 from bot.telegram import outbox as outbox_front
 from bot.telegram.outbox import describe, outcome_of
 from index.when import wall_clock
@@ -395,8 +402,14 @@ def test_the_pacer_spaces_all_messages_and_each_chats_messages():
     async def turns() -> list[tuple[int, float]]:
         pacer = Pacer(rate=50.0, per_chat=0.3)
         chats = [1, 2, 1, 3, 1, 2, 4, 5, 6, 1]
-        sendings = await asyncio.gather(*(pacer.turn(chat) for chat in chats))
-        return [(chat, sending.at) for chat, sending in zip(chats, sendings, strict=True)]
+
+        async def sent(chat: int) -> tuple[int, float]:
+            sending = await pacer.turn(chat)
+            await asyncio.sleep(0.002)  # on its way
+            pacer.landed(sending)
+            return chat, sending.at
+
+        return list(await asyncio.gather(*(sent(chat) for chat in chats)))
 
     taken = sorted(asyncio.run(turns()), key=lambda turn: turn[1])
     moments = [moment for _, moment in taken]
@@ -470,7 +483,7 @@ def test_a_turn_waits_for_the_message_a_limit_before_it_to_have_landed_a_second_
     monkeypatch.setattr("bot.pacing.asyncio.sleep", sleep)
 
     async def turns() -> list[float]:
-        pacer = Pacer(rate=100.0, per_chat=0.0, clock=lambda: now[0], limit=3, window=1.0)
+        pacer = Pacer(rate=100.0, per_chat=0.0, clock=lambda: now[0], limit=3, in_flight=9)
         first = await pacer.turn(1)
         second = await pacer.turn(2)
         reply = pacer.note(9)  # a reply counts among the latest turns too
@@ -492,6 +505,24 @@ def test_a_turn_waits_for_the_message_a_limit_before_it_to_have_landed_a_second_
     # the grid's next place (a quarter of a spacing early), a start margin later after the wait
     assert moments[4] == pytest.approx(1.7 + 0.01 + START_MARGIN - 0.01 / 4)
     assert moments[:3] == sorted(moments[:3]) and moments[2] < 0.5
+
+
+def test_no_more_than_two_messages_are_on_their_way_at_once():
+    """What a crash can duplicate is what was on its way: a third turn waits for an answer."""
+
+    async def turns() -> tuple[bool, bool]:
+        pacer = Pacer(rate=1000.0, per_chat=0.0)
+        first, second = await pacer.turn(1), await pacer.turn(2)
+        third = asyncio.create_task(pacer.turn(3))
+        await asyncio.sleep(0.05)  # twenty spacings: the grid alone would have let it go
+        waited = not third.done()
+        pacer.landed(second)  # any answer frees a place
+        await asyncio.wait_for(third, timeout=1.0)
+        pacer.landed(first)
+        return waited, third.done()
+
+    assert MAX_IN_FLIGHT == 2
+    assert asyncio.run(turns()) == (True, True)
 
 
 def test_the_pacer_pauses_when_telegram_asks():
