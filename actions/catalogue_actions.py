@@ -55,12 +55,30 @@ def near_of(tracker: Tracker) -> GeoPoint | None:
         return None
 
 
+def written_in_of(tracker: Tracker) -> str | None:
+    """The language the person writes in, when the interpreter was sure of it (the `written_in`
+    slot); else None, and the search reads it from the query's own words."""
+    language = tracker.get_slot("written_in")
+    return language if isinstance(language, str) and language else None
+
+
 def search_reply(
-    services: ActionServices, text: str, near: GeoPoint | None, offset: int = 0
+    services: ActionServices,
+    text: str,
+    near: GeoPoint | None,
+    offset: int = 0,
+    written_in: str | None = None,
 ) -> Message:
     """A page of what the words find, or why there is none."""
     result, found = services.catalogue.search(
-        SearchRequest(text=text, near=near, limit=PAGE, offset=offset, now=services.clock())
+        SearchRequest(
+            text=text,
+            near=near,
+            limit=PAGE,
+            offset=offset,
+            now=services.clock(),
+            written_in=written_in,
+        )
     )
     if not found and offset == 0 and not result.notices:
         return Notice("not_found")
@@ -83,7 +101,8 @@ class ActionSearch(ColbotAction):
     ) -> list[dict[str, Any]]:
         text = tracker.get_slot("query") or tracker.latest_message.get("text") or ""
         offset = max(0, self.offset(tracker))
-        say(dispatcher, search_reply(self.services, text, near_of(tracker), offset))
+        near, written_in = near_of(tracker), written_in_of(tracker)
+        say(dispatcher, search_reply(self.services, text, near, offset, written_in))
         return [SlotSet("query", text), SlotSet("search_offset", offset)]
 
 

@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ColbotAction, say
-from actions.catalogue_actions import near_of, search_reply
+from actions.catalogue_actions import near_of, search_reply, written_in_of
 from actions.messages import Answer, Notice, OpportunityView, Topic, Unsure
 from actions.services import ActionServices
 from actions.views import view_of
@@ -98,14 +98,14 @@ class ActionCourseInfo(ColbotAction):
                 return [SlotSet("entry_id", entry.id)]
             # it also asks for something to attend: the answer, then what the search finds
             say(dispatcher, answer_of(self.services, entry, near, simple, text, courses=False))
-            say(dispatcher, search_reply(self.services, text, near))
+            say(dispatcher, search_reply(self.services, text, near, 0, written_in_of(tracker)))
             return [
                 SlotSet("entry_id", entry.id),
                 SlotSet("query", text),
                 SlotSet("search_offset", 0),
             ]
         # not sure: what the words find in the catalogue, then the closest topics and a person
-        found = search_reply(self.services, text, near)
+        found = search_reply(self.services, text, near, 0, written_in_of(tracker))
         if not (isinstance(found, Notice) and found.code == "not_found"):
             say(dispatcher, found)
         say(dispatcher, unsure_of(self.services, match))

@@ -53,6 +53,13 @@ ACTIONS: tuple[type[ColbotAction], ...] = (
 )
 
 
+def asker_slots(interpretation: Interpretation) -> dict[str, Any]:
+    """What the interpreter knows of the person beyond the words, for the actions (and for a
+    search's next pages): the language they write in, when it is sure of it (the search favours
+    what is offered in it; the query's own small words tell it less often)."""
+    return {"written_in": interpretation.language} if interpretation.language_sure else {}
+
+
 class Dialogue:
     def __init__(self, services: ActionServices) -> None:
         self.services = services
@@ -81,6 +88,7 @@ class Dialogue:
         """The replies to one understood message, as every front gives them."""
         match = lru_cache(maxsize=1)(self.services.knowledge.match)  # asked once a message
         chosen = route(interpretation, match)
+        slots = {**slots, **asker_slots(interpretation)}
         if chosen.action == SEARCH:
             slots = {"query": interpretation.text, **slots}
         if chosen.with_results:

@@ -372,6 +372,16 @@ def _has_prefix(tokens: list[str], prefixes: tuple[str, ...]) -> int | None:
 
 # Language codes a detected language is catalogued under (items say "sr", "hr" or "bs").
 SPOKEN = {"sh": ("sr", "hr", "bs")}
+
+
+def asker_languages(language: str) -> frozenset[str]:
+    """The languages an asker who writes in `language` is favoured in: none for Slovenian and
+    English, which nearly everything is offered in; otherwise the codes it is catalogued under."""
+    if language in ("sl", "en", ""):
+        return frozenset()
+    return frozenset(SPOKEN.get(language, (language,)))
+
+
 EXPANSION_WEIGHT = 0.7
 KNOWN_EXPANSION_WEIGHT = 0.3
 
@@ -495,11 +505,7 @@ def understand(
         # beside a topic, the audience is left to the audience boost
         aside |= lexicon.positions(words(text), lambda c: c.filter or (topical and c.audience))
     guess = detect(text)
-    written_in = (
-        frozenset(SPOKEN.get(guess.language, (guess.language,)))
-        if guess.sure and guess.language not in ("sl", "en")
-        else frozenset()
-    )
+    written_in = asker_languages(guess.language) if guess.sure else frozenset()
     kinds = lexicon.positions(words(text), _kind) - aside if lexicon and topical else set()
     return Understanding(
         kinds=frozenset(kinds),

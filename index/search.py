@@ -15,7 +15,7 @@ from index.ages import without_ages
 from index.catalogue_index import CatalogueIndex
 from index.columns import AUDIENCE_BITS
 from index.geo import PREPOSITIONS, Gazetteer, GeoPoint, Place, distances_km
-from index.query import KNOWN_EXPANSION_WEIGHT, Lexicon, Understanding, understand
+from index.query import KNOWN_EXPANSION_WEIGHT, Lexicon, Understanding, asker_languages, understand
 from index.sanitise import query_text
 from index.text import terms, words
 from index.when import this_week
@@ -74,6 +74,9 @@ class SearchRequest:
     this_week: bool = False
     now: datetime | None = None
     understand: bool = True
+    # the language the asker writes in, when the caller knows it better than the query's small
+    # words tell (the interpreter's detector, sure of it): what is offered in it comes first
+    written_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ class CatalogueSearch:
             online=understood.online or request.online,
             window=this_week(now) if request.this_week else understood.window,
         )
+        if request.written_in is not None and request.understand:
+            wanted = replace(wanted, written_in=asker_languages(request.written_in))
         has_words = bool(_HAS_WORD.search(text))
         topic_terms = self._topic_terms(text, understood)
         browsing = near is not None and not topic_terms

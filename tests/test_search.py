@@ -76,6 +76,18 @@ def test_a_programme_in_the_askers_language_comes_first_among_equals(find):
     assert "lj-0009" in found[:5]
 
 
+def test_the_askers_language_known_to_the_caller_counts_where_the_words_say_none(find):
+    """The interpreter's detector knows the person writes Ukrainian though the query's words are
+    Slovenian: a course also taught in Ukrainian rises among equals (lj-0007, Slovenian for
+    parents, in Ukrainian too); Slovenian and English favour none."""
+    plain = keys(find("tečaj slovenščine", limit=8)[1])
+    theirs = keys(find("tečaj slovenščine", limit=8, written_in="uk")[1])
+    assert theirs.index("lj-0007") < plain.index("lj-0007")
+    assert theirs[:3] == plain[:3]  # the closest matches stay first: a boost among equals
+    assert keys(find("tečaj slovenščine", limit=8, written_in="sl")[1]) == plain
+    assert keys(find("tečaj slovenščine", limit=8, written_in="en")[1]) == plain
+
+
 def test_the_best_matches_bring_their_siblings_not_items_sharing_a_word(find):
     found = keys(find("pomoč pri pisanju življenjepisa")[1])[:5]
     assert found[0] == "lj-0038"  # the CV workshop

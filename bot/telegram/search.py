@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 
 from actions.messages import Message, Notice
+from actions.policy import asker_slots
 from bot.callbacks import Pressed
 from bot.i18n import gettext_for
 from bot.logs import CONVERSATION_LOGGER
@@ -84,7 +85,7 @@ async def understand_and_answer(update: Update, context: ColbotContext, text: st
     understood, messages = await context.workers.searching(understand_and_respond, who=person)
     if understood.language_sure:  # the answer, and what follows, in the message's language
         context.person.writes_in = understood.language
-    remember_searches(context, messages, {"query": text, **slots})
+    remember_searches(context, messages, {"query": text, **slots, **asker_slots(understood)})
     await reply(update, context, messages)
 
 
