@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from access import audit
+from access.policy import Actor
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
 from index.service import ProgressFactory, progress_bar
@@ -25,7 +27,7 @@ from knowledge.entries import (
 from knowledge.matcher import KnowledgeMatch, KnowledgeMatcher
 from store import knowledge_entries
 from store.db import Database
-from store.models import KnowledgeRecord
+from store.models import KnowledgeRecord, utcnow
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 30.0  # how often another process's edits are looked for
@@ -78,8 +80,16 @@ class KnowledgeService:
     ) -> tuple[KnowledgeEntry, bool]:
         """Check and store an administrator's entry; the bot answers with it at once."""
         entry = parse_yaml(yaml_text, where)
+        actor = Actor.command_line() if admin_id is None else Actor.on_telegram(admin_id)
         with self.database.session() as session:
             created = knowledge_entries.save_edit(session, entry.id, entry.as_yaml_dict(), admin_id)
+            audit.record(
+                session,
+                actor,
+                "kb.add" if created else "kb.edit",
+                at=utcnow(),
+                target=entry.id,
+            )
         self._matcher = None
         return entry, created
 

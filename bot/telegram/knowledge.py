@@ -20,6 +20,7 @@ from bot.telegram.common import (
     say_plainly,
     user_language,
 )
+from bot.telegram.privileged import platform_only
 from bot.telegram.state import ColbotContext
 from knowledge.entries import WHOLE_ENTRY, WHOLE_FILE, EntryError
 from store import people
@@ -128,12 +129,10 @@ def entry_problem(error: EntryError, lang: str) -> str:
     )
 
 
+@platform_only
 async def on_kb(update: Update, context: ColbotContext) -> None:
     """/kb lists the entries; /kb ID sends one as a YAML file to edit and send back."""
     _ = gettext_for(user_language(update, context))
-    if not is_admin(update, context):
-        await say_plainly(update, context, _("This command is for administrators."))
-        return
     knowledge = context.services.knowledge
     entries = await context.workers.searching(knowledge.entries)
     wanted = (context.args or [""])[0]

@@ -94,3 +94,18 @@ def privileged_button(capability: Capability) -> Callable[[GuardedButton], Butto
         return guarded
 
     return wrap
+
+
+def platform_only(handler: Handler) -> Handler:
+    """A handler for the platform's administrators alone (ADMIN_IDS: the knowledge base is the
+    deployment's, no organisation's); anyone else gets the polite refusal."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ColbotContext) -> Any:
+        actor = actor_of(update)
+        if actor is None or not context.services.policy.is_platform_admin(actor):
+            await refuse(update, context)
+            return None
+        return await handler(update, context)
+
+    return guarded
