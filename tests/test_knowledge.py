@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from access import audit
 from actions.messages import Answer, Notice, ResultList, Unsure
 from actions.policy import Dialogue
 from actions.services import ActionServices
@@ -206,7 +207,7 @@ def knowledge(database, embedder, kb_cache) -> KnowledgeService:
 
 
 def test_an_administrators_edit_is_used_at_once_and_kept_over_a_new_repository_version(
-    knowledge,
+    knowledge, database
 ):
     report = knowledge.seed()
     assert len(report.added) == len(load_directory(ENTRIES_DIR))
@@ -217,6 +218,13 @@ def test_an_administrators_edit_is_used_at_once_and_kept_over_a_new_repository_v
     )
     entry, created = knowledge.edit(edited, admin_id=42)
     assert not created and entry.answer["en"].startswith("Never tell anyone a code.")
+    with database.session() as session:  # who changed what the bot answers, in the audit log
+        [logged] = audit.entries(session, limit=1)
+    assert (logged.action, logged.target, logged.actor_telegram_id) == (
+        "kb.edit",
+        "digital-scams",
+        42,
+    )
     assert knowledge.get("digital-scams").answer["en"].startswith("Never tell anyone a code.")
     again = knowledge.seed()  # a deploy with the repository's version
     assert again.kept_edited == ["digital-scams"]
@@ -335,6 +343,20 @@ def test_a_search_phrased_as_a_question_stays_a_search(answering, interpreter):
     replies = answering.respond(interpreter.parse(text), {}, "t")
     assert isinstance(replies[0], ResultList)
     assert not any(isinstance(m, Answer) for m in replies)
+
+
+def test_a_search_favours_the_language_the_interpreter_is_sure_the_person_writes_in(answering):
+    from nlu.interpretation import Interpretation
+
+    text = "tečaj slovenščine"  # Slovenian words, from someone who wrote Ukrainian before
+    sure = Interpretation(text, "search_opportunity", 0.95, language="uk", language_sure=True)
+    guess = Interpretation(text, "search_opportunity", 0.95, language="uk")
+    [theirs] = [m for m in answering.respond(sure, {}, "t") if isinstance(m, ResultList)]
+    [plain] = [m for m in answering.respond(guess, {}, "t") if isinstance(m, ResultList)]
+    # lj-0007 (Slovenian for parents, taught in Ukrainian too) rises among equals
+    assert "lj-0007" in [c.key for c in theirs.cards] and "lj-0007" not in [
+        c.key for c in plain.cards
+    ]
 
 
 def test_a_question_the_interpreter_misreads_is_still_answered_when_the_base_is_sure(answering):
