@@ -390,7 +390,7 @@ def announce_section() -> tuple[list[str], dict]:
         f"| sends refused for breaking the limits (of them, one chat's) | {f['over_limit_429']} "
         f"({f['over_chat_limit_429']}) | 0 |",
         f"| lost (reachable, got nothing) | {f['lost']} | 0 |",
-        f"| duplicated (got it twice) | {f['duplicated']} | ≤ the in-flight window (1–2) |",
+        f"| duplicated (got it twice) | {f['duplicated']} | ≤ the in-flight window (MAX_IN_FLIGHT: 2) |",
         f"| delivered / reachable | {f['delivered']:,} / {f['followers'] - f['blocked']:,} | all |",
         f"| people marked inactive (403) | {f['inactive']} | {f['blocked']} |",
         "",
