@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Row
@@ -28,6 +28,7 @@ from badges.context import BadgeContext
 from badges.problems import (
     AlreadyHolds,
     AlreadyRevoked,
+    BadDate,
     BadInput,
     NoBadge,
     NotAllowed,
@@ -133,6 +134,36 @@ def checked_email(email: str) -> str:
     if len(address) > 254 or not EMAIL.fullmatch(address):
         raise BadInput(f"'{email.strip()[:60]}' is not an e-mail address")
     return address
+
+
+def expiry_of(text: str, now: datetime) -> datetime:
+    """When an award expires, given as an ISO date (`2027-06-30`: at the end of that day in the
+    city's time, the zone of `now`) or an ISO moment; BadDate unless it is one, in the future."""
+    given = text.strip()
+    try:
+        day = date.fromisoformat(given)
+    except ValueError:
+        day = None
+    if day is not None:
+        if day <= now.date():
+            raise BadDate(
+                "not_future",
+                f"the expiry date {day:%Y-%m-%d} is not in the future: give a date after "
+                f"{now:%Y-%m-%d}",
+            )
+        return datetime.combine(day, time(23, 59, 59), tzinfo=now.tzinfo)
+    try:
+        moment = datetime.fromisoformat(given)
+    except ValueError:
+        shown = storable(given, "the expiry date")[:40]
+        raise BadDate(
+            "not_date", f"'{shown}' is not a date: write it as YYYY-MM-DD (2027-06-30)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=now.tzinfo)
+    if moment <= now:
+        raise BadDate("not_future", f"the expiry {given} is not in the future")
+    return moment
 
 
 def badge_of(
@@ -267,6 +298,8 @@ def issue(
     e-mail address when they gave one, or the participants' list did), a random free place in
     the issuer's status list, the credential signed and kept, the delivery queued."""
     email = (person.email if person is not None else None) or (claim.email if claim else None)
+    if expires_at is None and claim is not None:
+        expires_at = claim.award_expires_at  # the participants' list gave it
     item = ToAward(
         person.id if person is not None else None,
         email,
@@ -536,7 +569,8 @@ def mark_revoked(award: Award, reason: str, now: datetime) -> None:
 
 
 def set_expiry(ctx: BadgeContext, actor: Actor, award_id: str, expires_at: datetime | None) -> None:
-    """Change when an award expires (None: never); its credential is signed again."""
+    """Change when an award expires (None: never); its credential is signed again and its
+    holder sent the new files (the baked PNG they had no longer matches the hosted assertion)."""
     now = ctx.clock()
     with ctx.database.session() as session:
         award = _award_for(ctx, session, actor, award_id)
@@ -546,6 +580,8 @@ def set_expiry(ctx: BadgeContext, actor: Actor, award_id: str, expires_at: datet
             raise BadInput("an award cannot expire before it was made")
         award.expires_at = expires_at
         resign(ctx, session, award, now)
+        if award.person_id is not None:
+            send_again(ctx, session, award.person_id, [award.public_id], now)
 
 
 def resign(ctx: BadgeContext, session: Session, award: Award, now: datetime) -> None:
@@ -554,6 +590,39 @@ def resign(ctx: BadgeContext, session: Session, award: Award, now: datetime) -> 
     award.credential = sign(ctx, issuer, award.badge_class, award)
     award.version += 1
     award.updated_at = now
+
+
+def send_again(
+    ctx: BadgeContext, session: Session, person_id: int, award_ids: Sequence[str], now: datetime
+) -> None:
+    """Queue the awards issued again for their holder's chat, in the session's transaction: the
+    PNG baked earlier no longer matches the hosted assertion, so verifiers would call it altered.
+    An award whose first delivery still waits is left out (it goes as the award is then); a
+    person gets one message (a word that the earlier files are replaced, then the new files),
+    and one that waits still is replaced by one for its awards and these."""
+    first = {f"badge:{award_id}": award_id for award_id in award_ids}
+    waiting = store_badges.deliveries_waiting(session, list(first))
+    again = [award_id for key, award_id in first.items() if key not in waiting]
+    if not again:
+        return
+    batch = f"badges-again:{person_id}"
+    earlier = [
+        str(item["award_id"])
+        for payload in store_badges.waiting_payloads(session, batch)
+        for item in payload
+        if "award_id" in item
+    ]
+    if earlier:
+        outbox.cancel_batch(session, batch)
+    awards = list(dict.fromkeys([*earlier, *again]))
+    message = outbox.NewMessage(
+        person_id=person_id,
+        kind="badge",
+        payload=ctx.messages.badges_issued_again(awards),
+        not_before=now,
+        batch_id=batch,
+    )
+    outbox.enqueue(session, message, now)
 
 
 def rehash_recipient(award: Award, email: str | None) -> None:

@@ -23,9 +23,11 @@ from badges import awarding
 from badges.context import BadgeContext
 from badges.problems import (
     AlreadyHolds,
+    BadDate,
     BadInput,
     BotUsernameMissing,
     EvidenceRefused,
+    Fault,
     NotAllowed,
     ParticipantsError,
 )
@@ -56,6 +58,7 @@ _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 LABEL_LENGTH = 200
 LABEL_COLUMNS = ("label", "participant", "name")
 EMAIL_COLUMNS = ("email", "e-mail", "mail")
+EXPIRES_COLUMNS = ("expires", "expiry", "expires_at")
 
 Tick = Callable[[int], None]
 
@@ -101,6 +104,17 @@ class ParticipantLink:
     label: str
     email: str | None
     link: str
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One row of a participants' list: its line, who it is, the e-mail address their award is
+    hashed with and when it expires (both optional)."""
+
+    line: int
+    label: str
+    email: str | None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,7 @@ def _new_claim(
     now: datetime,
     label: str | None = None,
     email: str | None = None,
+    award_expires_at: datetime | None = None,
 ) -> tuple[Claim, str]:
     code = codes.new_code()
     claim = Claim(
@@ -181,6 +196,7 @@ def _new_claim(
         needs_evidence=needs_evidence,
         label=label,
         email=email,
+        award_expires_at=award_expires_at,
         created_by=actor.telegram_id,
         created_at=now,
     )
@@ -283,16 +299,17 @@ def links_csv(links: list[ParticipantLink]) -> str:
     return out.getvalue()
 
 
-def read_participants(text: str, tick: Tick | None = None) -> list[tuple[int, str, str | None]]:
+def read_participants(text: str, now: datetime, tick: Tick | None = None) -> list[Participant]:
     """The participants of a CSV list (a header naming a `label` column, and optionally an
-    `email` one): (line, label, e-mail) each; every fault is named by line and field."""
-    faults: list[tuple[int, str, str]] = []
+    `email` and an `expires` one: an ISO date after today, see awarding.expiry_of); every fault
+    is named by line and field, in English and as a code a front words (problems.Fault)."""
+    faults: list[Fault] = []
     more = 0
 
-    def fault(line: int, column: str, message: str) -> None:
+    def fault(line: int, column: str, message: str, code: str, **params: str | int) -> None:
         nonlocal more
         if len(faults) < MAX_REPORTED:
-            faults.append((line, column, message))
+            faults.append(Fault(line, column, message, code, params))
         else:
             more += 1
 
@@ -300,15 +317,19 @@ def read_participants(text: str, tick: Tick | None = None) -> list[tuple[int, st
     try:
         header = next(reader, None)
     except csv.Error as error:
-        raise ParticipantsError([(1, "(line)", f"is not CSV ({error})")]) from None
+        raise ParticipantsError([Fault(1, "(line)", f"is not CSV ({error})", "not_csv")]) from None
     if header is None:
-        raise ParticipantsError([(1, "(line)", "the list is empty: give a header and a row each")])
+        empty = "the list is empty: give a header and a row each"
+        raise ParticipantsError([Fault(1, "(line)", empty, "empty_list")])
     names = [name.strip().lower() for name in header]
     label_at = next((names.index(n) for n in LABEL_COLUMNS if n in names), None)
     email_at = next((names.index(n) for n in EMAIL_COLUMNS if n in names), None)
+    expires_at_column = next((names.index(n) for n in EXPIRES_COLUMNS if n in names), None)
     if label_at is None:
-        raise ParticipantsError([(1, "(header)", "needs a 'label' column (who each row is)")])
-    participants: list[tuple[int, str, str | None]] = []
+        needs = "needs a 'label' column (who each row is)"
+        raise ParticipantsError([Fault(1, "(header)", needs, "no_label_column")])
+    label_field = header[label_at].strip()
+    participants: list[Participant] = []
     seen: dict[str, int] = {}
     line = 1
     try:
@@ -319,38 +340,60 @@ def read_participants(text: str, tick: Tick | None = None) -> list[tuple[int, st
             if not any(cell.strip() for cell in row):
                 continue
             if len(participants) >= MAX_PARTICIPANTS:
-                fault(line, "(line)", f"a list has at most {MAX_PARTICIPANTS} participants")
+                most = f"a list has at most {MAX_PARTICIPANTS} participants"
+                fault(line, "(line)", most, "too_many", n=MAX_PARTICIPANTS)
                 break
             label = row[label_at].strip() if label_at < len(row) else ""
             if not label:
-                fault(line, header[label_at].strip(), "is empty")
+                fault(line, label_field, "is empty", "empty")
                 continue
             if len(label) > LABEL_LENGTH:
-                fault(line, header[label_at].strip(), f"is longer than {LABEL_LENGTH} characters")
+                longer = f"is longer than {LABEL_LENGTH} characters"
+                fault(line, label_field, longer, "too_long", n=LABEL_LENGTH)
                 continue
             try:
                 awarding.storable(label, "the label")
             except BadInput as error:
-                fault(line, header[label_at].strip(), str(error))
+                fault(line, label_field, str(error), "not_storable")
                 continue
             email: str | None = None
             if email_at is not None and email_at < len(row) and row[email_at].strip():
+                cell, field_name = row[email_at], header[email_at].strip()
                 try:
-                    email = awarding.checked_email(row[email_at])
+                    awarding.storable(cell, "the e-mail address")
                 except BadInput as error:
-                    fault(line, header[email_at].strip(), str(error))
+                    fault(line, field_name, str(error), "not_storable")
+                    continue
+                try:
+                    email = awarding.checked_email(cell)
+                except BadInput as error:
+                    fault(line, field_name, str(error), "not_email", value=cell.strip()[:60])
+                    continue
+            expires: datetime | None = None
+            at = expires_at_column
+            if at is not None and at < len(row) and row[at].strip():
+                cell, field_name = row[at].strip(), header[at].strip()
+                try:
+                    expires = awarding.expiry_of(cell, now)
+                except BadDate as error:
+                    fault(line, field_name, str(error), error.code, value=cell[:40])
+                    continue
+                except BadInput as error:
+                    fault(line, field_name, str(error), "not_storable")
                     continue
             first = seen.setdefault(label, line)
             if first != line:
-                fault(line, header[label_at].strip(), f"'{label[:40]}' repeats line {first}")
+                repeats = f"'{label[:40]}' repeats line {first}"
+                fault(line, label_field, repeats, "repeats", value=label[:40], row=first)
                 continue
-            participants.append((line, label, email))
+            participants.append(Participant(line, label, email, expires))
     except csv.Error as error:
-        fault(reader.line_num or line, "(line)", f"is not CSV ({error})")
+        fault(reader.line_num or line, "(line)", f"is not CSV ({error})", "not_csv")
     if faults:
         raise ParticipantsError(faults, more)
     if not participants:
-        raise ParticipantsError([(2, header[label_at].strip(), "no participant is listed")])
+        none = "no participant is listed"
+        raise ParticipantsError([Fault(2, label_field, none, "no_participant")])
     return participants
 
 
@@ -366,19 +409,28 @@ def claim_links_for_participants(
     """A one-use claim link for each participant of a CSV list, all in one transaction: a
     broken row is named (line and field) and nothing is made."""
     _can_link(ctx)
-    participants = read_participants(text, tick)
     now = ctx.clock()
+    participants = read_participants(text, now, tick)
     valid_until = _valid_until(now, valid_days)
     links: list[ParticipantLink] = []
     with ctx.database.session() as session:
         _opportunity, badge = awarding.badge_of(session, opportunity_id, now)
         awarding.require(ctx, session, actor, badge)
         ctx.issuers.profile_for(badge.organisation)
-        for line, label, email in participants:
+        for one in participants:
             claim, code = _new_claim(
-                ctx, badge, 1, valid_until, needs_evidence, actor, now, label, email
+                ctx,
+                badge,
+                1,
+                valid_until,
+                needs_evidence,
+                actor,
+                now,
+                one.label,
+                one.email,
+                one.expires_at,
             )
-            links.append(ParticipantLink(line, label, email, _link(ctx, code)))
+            links.append(ParticipantLink(one.line, one.label, one.email, _link(ctx, code)))
             session.add(claim)
         _audit_links(session, actor, badge, now, len(links), 1, valid_until, needs_evidence)
     return links
@@ -412,6 +464,8 @@ def _still_open(
     named = {"badge_id": badge.public_id, "badge_name": _name(badge)}
     if claim.valid_until is not None and claim.valid_until <= now:
         return ClaimOutcome(ClaimStatus.EXPIRED, **named), None
+    if claim.award_expires_at is not None and claim.award_expires_at <= now:
+        return ClaimOutcome(ClaimStatus.EXPIRED, **named), None  # its award would have expired
     if store_badges.holds(session, person.id, badge.id):
         return ClaimOutcome(ClaimStatus.ALREADY_HAS_IT, **named), None
     if claim.needs_evidence and store_claims.pending_submission(session, claim.id, person.id):

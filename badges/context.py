@@ -27,6 +27,11 @@ class BadgeMessages(Protocol):
 
     def badge_earned(self, award_id: str) -> list[dict[str, Any]]: ...
 
+    def badges_issued_again(self, award_ids: list[str]) -> list[dict[str, Any]]:
+        """The awards issued again (a new salt and hash, or a new expiry): a word that the files
+        sent before are replaced, then each award as it is sent (its new baked PNG)."""
+        ...
+
     def evidence_rejected(self, submission_id: int) -> list[dict[str, Any]]: ...
 
 

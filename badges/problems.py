@@ -3,6 +3,9 @@ command line prints it; the chat will word its own from the type)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 
 class BadgeProblem(ValueError):
     """A use case could not do what was asked; nothing was changed."""
@@ -63,14 +66,38 @@ class EvidenceRefused(BadInput):
         super().__init__(message)
 
 
+class BadDate(BadInput):
+    """A date that cannot be used; `code` says why, for a front to word: "not_date",
+    "not_future"."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class Fault(NamedTuple):
+    """One thing wrong with a participants' list: where (its line and field), what in English
+    (`message`, as the command line prints it), and the same as a `code` with its `params` for a
+    front to word in the reader's language: "not_csv", "not_utf8", "empty_list",
+    "no_label_column", "too_many" (n), "empty", "too_long" (n), "not_storable", "not_email"
+    (value), "not_date" (value), "not_future" (value), "repeats" (value, row: the line it repeats),
+    "no_participant"."""
+
+    line: int
+    field: str
+    message: str
+    code: str = ""
+    params: Mapping[str, str | int] = {}
+
+
 class ParticipantsError(BadgeProblem):
     """A participants' list that cannot be used, every fault with its line and field; nothing was
     made."""
 
-    def __init__(self, faults: list[tuple[int, str, str]], more: int = 0) -> None:
+    def __init__(self, faults: list[Fault], more: int = 0) -> None:
         self.faults = faults
         self.more = more
-        lines = [f"line {line}, field '{field}': {message}" for line, field, message in faults]
+        lines = [f"line {f.line}, field '{f.field}': {f.message}" for f in faults]
         if more:
             lines.append(f"… and {more} more")
         super().__init__("\n".join(lines))

@@ -55,7 +55,8 @@ class BadgeService:
         bot_username: str | None = None,
     ) -> BadgeService:
         """The service over DATA_DIR: the claim codes' secret is made there on first start;
-        the keys (DATA_DIR/keys) are opened, and on first start made, on first use."""
+        the keys (DATA_DIR/keys) are opened, and the first time made, by `open_keys` (the bot
+        and the HTTP service call it as they start) or else on first use."""
         context = BadgeContext(
             database=database,
             clock=clock,
@@ -190,6 +191,11 @@ class BadgeService:
         claims.reject(self.context, actor, submission_id, reason)
 
     # ---- awards ---------------------------------------------------------------------------------
+    def expiry(self, text: str) -> datetime:
+        """When an award expires, from an ISO date (the end of that day in the city's time) or
+        moment; BadInput unless it is in the future."""
+        return awarding.expiry_of(text, self.context.clock())
+
     def award(
         self,
         actor: Actor,
@@ -294,6 +300,11 @@ class BadgeService:
         return reissued
 
     # ---- keys -----------------------------------------------------------------------------------
+    def open_keys(self) -> str:
+        """Open the issuing keys (DATA_DIR/keys, 0700; each key 0600), made if there are none
+        yet: a process that serves or awards calls it as it starts. The current key's kid."""
+        return self.context.keyring.current_kid
+
     def rotate_keys(self) -> str:
         """A new current signing key (the old ones stay published); its kid."""
         return self.context.keyring.rotate()

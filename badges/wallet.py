@@ -172,8 +172,9 @@ def give_up(ctx: BadgeContext, person_id: int, award_id: str) -> None:
 
 def set_email(ctx: BadgeContext, person_id: int, email: str | None) -> int:
     """Keep (or, with None, drop) the learner's e-mail address; each award of theirs that stands
-    is issued again to its hash (or to its own random URN), its credential signed anew. How
-    many awards were issued again."""
+    is issued again to its hash (or to its own random URN), its credential signed anew, and
+    sent to them again (awarding.send_again: the files they had no longer verify). How many
+    awards were issued again."""
     address = awarding.checked_email(email) if email else None
     now = ctx.clock()
     with ctx.database.session() as session:
@@ -185,4 +186,5 @@ def set_email(ctx: BadgeContext, person_id: int, email: str | None) -> int:
         for award in awards:
             awarding.rehash_recipient(award, address)
             awarding.resign(ctx, session, award, now)
+        awarding.send_again(ctx, session, person_id, [award.public_id for award in awards], now)
         return len(awards)

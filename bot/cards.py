@@ -153,6 +153,16 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
     _ = gettext_for(lang)
     if code == "saved":
         return saved_html(params or {}, lang)
+    if code == "badges_issued_again":
+        n = int((params or {}).get("n", 1))
+        ngettext = ngettext_for(lang)
+        return ngettext(
+            "🔄 Your {n} badge was issued again. Here is its new file: it replaces the one "
+            "you had, which verifiers would no longer accept.",
+            "🔄 Your {n} badges were issued again. Here are their new files: they replace the "
+            "ones you had, which verifiers would no longer accept.",
+            n,
+        ).format(n=n)
     texts = {
         "empty_query": _(
             "Write what you would like to learn, for example: robotics, Slovenian course, smartphone."

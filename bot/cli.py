@@ -24,6 +24,7 @@ from badges.problems import (
     AlreadyHolds,
     AlreadyRevoked,
     BadgeProblem,
+    Fault,
     NotAllowed,
     ParticipantsError,
 )
@@ -44,6 +45,7 @@ from index.search import SearchRequest
 from index.service import CatalogueService
 from knowledge.entries import EntryError
 from openbadges import Bilingual
+from openbadges.keys import KeyRingError
 from store.catalogue_import import CatalogueError, prune_plan, read_catalogue_file
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("colbot")
 conversation_log = logging.getLogger(CONVERSATION_LOGGER)
 ANSWER_END = "─" * 40  # ends each answer of the terminal chat
+VERIFY_BYTES = 10 * 1024 * 1024  # the largest file `badges verify` reads: a badge is far smaller
 
 
 class TqdmProgress:
@@ -161,8 +164,15 @@ def add_badge_commands(commands: argparse._SubParsersAction) -> None:
         help="one or more: many are awarded in one transaction (who holds it already is skipped)",
     )
     award.add_argument("--evidence", default=None, metavar="TEXT|URL")
+    award.add_argument(
+        "--expires",
+        default=None,
+        metavar="DATE",
+        help="the award expires at the end of this day (ISO: 2027-06-30), which is in the future",
+    )
     bulk = badge_commands.add_parser(
-        "award-csv", help="a one-use claim link for each participant of a CSV list (label, email)"
+        "award-csv",
+        help="a one-use claim link for each participant of a CSV list (label, email, expires)",
     )
     bulk.add_argument("opportunity")
     bulk.add_argument("file", type=Path)
@@ -257,6 +267,8 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
         from bot.action_server import serve_actions
 
         return serve_actions(services, args.port, args.host)
+    if command in ("serve", "run") and not open_issuing_keys(services):
+        return 2
     if command == "serve":
         return serve_command(services)
     if command == "run" and services.settings.telegram_bot_token:
@@ -264,8 +276,29 @@ def run_command(services: Services, command: str, args: argparse.Namespace) -> i
     return chat_command(services)
 
 
+def open_issuing_keys(services: Services) -> bool:
+    """The badges' issuing keys opened as the bot or the HTTP service starts, so that they exist
+    (DATA_DIR/keys, each 0600) before the first award; False, said plainly, when they cannot
+    be read or made."""
+    try:
+        services.badges.open_keys()
+    except (KeyRingError, OSError) as error:
+        print(f"keys: {error}", file=sys.stderr)
+        return False
+    return True
+
+
 # words, not file names
-TEXT_ARGUMENTS = ("text", "near", "audience", "taught_in", "reason", "label", "evidence")
+TEXT_ARGUMENTS = (
+    "text",
+    "near",
+    "audience",
+    "taught_in",
+    "reason",
+    "label",
+    "evidence",
+    "expires",
+)
 
 
 def well_formed_arguments(args: argparse.Namespace) -> argparse.Namespace:
@@ -432,8 +465,9 @@ def _badge_command(services: Services, command: str, args: argparse.Namespace) -
         evidence = "; evidence is reviewed first" if made.needs_evidence else ""
         print(f"for {uses}, valid until {until}{evidence}", file=sys.stderr)
         return 0
+    expires = badges.expiry(args.expires) if getattr(args, "expires", None) else None
     if command == "award" and len(args.to) > 1:
-        done = badges.award_many(me, args.opportunity, args.to, args.evidence)
+        done = badges.award_many(me, args.opportunity, args.to, args.evidence, expires)
         for issued in done.issued:
             print(f"{issued.award_id} {issued.assertion_url}")
         held = ", ".join(map(str, done.held_already))
@@ -442,7 +476,7 @@ def _badge_command(services: Services, command: str, args: argparse.Namespace) -
             print(f"held it already (skipped): {held}", file=sys.stderr)
         return 0
     if command == "award":
-        issued = badges.award(me, args.opportunity, args.to[0], args.evidence)
+        issued = badges.award(me, args.opportunity, args.to[0], args.evidence, expires)
         print(f"{issued.award_id} {issued.assertion_url}")
         if issued.queued:
             print("queued for their chat", file=sys.stderr)
@@ -470,7 +504,8 @@ def award_csv_command(services: Services, args: argparse.Namespace) -> int:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ParticipantsError([(line, "(line)", "is not UTF-8 text")]) from None
+        fault = Fault(line, "(line)", "is not UTF-8 text", "not_utf8")
+        raise ParticipantsError([fault]) from None
     rows = max(text.count("\n"), 1)
     bar = None if args.quiet else TqdmProgress("participants", rows)
     try:
@@ -506,13 +541,22 @@ def export_command(services: Services, args: argparse.Namespace) -> int:
 
 def verify_command(badge: str, email: str | None, now) -> int:  # type: ignore[no-untyped-def]
     """A verifier's verdict on a badge file or URL: `valid|revoked|expired|invalid KIND`, then
-    its facts, checks and reasons, one a line; status 0 only when valid."""
+    its facts, checks and reasons, one a line; status 0 only when valid (2: a file larger than
+    VERIFY_BYTES is not read)."""
     from openbadges.verify import urllib_fetch, verify
 
     if re.fullmatch(r"https?://\S+", badge.strip(), re.IGNORECASE):
         data: bytes | str = badge.strip()
     else:
-        data = Path(badge).read_bytes()
+        with Path(badge).open("rb") as file:  # at most what a badge can be (not /dev/zero)
+            data = file.read(VERIFY_BYTES + 1)
+        if len(data) > VERIFY_BYTES:
+            most = VERIFY_BYTES // (1024 * 1024)
+            print(
+                f"badges verify: {badge} is larger than {most} MB, more than any badge is",
+                file=sys.stderr,
+            )
+            return 2
     verdict = verify(data, urllib_fetch, email=email, now=now)
     print(f"{verdict_word(verdict)} {verdict.kind}")
     for name, value in verdict.facts.items():

@@ -16,6 +16,7 @@ from actions.messages import (
     AnnouncementWithdrawn,
     BadgeEarned,
     EvidenceRejected,
+    Notice,
     StaffJoined,
     StaffRemoved,
     to_json,
@@ -111,6 +112,10 @@ class BadgeMessages:
 
     def badge_earned(self, award_id: str) -> list[dict]:
         return [to_json(BadgeEarned(award_id))]
+
+    def badges_issued_again(self, award_ids: list[str]) -> list[dict]:
+        word = Notice("badges_issued_again", {"n": len(award_ids)})
+        return [to_json(word), *(to_json(BadgeEarned(award_id)) for award_id in award_ids)]
 
     def evidence_rejected(self, submission_id: int) -> list[dict]:
         return [to_json(EvidenceRejected(submission_id))]

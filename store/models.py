@@ -319,8 +319,8 @@ class Award(Base):
 
 class Claim(Base):
     """A claim link's code, kept only as an HMAC: one person's (one use) or shared (a few uses,
-    for a while). A participants' list may give the e-mail address an award is hashed with;
-    it is dropped once the code is used up."""
+    for a while). A participants' list may give the e-mail address an award is hashed with
+    (dropped once the code is used up) and when the award expires (the link expires then too)."""
 
     __tablename__ = "claim"
 
@@ -335,6 +335,7 @@ class Claim(Base):
     needs_evidence: Mapped[bool] = mapped_column(default=False)
     label: Mapped[str | None] = mapped_column(String(200))  # a participant, or a note
     email: Mapped[str | None] = mapped_column(String(254))
+    award_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the list's expires
     created_by: Mapped[int | None] = mapped_column(BigInteger)  # an administrator's Telegram id
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

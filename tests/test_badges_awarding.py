@@ -5,10 +5,10 @@ re-issued to an e-mail address, and what forgetting a learner does to their badg
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from access.policy import Actor
-from actions.messages import BadgeEarned, from_json
+from actions.messages import BadgeEarned, Notice, from_json
 from badges.issuers import definition
 from badges.problems import (
     AlreadyHolds,
@@ -217,6 +217,50 @@ def test_an_award_expires_and_its_credential_says_so(lite):
     assert not verdict.valid and verdict.check("dates").ok is False
     with pytest.raises(BadInput):
         services.badges.set_expiry(PLATFORM, issued.award_id, clock.now.replace(year=2020))
+
+
+def again_rows(services) -> list[tuple[str, list]]:  # type: ignore[no-untyped-def]
+    """The outbox rows that send awards again: their status and what they say."""
+    with services.database.session() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.batch_id.like("badges-again:%"))
+            .order_by(OutboxMessage.id)
+        )
+        return [(row.status, [from_json(item) for item in row.payload]) for row in rows]
+
+
+def test_awards_issued_again_are_sent_again_once_with_a_word_that_they_replace_the_old(lite):
+    services, clock = lite
+    ana = person(services, LEARNER)
+    first = services.badges.award(PLATFORM, "lj-robotika", LEARNER).award_id
+    services.badges.set_expiry(PLATFORM, first, clock.now.replace(year=2027))
+    assert again_rows(services) == []  # its first delivery still waits: it carries the new one
+    with services.database.session() as session:
+        session.execute(update(OutboxMessage).values(status="sent"))  # delivered
+    second = services.badges.award(PLATFORM, "lj-a1", LEARNER).award_id  # not delivered yet
+
+    services.badges.set_expiry(PLATFORM, first, clock.now.replace(year=2028))
+    assert again_rows(services) == [
+        ("pending", [Notice("badges_issued_again", {"n": 1}), BadgeEarned(first)])
+    ]
+    services.badges.set_email(ana, "ana@example.org")  # before that was sent: one row for both
+    assert again_rows(services) == [
+        ("cancelled", [Notice("badges_issued_again", {"n": 1}), BadgeEarned(first)]),
+        ("pending", [Notice("badges_issued_again", {"n": 1}), BadgeEarned(first)]),
+    ]  # the second's first delivery still waits
+    with services.database.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == f"badge:{second}")
+            .values(status="sent")
+        )
+    services.badges.set_email(ana, None)
+    assert again_rows(services)[-1] == (
+        "pending",
+        [Notice("badges_issued_again", {"n": 2}), BadgeEarned(first), BadgeEarned(second)],
+    )
+    assert [status for status, _ in again_rows(services)].count("pending") == 1
 
 
 def test_a_learners_wallet_pages_hides_names_and_gives_up(lite):

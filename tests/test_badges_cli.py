@@ -4,26 +4,31 @@ published documents served over HTTP."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import json
 import os
 import socket
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot import cli
 from bot.services import build_services
 from openbadges import baking
-from store.models import Claim, OutboxMessage
+from store.models import Award, Claim, OutboxMessage
 
 from .badges_world import (
     ADMIN,
     BOT,
     ISSUER,
     LEARNER,
+    ZONE,
     code_of,
     load_catalogue,
     person,
@@ -126,6 +131,18 @@ def test_a_claim_link_without_the_bots_username_is_refused_plainly(server):
         (("revoke", "nope", "--reason", "x"), "no award 'nope'"),
         (("export", "nope", "--png", "/tmp/x.png"), "no award 'nope'"),
         (("verify", "/nonexistent/badge.png"), "No such file"),
+        (
+            ("award", "lj-robotika", "--to", str(LEARNER), "--expires", "2026-11-23"),
+            "the expiry date 2026-11-23 is not in the future: give a date after 2026-11-23",
+        ),
+        (
+            ("award", "lj-robotika", "--to", str(LEARNER), "--expires", "2025-06-30"),
+            "is not in the future",
+        ),
+        (
+            ("award", "lj-robotika", "--to", str(LEARNER), "--expires", "30. 6. 2027"),
+            "'30. 6. 2027' is not a date: write it as YYYY-MM-DD",
+        ),
     ],
 )
 def test_bad_input_is_refused_on_standard_error_with_status_2(server, args, says):
@@ -171,6 +188,40 @@ def test_award_export_verify_revoke_and_verify_again(server, tmp_path):
     assert gone.returncode == 1 and "revoked" in gone.stderr
 
 
+def test_verify_checks_the_address_a_badge_was_awarded_to(server, tmp_path):
+    services = server.services
+    services.badges.set_email(person(services, 32_021), "ana@example.org")
+    done = server.run("award", "lj-a1", "--to", "32021")
+    assert done.returncode == 0, done.stderr
+    award_id, _url = done.stdout.split()
+    png = tmp_path / "ana.png"
+    assert server.run("export", award_id, "--png", str(png)).returncode == 0
+    with served(services.badges.publisher, server.public_url, server.port):
+        right = server.run("verify", str(png), "--email", "Ana@Example.org")
+        assert right.returncode == 0, right.stdout
+        assert right.stdout.startswith("valid ") and "check\trecipient\tok" in right.stdout
+        wrong = server.run("verify", str(png), "--email", "bor@example.org")
+    assert wrong.returncode == 1
+    assert wrong.stdout.startswith("invalid ") and "check\trecipient\tfailed" in wrong.stdout
+    assert "Traceback" not in wrong.stderr
+
+
+def test_verify_gives_garbage_a_plain_verdict_and_refuses_a_file_too_large(server, tmp_path):
+    garbage = tmp_path / "garbage.png"
+    garbage.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    done = server.run("verify", str(garbage))
+    assert done.returncode == 1
+    assert done.stdout.startswith("invalid ") and "\nreason\t" in done.stdout
+    assert "Traceback" not in done.stderr
+
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as file:
+        file.truncate(cli.VERIFY_BYTES + 1)  # sparse: no disk is spent
+    refused = server.run("verify", str(huge))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "is larger than 10 MB" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_a_participants_list_gives_a_csv_of_links_or_nothing(server, tmp_path):
     good = tmp_path / "participants.csv"
     good.write_text("label,email\nAna,ana@example.org\nBor,\n", encoding="utf-8")
@@ -194,6 +245,65 @@ def test_a_participants_list_gives_a_csv_of_links_or_nothing(server, tmp_path):
     out = tmp_path / "links.csv"
     written = server.run("award-csv", "lj-a1", str(good), "--out", str(out))
     assert written.returncode == 0 and out.read_text("utf-8").startswith("line,label,email,link")
+
+
+def test_an_award_expires_at_the_end_of_the_day_given(server):
+    person(server.services, 32_001)
+    done = server.run("award", "lj-a1", "--to", "32001", "--expires", "2027-06-30")
+    assert done.returncode == 0, done.stderr
+    award_id, _url = done.stdout.split()
+    with server.services.database.session() as session:
+        expires = session.scalar(select(Award.expires_at).where(Award.public_id == award_id))
+    assert expires == datetime(2027, 6, 30, 23, 59, 59, tzinfo=ZONE)
+    assertion = json.loads(server.services.badges.publisher.assertion(award_id).body)
+    assert datetime.fromisoformat(assertion["expires"]) == expires
+
+
+def test_a_participants_list_may_say_when_each_award_expires(server, tmp_path):
+    listed = tmp_path / "expiring.csv"
+    listed.write_text("label,expires\nAna,2027-06-30\nBor,\n", encoding="utf-8")
+    done = server.run("award-csv", "lj-robotika", str(listed))
+    assert done.returncode == 0, done.stderr
+    ana, bor = (code_of(row["link"]) for row in csv.DictReader(io.StringIO(done.stdout)))
+    services = server.services
+    awards = {}
+    for telegram_id, code in ((32_011, ana), (32_012, bor)):
+        outcome = services.badges.redeem(person(services, telegram_id), code)
+        assert outcome.award_id is not None, outcome
+        with services.database.session() as session:
+            awards[telegram_id] = session.scalar(
+                select(Award.expires_at).where(Award.public_id == outcome.award_id)
+            )
+    assert awards == {32_011: datetime(2027, 6, 30, 23, 59, 59, tzinfo=ZONE), 32_012: None}
+
+    past = tmp_path / "past.csv"
+    past.write_text("label,expires\nCvetka,2027-01-31\nDarja,2026-11-01\n", encoding="utf-8")
+    refused = server.run("award-csv", "lj-robotika", str(past))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "line 3, field 'expires'" in refused.stderr and "not in the future" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_the_bot_opens_its_issuing_keys_as_it_starts_before_any_award(tmp_path, monkeypatch):
+    services = build_services(settings_for(tmp_path))
+    keys = tmp_path / "keys"
+    found_at_start: list[str] = []
+
+    def terminal_chat(started) -> int:  # type: ignore[no-untyped-def]  # it would read stdin
+        found_at_start.extend(sorted(path.name for path in keys.iterdir()))
+        return 0
+
+    monkeypatch.setattr(cli, "chat_command", terminal_chat)
+    assert not keys.exists()
+    try:
+        assert cli.run_command(services, "run", argparse.Namespace(webhook=False)) == 0
+    finally:
+        services.close()
+    [pem] = keys.glob("*.pem")
+    assert {"keyring.json", pem.name} <= set(found_at_start)  # before the bot took a message
+    assert oct(keys.stat().st_mode & 0o777) == "0o700"
+    assert oct(pem.stat().st_mode & 0o777) == "0o600"
+    assert oct((keys / "keyring.json").stat().st_mode & 0o777) == "0o600"
 
 
 def test_rotate_keys_prints_the_new_key(server):

@@ -16,8 +16,8 @@ from .test_cli import ROOT, cli
 
 
 def test_serve_publishes_the_keys_and_stops_cleanly_on_sigterm(tmp_path, monkeypatch):
-    """The real `python -m bot serve`: it answers on HTTP_LISTEN, publishes the issuing keys, and
-    a SIGTERM ends it with exit status 0."""
+    """The real `python -m bot serve`: it makes the issuing keys as it starts, answers on
+    HTTP_LISTEN, publishes the keys, and a SIGTERM ends it with exit status 0."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -39,6 +39,16 @@ def test_serve_publishes_the_keys_and_stops_cleanly_on_sigterm(tmp_path, monkeyp
         text=True,
     )
     try:
+        assert server.stderr is not None
+        said = ""
+        while "colbot: serving" not in said and server.poll() is None:
+            said = server.stderr.readline()
+        # the issuing keys were made as it started, before any award or request for them
+        folder = tmp_path / "keys"
+        [pem] = folder.glob("*.pem")
+        assert oct(folder.stat().st_mode & 0o777) == "0o700"
+        assert oct(pem.stat().st_mode & 0o777) == "0o600"
+        assert oct((folder / "keyring.json").stat().st_mode & 0o777) == "0o600"
         deadline = time.monotonic() + 120
         keys = None
         while time.monotonic() < deadline and server.poll() is None:

@@ -608,6 +608,67 @@ def test_email_sets_and_removes_the_address_and_the_badge_is_issued_again(double
     story(double, services, scenario)
 
 
+def test_email_sends_the_badge_issued_again_which_replaces_the_file_sent_before(double, world):
+    services, clock = world
+    _person(services, LEARNER)
+    services.badges.award(AS_ADMIN, "lj-robotika", LEARNER)
+    web = FakeWeb(services)
+
+    async def scenario(app):
+        [first] = await double.wait_for("sendDocument", to(LEARNER), timeout=15)
+        await outbox_row_when(services, lambda row: row.status == "sent")
+        before = first.uploads["document"]
+        assert verify(before, web, now=clock()).valid
+
+        double.push_message(LEARNER, "/email ana@example.org", language_code="sl")
+        await double.wait_for("sendMessage", saying(LEARNER, "Shranjeno"))
+        [word] = await double.wait_for("sendMessage", saying(LEARNER, "🔄"), timeout=15)
+        assert word.params["text"] == (
+            "🔄 Znova sem izdal 1 vašo značko. Tu je njena nova datoteka, ki nadomesti "
+            "prejšnjo: ta pri preverjanju ne bi bila več veljavna."
+        )
+        [_, again] = await double.wait_for("sendDocument", to(LEARNER), count=2, timeout=15)
+        assert again.at > word.at  # the word first, then the file
+        assert again.params["document"]["filename"] == "Mladi-robotik.png"
+        after = again.uploads["document"]
+        assert badge_chunks(after) == ["openbadges"]
+        verdict = verify(after, web, email="ana@example.org", now=clock())
+        assert verdict.valid, verdict.reasons
+        assert not verify(before, web, now=clock()).valid  # the file it replaces: altered now
+
+        double.push_message(LEARNER, "/email off", language_code="sl")
+        await double.wait_for("sendMessage", saying(LEARNER, "odstranil"))
+        [*_, last] = await double.wait_for("sendDocument", to(LEARNER), count=3, timeout=15)
+        assert verify(last.uploads["document"], web, now=clock()).valid
+        assert not verify(after, web, now=clock()).valid
+        await asyncio.sleep(1.5)  # a drainer run or two: nothing more is sent
+        assert len(double.calls_to("sendDocument")) == 3
+
+    story(double, services, scenario)
+
+
+def test_a_new_expiry_sends_the_badge_again_in_english(double, world):
+    services, clock = world
+    _person(services, LEARNER)  # has not chosen a language: English, the city's other one
+    award_id = services.badges.award(AS_ADMIN, "lj-robotika", LEARNER).award_id
+
+    async def scenario(app):
+        await double.wait_for("sendDocument", to(LEARNER), timeout=15)
+        await outbox_row_when(services, lambda row: row.status == "sent")
+        services.badges.set_expiry(AS_ADMIN, award_id, clock.now.replace(year=2028))
+        [word] = await double.wait_for("sendMessage", saying(LEARNER, "🔄"), timeout=15)
+        assert word.params["text"] == (
+            "🔄 Your 1 badge was issued again. Here is its new file: it replaces the one you "
+            "had, which verifiers would no longer accept."
+        )
+        [_, again] = await double.wait_for("sendDocument", to(LEARNER), count=2, timeout=15)
+        assert "2028" in again.params["caption"]
+        verdict = verify(again.uploads["document"], FakeWeb(services), now=clock())
+        assert verdict.valid, verdict.reasons
+
+    story(double, services, scenario)
+
+
 def test_mydata_lists_the_badges_and_forget_offers_to_keep_them_verifiable_or_revoke_them(
     double, world
 ):
@@ -638,8 +699,8 @@ def test_mydata_lists_the_badges_and_forget_offers_to_keep_them_verifiable_or_re
         assert question.params["text"].startswith(
             "Preden vse izbrišem: imate 2 znački. Kaj naj bo z njima?"
         )
-        keep, revoke = (b["callback_data"] for b in buttons(question))
-        assert (keep, revoke) == ("forget:keep", "forget:revoke")
+        keep, revoke, nothing = (b["callback_data"] for b in buttons(question))
+        assert (keep, revoke, nothing) == ("forget:keep", "forget:revoke", "forget:no")
         assert len(awards_of(services, LEARNER)) == 2  # nothing deleted before the choice
         double.push_callback(LEARNER, keep, language_code="sl")
         [*_, done] = await double.wait_for("sendMessage", to(LEARNER), count=3)
@@ -661,10 +722,13 @@ def test_mydata_lists_the_badges_and_forget_offers_to_keep_them_verifiable_or_re
         assert done.params["text"].endswith("Vaše značke so preklicane.")
         assert services.badges.publisher.assertion(second).status == 410
 
-        double.push_message(THIRD, "/start", language_code="sl")  # no badges: deleted at once
+        double.push_message(THIRD, "/start", language_code="sl")  # no badges: asked, no choice
         await double.wait_for("sendMessage", to(THIRD))
         double.push_message(THIRD, "/delete", language_code="sl")
-        [_, gone] = await double.wait_for("sendMessage", to(THIRD), count=2)
+        [_, asked] = await double.wait_for("sendMessage", to(THIRD), count=2)
+        assert [b["callback_data"] for b in buttons(asked)] == ["forget:yes", "forget:no"]
+        double.push_callback(THIRD, "forget:yes", language_code="sl")
+        [*_, gone] = await double.wait_for("sendMessage", to(THIRD), count=3)
         assert gone.params["text"].startswith("Izbrisal sem vse")
         await asyncio.sleep(0.2)
         assert count(services, Person) == 0

@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from access.audit import entries
+from badges.problems import ParticipantsError
 from bot.services import Services, build_services
+from bot.telegram.badge_admin_chat import participants_problem
 from store.models import Award, Claim, Organisation
 
 from .badges_world import (
@@ -304,7 +306,9 @@ def test_a_csv_of_participants_gives_a_csv_of_links_or_names_the_broken_row(doub
         broken = "label,email\nAna Novak,ana@example.org\nBor Kos,not-an-address\n"
         double.push_document(ANA, "people.csv", broken.encode(), language_code="en")
         problem = await said(double, ANA, "Nothing was made")
-        assert "Row 3, field “email”" in problem.params["text"]
+        assert "• Row 3, field “email”: “not-an-address” is not an e-mail address" in (
+            problem.params["text"].split("\n")
+        )
         assert claims(services) == 0  # nothing half-made
 
         good = "label,email\nAna Novak,ana@example.org\nBor Kos,\n"
@@ -323,6 +327,40 @@ def test_a_csv_of_participants_gives_a_csv_of_links_or_names_the_broken_row(doub
 
     story(double, services, scenario)
     assert claims(services) == 2
+
+
+def test_what_is_wrong_with_a_list_is_said_in_slovenian_too(world):
+    services = world
+    broken = (
+        "label,email,expires\n"
+        "Ana,ana@example.org,2027-06-30\n"
+        "Bor,bor(at)example.org,\n"
+        "Ana,,\n"
+        "Cvetka,,2026-11-01\n"
+        "Darja,,30. 6.\n"
+        ",,\n"
+        "Eva\x07,,\n"
+    )
+    with pytest.raises(ParticipantsError) as refused:
+        services.badges.participant_links(AS_ADMIN, "lj-robotika", broken)
+    assert participants_problem(refused.value, "sl").split("\n") == [
+        "Nič ni bilo narejeno: seznama v tej obliki ni mogoče uporabiti.",
+        "• Vrstica 3, polje »email«: »bor(at)example.org« ni e-poštni naslov",
+        "• Vrstica 4, polje »label«: »Ana« je tudi v vrstici 2",
+        "• Vrstica 5, polje »expires«: 2026-11-01 ni v prihodnosti: navedite poznejši datum",
+        "• Vrstica 6, polje »expires«: »30. 6.« ni datum: zapišite ga kot 2027-06-30",
+        "• Vrstica 8, polje »label«: vsebuje znak, ki ga ni mogoče shraniti (kontrolni znak)",
+        "Popravite seznam in datoteko pošljite znova ali pošljite /cancel.",
+    ]
+    english = participants_problem(refused.value, "en")
+    assert "• Row 6, field “expires”: “30. 6.” is not a date: write it as 2027-06-30" in english
+    with pytest.raises(ParticipantsError) as headless:
+        services.badges.participant_links(AS_ADMIN, "lj-robotika", "email\nana@example.org\n")
+    assert participants_problem(headless.value, "sl").split("\n")[1] == (
+        "• Vrstica 1, polje »(header)«: glava potrebuje stolpec »label« (kdo je v posamezni "
+        "vrstici)"
+    )
+    assert claims(services) == 0
 
 
 # ---- who earned it, and revoking ---------------------------------------------------------------

@@ -50,6 +50,7 @@ from badges.problems import (
     BadgeProblem,
     BadInput,
     BotUsernameMissing,
+    Fault,
     IssuerMissing,
     NotAllowed,
     ParticipantsError,
@@ -922,11 +923,11 @@ def participants_problem(error: ParticipantsError, lang: str) -> str:
     _ = gettext_for(lang)
     ngettext = ngettext_for(lang)
     lines = [_("Nothing was made: the list cannot be used as it is.")]
-    for line, field, message in error.faults:
-        said = _("Row {line}, field “{field}”").format(line=line, field=escape(field[:40]))
-        if lang == "en":  # the use case words the detail in English
-            said += f": {escape(message[:120])}"
-        lines.append("• " + said)
+    for fault in error.faults:
+        said = _("Row {line}, field “{field}”").format(
+            line=fault.line, field=escape(fault.field[:40])
+        )
+        lines.append(f"• {said}: {escape(fault_reason(fault, lang)[:160])}")
     if error.more:
         lines.append(
             ngettext("… and {n} more problem.", "… and {n} more problems.", error.more).format(
@@ -935,6 +936,39 @@ def participants_problem(error: ParticipantsError, lang: str) -> str:
         )
     lines.append(_("Fix it and send the file again, or /cancel."))
     return "\n".join(lines)
+
+
+def fault_reason(fault: Fault, lang: str) -> str:
+    """What is wrong with one row of a participants' list, in the reader's language (the use
+    case's English words when it names a fault this front does not know)."""
+    _ = gettext_for(lang)
+    ngettext = ngettext_for(lang)
+    params = fault.params
+    value = str(params.get("value", ""))
+    n = int(params.get("n", 0))
+    if fault.code == "too_many":
+        return ngettext(
+            "a list has at most {n} participant", "a list has at most {n} participants", n
+        ).format(n=n)
+    if fault.code == "too_long":
+        return ngettext(
+            "it is longer than {n} character", "it is longer than {n} characters", n
+        ).format(n=n)
+    if fault.code == "repeats":
+        return _("“{value}” is also in row {line}").format(value=value, line=params.get("row"))
+    words = {
+        "not_csv": _("this is not CSV"),
+        "not_utf8": _("this is not UTF-8 text"),
+        "empty_list": _("the list is empty: give a header and a row for each person"),
+        "no_label_column": _("the header needs a “label” column (who each row is)"),
+        "empty": _("it is empty"),
+        "not_storable": _("it holds a character that cannot be kept (a control character)"),
+        "not_email": _("“{value}” is not an e-mail address").format(value=value),
+        "not_date": _("“{value}” is not a date: write it as 2027-06-30").format(value=value),
+        "not_future": _("{value} is not in the future: give a later date").format(value=value),
+        "no_participant": _("no participant is listed"),
+    }
+    return words.get(fault.code, fault.message)
 
 
 async def on_not_csv(update: Update, context: ColbotContext) -> int:
