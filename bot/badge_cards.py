@@ -106,6 +106,7 @@ def wallet_card(message: BadgeWallet, lang: str) -> Rendered:
                 Choice(f"📩 {number}", callback(Button.RESEND, item.award_id)),
                 Choice(f"📤 {number}", callback(Button.EXPORT, item.award_id)),
                 hide,
+                Choice(f"👤 {number}", callback(Button.SHOW, item.award_id, message.offset, "ask")),
                 Choice(f"🗑 {number}", callback(Button.GIVE_UP, item.award_id)),
             ]
         )
@@ -114,7 +115,7 @@ def wallet_card(message: BadgeWallet, lang: str) -> Rendered:
         "<i>"
         + _(
             "📩 send it again · 📤 export · 🙈 hide from its public page · "
-            "👁 show it there again · 🗑 give it up"
+            "👁 show it there again · 👤 your name on that page · 🗑 give it up"
         )
         + "</i>",
     ]
@@ -158,6 +159,29 @@ def export_menu(name: dict[str, str], award_id: str, lang: str) -> Rendered:
     }
     row = [Choice(labels[form], callback(Button.EXPORT_AS, form, award_id)) for form in labels]
     return Rendered("\n".join(lines), [row])
+
+
+def name_question(
+    name: dict[str, str], award_id: str, offset: int, shows_name: bool, first_name: str, lang: str
+) -> Rendered:
+    """Whether the learner's name is to be on the badge's public page: shown only when they say
+    yes here (their first name on Telegram), and taken off again here."""
+    _ = gettext_for(lang)
+    badge = badge_title(name, lang)
+    if shows_name:
+        text = _("Your name is on the public page of the badge {badge}.").format(badge=badge)
+        off = Choice("🙈 " + _("Take my name off"), callback(Button.HIDE, award_id, offset, "name"))
+        return Rendered(text, [[off]])
+    text = (
+        _("Show your name on the public page of the badge {badge}?").format(badge=badge)
+        + "\n"
+        + _(
+            "It would read “{name}”, your first name on Telegram. Anyone who opens the page sees "
+            "it; you can take it off again here."
+        ).format(name=escape(first_name))
+    )
+    on = Choice("👤 " + _("Yes, show my name"), callback(Button.SHOW, award_id, offset, "name"))
+    return Rendered(text, [[on]])
 
 
 def give_up_question(name: dict[str, str], award_id: str, lang: str) -> Rendered:

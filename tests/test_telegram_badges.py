@@ -502,7 +502,7 @@ def test_mybadges_pages_resends_hides_exports_a_jwt_and_gives_one_up(double, wor
         assert text.startswith("🏅 Imate 6 značk\n\n<b>1. Znanje 4</b>\nMesto učenja Ljubljana · ")
         assert "<b>5. Slovenščina A1</b>" in text and "<b>6." not in text
         rows = page.params["reply_markup"]["inline_keyboard"]
-        assert [b["text"] for b in rows[0]] == ["📩 1", "📤 1", "🙈 1", "🗑 1"]
+        assert [b["text"] for b in rows[0]] == ["📩 1", "📤 1", "🙈 1", "👤 1", "🗑 1"]
         assert rows[-1] == [{"text": "Več značk ▶", "callback_data": "wal:5"}]
 
         double.push_callback(LEARNER, "wal:5", language_code="sl")
@@ -558,6 +558,60 @@ def test_mybadges_pages_resends_hides_exports_a_jwt_and_gives_one_up(double, wor
         double.push_message(LEARNER, "Moje značke", language_code="sl")  # the keyboard's key
         [listing] = await double.wait_for("sendMessage", saying(LEARNER, "Imate 5 značk"))
         assert "Več značk" not in json.dumps(listing.params["reply_markup"], ensure_ascii=False)
+
+    story(double, services, scenario)
+
+
+def test_a_learner_shows_their_name_on_a_badges_public_page_only_when_they_say_yes(double, world):
+    services, _clock = world
+    _person(services, LEARNER)
+    award_id = services.badges.award(AS_ADMIN, "lj-robotika", LEARNER).award_id
+    publisher = services.badges.publisher
+
+    async def scenario(app):
+        await double.wait_for("sendDocument", to(LEARNER), timeout=15)
+        double.push_message(LEARNER, "/mybadges", language_code="sl")
+        [page] = await double.wait_for("sendMessage", saying(LEARNER, "Imate 1 značko"))
+        ask = button(page, "bshow:")
+        assert ask == f"bshow:{award_id}:0:ask"
+        assert next(b["text"] for b in buttons(page) if b.get("callback_data") == ask) == "👤 1"
+
+        double.push_callback(LEARNER, ask, language_code="sl", first_name="Maja")
+        [question] = await double.wait_for("sendMessage", saying(LEARNER, "javni strani"))
+        assert question.params["text"].startswith(
+            "Želite svoje ime prikazati na javni strani značke <b>Mladi robotik</b>?\n"
+            "Prikazano bi bilo »Maja«, vaše ime na Telegramu."
+        )
+        assert publisher.public_page(award_id).recipient_name is None  # not before they say yes
+        double.push_callback(
+            LEARNER,
+            button(question, "bshow:"),
+            message_id=question.result["message_id"],
+            language_code="sl",
+            first_name="Maja",
+        )
+        [toast] = await double.wait_for(
+            "answerCallbackQuery", lambda c: "👤" in str(c.params.get("text"))
+        )
+        assert toast.params["text"] == "👤 Vaše ime je na njeni javni strani"
+        assert publisher.public_page(award_id).recipient_name == "Maja"
+
+        double.push_callback(LEARNER, ask, language_code="sl", first_name="Maja")
+        [shown] = await double.wait_for(
+            "sendMessage", saying(LEARNER, "Vaše ime je na javni strani")
+        )
+        off = button(shown, "bhide:")
+        assert off == f"bhide:{award_id}:0:name"
+        double.push_callback(
+            LEARNER, off, message_id=shown.result["message_id"], language_code="sl"
+        )
+        await double.wait_for(
+            "answerCallbackQuery", lambda c: "ni več" in str(c.params.get("text"))
+        )
+        assert publisher.public_page(award_id).recipient_name is None
+        double.push_callback(SECOND, f"bshow:{award_id}:0:name", language_code="sl")  # not theirs
+        await double.wait_for("sendMessage", saying(SECOND, "Te značke ni več na vašem seznamu."))
+        assert publisher.public_page(award_id).recipient_name is None
 
     story(double, services, scenario)
 

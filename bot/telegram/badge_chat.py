@@ -42,6 +42,7 @@ from bot.badge_cards import (
     evidence_problem_text,
     export_menu,
     give_up_question,
+    name_question,
     reason_problem_text,
     review_card,
 )
@@ -492,13 +493,70 @@ async def on_export_as(update: Update, context: ColbotContext, pressed: Pressed)
 
 
 async def on_hide(update: Update, context: ColbotContext, pressed: Pressed) -> str | None:
-    """🙈: off its public page (it stays verifiable)."""
+    """🙈: off its public page (it stays verifiable); `bhide:<award>:<offset>:name`: the
+    learner's name off it."""
+    if _what(pressed) == "name":
+        return await _name_on_page(update, context, pressed, shown=False)
     return await _show_or_hide(update, context, pressed, hidden=True)
 
 
 async def on_show(update: Update, context: ColbotContext, pressed: Pressed) -> str | None:
-    """👁: on its public page again."""
+    """👁: on its public page again; 👤 (`bshow:<award>:<offset>:ask`): whether their name is
+    to be shown there, and (`bshow:<award>:<offset>:name`) their answer: yes."""
+    what = _what(pressed)
+    if what == "ask":
+        return await _ask_about_name(update, context, pressed)
+    if what == "name":
+        return await _name_on_page(update, context, pressed, shown=True)
     return await _show_or_hide(update, context, pressed, hidden=False)
+
+
+def _what(pressed: Pressed) -> str:
+    return pressed.parts[2] if len(pressed.parts) > 2 else ""
+
+
+def _first_name(update: Update) -> str:
+    user = update.effective_user
+    return (user.first_name if user is not None else "") or ""
+
+
+async def _ask_about_name(update: Update, context: ColbotContext, pressed: Pressed) -> None:
+    """👤: the name the public page would show (their first name on Telegram) and a button to
+    show it, or, when it is shown, a button to take it off."""
+    lang = user_language(update, context)
+    offset = _offset(pressed, 1)
+    badge = await _their_badge(update, context, _award(pressed), lang)
+    if badge is None or offset is None:
+        return
+    card = name_question(
+        badge.badge_name, badge.award_id, offset, badge.shows_name, _first_name(update), lang
+    )
+    await send(context.bot, update.effective_chat.id, card, lang)
+
+
+async def _name_on_page(
+    update: Update, context: ColbotContext, pressed: Pressed, shown: bool
+) -> str | None:
+    """The learner's choice: their first name on Telegram on the badge's public page, or no
+    name there."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    badges, person_id = context.services.badges, context.person.person_id
+    name = _first_name(update) if shown else None
+    try:
+        if person_id is None:
+            raise UnknownAward("nobody")
+        await context.workers.storing(badges.show_name, person_id, _award(pressed), name)
+    except UnknownAward:
+        await say_plainly(update, context, _badge_gone(lang))
+        return None
+    except BadInput:  # no first name, or one that cannot be kept
+        await say_plainly(update, context, _("Your name on Telegram cannot be shown there."))
+        return None
+    await _drop_buttons(update.callback_query)
+    if shown:
+        return "👤 " + _("Your name is on its public page")
+    return "🙈 " + _("Your name is off its public page")
 
 
 async def _show_or_hide(
