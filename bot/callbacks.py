@@ -37,7 +37,7 @@ class Button(StrEnum):
     KEEP = "bkeep"  # bkeep:<award id>: not given up after all
     APPROVE = "revok"  # revok:<evidence id>: an administrator approves evidence
     REJECT = "revno"  # revno:<evidence id>: … rejects it, and is asked for the reason
-    FORGET = "forget"  # forget:<keep|revoke>: /delete, and what becomes of the person's badges
+    FORGET = "forget"  # forget:<yes|keep|revoke|no>: /delete's answer (keep or revoke: badges)
     POST = "post"  # post:<what>[:<value>]: a step of /post (a language, a kind, publish, …)
     MY_POSTS = "mp"  # mp:<edit|wd|wdok|page>:<opportunity id or offset>: /myposts
     STATS = "stats"  # stats:<7d|30d|year>: an organisation's numbers over another period

@@ -86,7 +86,8 @@ def test_start_greets_in_the_users_language_with_the_menu(double, shared_service
     commands = double.calls_to("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {"sl", "en"}
     wanted = set(
-        "start help language near simple saved mybadges follow following email cancel mydata delete".split()
+        "start help language near simple saved mybadges follow following email cancel mydata delete "
+        "forget".split()
     )
     for listed in commands:  # both languages
         assert {c["command"] for c in listed.params["commands"]} == wanted
@@ -278,7 +279,10 @@ def test_people_see_and_delete_what_is_stored_about_them(double, demo_services):
         assert "Telegram" in answer.params["text"] and "/delete" in answer.params["text"]
         assert "Ana" not in answer.params["text"]  # no names are kept
         double.push_message(SENIOR, "/delete", language_code="sl")
-        [_, deleted] = await double.wait_for("sendMessage", count=2)
+        [_, question] = await double.wait_for("sendMessage", count=2)
+        assert question.params["text"].startswith("Naj izbrišem vse")  # asked first
+        double.push_callback(SENIOR, "forget:yes", language_code="sl")
+        [*_, deleted] = await double.wait_for("sendMessage", count=3)
         assert "Izbrisal sem vse" in deleted.params["text"]
         await asyncio.sleep(0.2)
         assert stored(demo_services, SENIOR) is None
@@ -493,7 +497,9 @@ def test_an_ongoing_club_is_saved_from_its_details_without_a_reminder_and_delete
             count = "Shranili ste 1 priložnost; hranim jo, da vas lahko opomnim."
             assert count in mydata.params["text"]
             double.push_message(SENIOR, "/delete", language_code="sl")
-            [*_, deleted] = await double.wait_for("sendMessage", count=5)
+            await double.wait_for("sendMessage", count=5)  # asked first
+            double.push_callback(SENIOR, "forget:yes", language_code="sl")
+            [*_, deleted] = await double.wait_for("sendMessage", count=6)
             assert "Izbrisal sem vse" in deleted.params["text"]
             assert saved_row(demo_services, SENIOR, club) is None
 

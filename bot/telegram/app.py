@@ -268,6 +268,7 @@ def commands(lang: str) -> list[BotCommand]:
         BotCommand("cancel", _("Forget my location and searches")),
         BotCommand("mydata", _("What you store about me")),
         BotCommand("delete", _("Delete what you store about me")),
+        BotCommand("forget", _("Delete what you store about me")),  # the same as /delete
     ]
 
 

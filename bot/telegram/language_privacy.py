@@ -1,8 +1,8 @@
 """Telegram handlers of the person's own settings and data: help, the language (remembered
 across restarts), what is stored about them (/mydata: a short summary of their choices, saved
 opportunities, e-mail address and badges, and everything as a JSON file) and forgetting it
-(/delete, /forget: with badges, they choose whether those stay verifiable or are revoked), and
-polite answers to what the bot cannot read."""
+(/delete, /forget: after a question, where one with badges chooses whether those stay
+verifiable or are revoked), and polite answers to what the bot cannot read."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ from bot.telegram.state import ColbotContext
 from store import people, personal_data
 
 log = logging.getLogger(__name__)
-KEEP_BADGES, REVOKE_BADGES = "keep", "revoke"
+# /delete's buttons (forget:<choice>): delete (no badges), delete keeping or revoking the badges,
+# or delete nothing
+DELETE, KEEP_BADGES, REVOKE_BADGES, NOT_NOW = "yes", "keep", "revoke", "no"
 MYDATA_FILE = "colbot-mydata.json"
 
 
@@ -178,20 +180,30 @@ def _awards_of(session: Session, telegram_id: int) -> tuple[int, int] | None:
 
 
 async def on_delete(update: Update, context: ColbotContext) -> None:
-    """/delete, /forget: everything stored about the person is deleted; one who has badges
-    chooses first whether those stay verifiable or are revoked."""
-    lang = user_language(update, context)
-    _ = gettext_for(lang)
+    """/delete, /forget: asks first (delete, or keep everything), and one who has badges chooses
+    whether those stay verifiable or are revoked; the buttons delete (`on_forget_chosen`)."""
+    _ = gettext_for(user_language(update, context))
     user = update.effective_user
     found = await in_store(context, _awards_of, user.id) if user is not None else None
-    if found is not None and found[1] > 0:
+    if found is None:
+        await forgotten(update, context, _("I store nothing about you."))
+    await ask_to_forget(update, context, found[1] if found else 0)
+    raise ApplicationHandlerStop  # nothing else answers /delete, nor notes the person
+
+
+async def ask_to_forget(update: Update, context: ColbotContext, awards: int) -> None:
+    """Whether to delete everything (and, with `awards`, what becomes of the badges), or not."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    keep = [Choice(_("Do not delete anything"), callback(Button.FORGET, NOT_NOW))]
+    if awards > 0:
         ngettext = ngettext_for(lang)
         question = [
             ngettext(
                 "Before I delete everything: you have {n} badge. What becomes of it?",
                 "Before I delete everything: you have {n} badges. What becomes of them?",
-                found[1],
-            ).format(n=found[1]),
+                awards,
+            ).format(n=awards),
             _(
                 "They can stay verifiable: whoever you showed them to can still check them, but "
                 "they are no longer linked to you here. Or they are revoked: whoever checks them "
@@ -201,41 +213,51 @@ async def on_delete(update: Update, context: ColbotContext) -> None:
         choices = [
             [Choice(_("Delete; badges stay verifiable"), callback(Button.FORGET, KEEP_BADGES))],
             [Choice(_("Delete and revoke my badges"), callback(Button.FORGET, REVOKE_BADGES))],
+            keep,
         ]
-        await say_plainly(update, context, "\n".join(question), reply_markup=keyboard_of(choices))
-        raise ApplicationHandlerStop  # nothing else answers /delete, nor notes the person
-    if found is not None:
-        await in_store(context, people.forget, found[0])
-        context.services.badges.publisher.changed()
-    await forgotten(
-        update,
-        context,
-        _("I have deleted everything I stored about you. If you write again, I start afresh."),
-    )
+    else:
+        question = [
+            _(
+                "Shall I delete everything I store about you: your choices, saved opportunities "
+                "and what you follow? It cannot be undone."
+            )
+        ]
+        choices = [[Choice(_("Delete everything"), callback(Button.FORGET, DELETE))], keep]
+    await say_plainly(update, context, "\n".join(question), reply_markup=keyboard_of(choices))
 
 
 async def on_forget_chosen(update: Update, context: ColbotContext, pressed: Pressed) -> None:
-    """'forget:keep|revoke': /delete's choice for the person's badges, and the deletion."""
+    """'forget:yes|keep|revoke|no': /delete's answer: the deletion (with what becomes of the
+    person's badges), or nothing deleted."""
     choice = pressed.parts[0] if pressed.parts else ""
     lang = user_language(update, context)
     _ = gettext_for(lang)
-    if choice not in (KEEP_BADGES, REVOKE_BADGES):
+    if choice not in (DELETE, KEEP_BADGES, REVOKE_BADGES, NOT_NOW):
         await say_plainly(update, context, _("This button no longer works. Please search again."))
         return
-    person_id = context.person.person_id
-    if person_id is not None:
-        revoke = choice == REVOKE_BADGES
-        await in_store(context, people.forget, person_id, revoke, context.services.clock())
-        context.services.badges.publisher.changed()  # their public pages answer so at once
     query = update.callback_query
     try:
         await query.edit_message_reply_markup(None)
     except BadRequest as error:
         log.info("could not take the buttons off /delete's question: %s", error.message)
+    if choice == NOT_NOW:
+        await say_plainly(update, context, _("I have deleted nothing; everything stays as it was."))
+        return
+    user = update.effective_user
+    if choice == DELETE and user is not None:  # an old question: they may have badges since
+        found = await in_store(context, _awards_of, user.id)
+        if found is not None and found[1] > 0:
+            await ask_to_forget(update, context, found[1])
+            return
+    person_id = context.person.person_id
+    if person_id is not None:
+        revoke = choice == REVOKE_BADGES
+        await in_store(context, people.forget, person_id, revoke, context.services.clock())
+        context.services.badges.publisher.changed()  # their public pages answer so at once
     said = _("I have deleted everything I stored about you. If you write again, I start afresh.")
     if choice == REVOKE_BADGES:
         said += "\n" + _("Your badges are revoked.")
-    else:
+    elif choice == KEEP_BADGES:
         said += "\n" + _("Your badges stay verifiable, no longer linked to you.")
     await forgotten(update, context, said)
 
