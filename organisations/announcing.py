@@ -316,10 +316,11 @@ class AnnouncementService:
         actor: Actor,
         announcement_id: int,
         send_at: datetime | None = None,
-        progress: tuple[int, int] | None = None,
+        progress: tuple[int, int | None] | None = None,
     ) -> AnnouncementView:
         """Send a draft now (`send_at` None) or at `send_at` (in the future); the job queues it.
-        `progress`: the chat and message that show its progress (edited as it goes)."""
+        `progress`: the chat and message that show its progress (edited as it goes); a chat
+        without a message yet gets one when it starts sending (show_progress_in keeps it)."""
         now = self.ctx.clock()
         if send_at is not None and send_at <= now:
             raise Invalid("past_time")

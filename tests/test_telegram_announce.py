@@ -4,18 +4,24 @@ explained and asked again), adds the other language and a link, chooses the audi
 count, previews, sends now; followers get it in their language from the outbox, blocked and
 flooded chats are handled, the one progress message ends with the counts; /announcements
 withdraws it (deleted). A photo announcement is scheduled (a time that cannot be read, then one
-in the past, are refused), and /cancel leaves a conversation at any step."""
+in the past, are refused), and /cancel leaves a conversation at any step. A text or a photo where
+a button is the answer is explained and the question asked again (in the admin's language). A
+scheduled announcement gets its one progress message, and the counts, when it goes out. A
+message Telegram will not delete is edited to say it was withdrawn, as every one is after 48
+hours."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from access.policy import Actor
 from bot.services import Services, build_services
+from organisations.announcing import Content
 from store import follows
 from store.models import Announcement, AuditEntry, Organisation, OutboxMessage, Person, StaffMember
 
@@ -220,3 +226,226 @@ def test_a_photo_is_scheduled_and_cancel_leaves_at_any_step(double, world) -> No
         assert session.scalar(select(OutboxMessage)) is None  # not due yet
     assert START < scheduled.send_at < START + timedelta(days=60)
     assert clock() == START
+
+
+async def written_up_to_the_reach(double: BotApiDouble) -> None:
+    """/announce written in English, no other language, no link, to the organisation's
+    followers: the bot asks to send now, schedule or cancel."""
+    await say(double, "/announce")
+    await double.wait_for("sendMessage", saying(ORG_ADMIN, "Write the message"))
+    await say(double, "Open day on Saturday!")
+    await double.wait_for("sendMessage", saying(ORG_ADMIN, "version in Slovenian"))
+    await press(double, "ann:skip")
+    await double.wait_for("sendMessage", saying(ORG_ADMIN, "Add a link"))
+    await press(double, "ann:skip")
+    [question] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "Who should get it?"))
+    await press(double, callbacks(question)[0])
+    await double.wait_for("sendMessage", saying(ORG_ADMIN, "It reaches 4 people."))
+
+
+def test_a_text_or_photo_where_a_button_is_the_answer_is_explained_and_asked_again(
+    double, world
+) -> None:
+    services, _clock = world
+    use_buttons = "Please answer with one of the buttons, or /cancel."
+
+    async def scenario() -> None:
+        await say(double, "/announce")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Write the message"))
+        await say(double, "Open day on Saturday!")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "version in Slovenian"))
+        await press(double, "ann:skip")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Add a link"))
+        await press(double, "ann:skip")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Who should get it?"))
+        before = len(double.sent_messages(ORG_ADMIN))
+        await say(double, "robotika")  # a search anywhere else
+        [again] = await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons))
+        assert again.params["text"] == f"{use_buttons}\n\nWho should get it?"
+        assert callbacks(again)[0] == "ann:aud:0"
+        await asyncio.sleep(HUMAN_PAUSE)
+        double.push_photo(ORG_ADMIN, caption="A poster", language_code="en")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons), count=2)
+        await asyncio.sleep(0.5)
+        assert len(double.sent_messages(ORG_ADMIN)) == before + 2  # nothing else answered
+        await press(double, callbacks(again)[0])  # the step goes on from the button asked again
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "It reaches 4 people."))
+        await say(double, "yes, send it")
+        asked = await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons), count=3)
+        assert asked[-1].params["text"] == f"{use_buttons}\n\nIt reaches 4 people."
+        assert callbacks(asked[-1]) == ["ann:now", "ann:later", "ann:stop"]
+        await press(double, "ann:now")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Sending…"))
+
+    story(double, services, scenario)
+    with services.database.session() as session:
+        assert session.scalar(select(Announcement.status)) in ("scheduled", "sending", "done")
+        assert session.scalar(select(Announcement.content))["texts"] == {
+            "en": "Open day on Saturday!"
+        }  # the photo sent at the audience step was not taken
+
+
+def test_a_text_where_a_button_is_the_answer_is_explained_in_slovenian(double, world) -> None:
+    services, _clock = world
+    with services.database.session() as session:
+        session.execute(update(Person).where(Person.telegram_id == ORG_ADMIN).values(language="sl"))
+
+    async def sl(text: str) -> None:
+        await asyncio.sleep(HUMAN_PAUSE)
+        double.push_message(ORG_ADMIN, text, language_code="sl")
+
+    async def scenario() -> None:
+        await sl("/announce")
+        await double.wait_for("sendMessage", to(ORG_ADMIN))
+        await sl("Dan odprtih vrat!")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Želite dodati različico"))
+        await asyncio.sleep(HUMAN_PAUSE)
+        double.push_callback(ORG_ADMIN, "ann:skip", language_code="sl")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Želite dodati povezavo"))
+        await asyncio.sleep(HUMAN_PAUSE)
+        double.push_callback(ORG_ADMIN, "ann:skip", language_code="sl")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Komu naj ga pošljem?"))
+        await sl("vsem")
+        [again] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "Prosim, odgovorite"))
+        assert again.params["text"] == (
+            "Prosim, odgovorite z enim od gumbov ali pošljite /cancel.\n\nKomu naj ga pošljem?"
+        )
+
+    story(double, services, scenario)
+
+    story(double, services, scenario)
+
+
+def test_a_scheduled_announcement_shows_its_progress_and_counts_when_it_goes_out(
+    double, world
+) -> None:
+    services, clock = world
+    double.block_chat(FOLLOWER_GONE)
+    double.flood_chat(FOLLOWER_FLOOD, retry_after=1)
+
+    def progress_of(call: Call) -> bool:
+        return call.params.get("chat_id") == ORG_ADMIN and "Announcement #" in call.params.get(
+            "text", ""
+        )
+
+    async def scenario() -> None:
+        await written_up_to_the_reach(double)
+        await press(double, "ann:later")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "When?"))
+        await say(double, "23.11.2026 12:30")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Scheduled for"))
+        await asyncio.sleep(1.0)  # the job runs meanwhile: not due yet, nothing to show
+        assert not [c for c in double.calls if progress_of(c)]
+        clock.advance(minutes=31)
+        [progress] = await double.wait_for("sendMessage", progress_of)
+        assert progress.params["text"].startswith("Announcement #1: ")
+        assert "of 4 done…" in progress.params["text"]
+        # a 429 holds one follower's message back until the story's clock runs on
+        await double.wait_for("sendMessage", lambda c: c.status == 429)
+        ticking = asyncio.create_task(tick(clock))
+        final = await double.wait_for(
+            "editMessageText",
+            lambda c: (
+                progress_of(c)
+                and c.params.get("message_id") == progress.result["message_id"]
+                and "is sent" in c.params["text"]
+            ),
+            timeout=15,
+        )
+        ticking.cancel()
+        assert final[-1].params["text"] == (
+            "Announcement #1 is sent.\nsent 3, failed 0, blocked 1, could not be confirmed 0"
+        )
+        assert len([c for c in double.calls_to("sendMessage") if progress_of(c)]) == 1
+
+    story(double, services, scenario)
+    with services.database.session() as session:
+        row = session.scalar(select(Announcement))
+        assert (row.status, row.progress_chat_id) == ("done", ORG_ADMIN)
+        assert row.progress_message_id is not None
+
+
+# ---- withdrawing: deleted, or edited where Telegram keeps the message ---------------------------
+FOLLOWERS = (FOLLOWER_SL, FOLLOWER_EN, FOLLOWER_GONE, FOLLOWER_FLOOD)
+WITHDRAWN_EN = f"📣 <b>{NAME}</b>\n\n<i>This announcement was withdrawn.</i>"
+
+
+def sent_to_the_followers(
+    double: BotApiDouble, services: Services, content: Content
+) -> Callable[[], Awaitable[int]]:
+    """An announcement from the organisation's administrator, sent now to its four followers;
+    the story waits until they all have it, and gets its id."""
+    admin = Actor.on_telegram(ORG_ADMIN)
+    service = services.announcements
+    organisation = service.organisation_of(admin, "mct")
+    draft = service.compose(admin, organisation, content, "followers")
+    service.send(admin, draft.id)
+
+    async def delivered() -> int:
+        method = "sendPhoto" if content.photo else "sendMessage"
+        await double.wait_for(
+            method, lambda c: c.params.get("chat_id") in FOLLOWERS and c.status == 200, count=4
+        )
+        return draft.id
+
+    return delivered
+
+
+def withdrawals(services: Services) -> list[str]:
+    with services.database.session() as session:
+        return list(
+            session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "withdrawal"))
+        )
+
+
+def test_a_message_telegram_will_not_delete_is_edited_to_say_it_was_withdrawn(
+    double, world
+) -> None:
+    services, _clock = world
+    photo = "https://mct.example.org/poster.jpg"  # the double keeps a file by its address
+    delivered = sent_to_the_followers(double, services, Content({"en": "Open day!"}, photo))
+
+    async def scenario() -> None:
+        announcement = await delivered()
+        double.fail_next("deleteMessage", 400, "Bad Request: message can't be deleted")
+        admin = Actor.on_telegram(ORG_ADMIN)
+        await asyncio.to_thread(services.announcements.withdraw, admin, announcement)
+        deletions = await double.wait_for("deleteMessage", count=4, timeout=10)
+        [kept] = [c for c in deletions if c.status == 400]
+        [edited] = await double.wait_for("editMessageCaption", timeout=10)
+        assert edited.status == 200
+        assert (edited.params["chat_id"], edited.params["message_id"]) == (
+            kept.params["chat_id"],
+            kept.params["message_id"],
+        )
+        reader = "en" if kept.params["chat_id"] == FOLLOWER_EN else "sl"
+        said = "This announcement was withdrawn." if reader == "en" else "umaknjeno"
+        assert said in edited.params["caption"]
+        await asyncio.sleep(0.5)
+
+    story(double, services, scenario)
+    assert withdrawals(services) == ["sent"] * 4
+    assert len(double.calls_to("editMessageText")) == 0
+
+
+def test_after_48_hours_a_withdrawn_message_is_edited_not_deleted(double, world) -> None:
+    services, clock = world
+    delivered = sent_to_the_followers(double, services, Content({"en": "Open day!"}))
+
+    async def scenario() -> None:
+        announcement = await delivered()
+        clock.advance(hours=48)
+        admin = Actor.on_telegram(ORG_ADMIN)
+        await asyncio.to_thread(services.announcements.withdraw, admin, announcement)
+        edits = await double.wait_for(
+            "editMessageText", lambda c: c.params.get("chat_id") in FOLLOWERS, count=4, timeout=10
+        )
+        assert {c.params["chat_id"] for c in edits} == set(FOLLOWERS)
+        assert all(c.status == 200 for c in edits)
+        [english] = [c for c in edits if c.params["chat_id"] == FOLLOWER_EN]
+        assert english.params["text"] == WITHDRAWN_EN
+        await asyncio.sleep(0.5)
+
+    story(double, services, scenario)
+    assert double.calls_to("deleteMessage") == []
+    assert withdrawals(services) == ["sent"] * 4

@@ -83,11 +83,15 @@ def _conversation(other: filters.BaseFilter) -> ConversationHandler:  # type: ig
                 CallbackQueryHandler(on_skip_link, pattern=f"^{SKIP}$"),
                 MessageHandler(other, on_not_text),
             ],
-            AUDIENCE: [CallbackQueryHandler(on_audience, pattern=r"^ann:aud:\d+$")],
+            AUDIENCE: [
+                CallbackQueryHandler(on_audience, pattern=r"^ann:aud:\d+$"),
+                MessageHandler(~filters.COMMAND, on_audience_typed),
+            ],
             CONFIRM: [
                 CallbackQueryHandler(on_send_now, pattern=f"^{SEND_NOW}$"),
                 CallbackQueryHandler(on_later, pattern=f"^{LATER}$"),
                 CallbackQueryHandler(on_stop, pattern=f"^{STOP}$"),
+                MessageHandler(~filters.COMMAND, on_confirm_typed),
             ],
             WHEN: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, on_when),
@@ -285,7 +289,18 @@ def audience_label(name: str, lang: str) -> str:
     return _("The organisation's followers")
 
 
-async def _ask_audience(update: Update, context: ColbotContext) -> int:
+def _use_the_buttons(update: Update, context: ColbotContext) -> str:
+    _ = gettext_for(user_language(update, context))
+    return _("Please answer with one of the buttons, or /cancel.")
+
+
+async def on_audience_typed(update: Update, context: ColbotContext) -> int:
+    """A text, a photo … where the bot asked to choose the audience: said, and asked again."""
+    return await _ask_audience(update, context, _use_the_buttons(update, context))
+
+
+async def _ask_audience(update: Update, context: ColbotContext, lead: str = "") -> int:
+    """Who should get it, each audience a button with how many it reaches (`lead` above)."""
     lang = user_language(update, context)
     _ = gettext_for(lang)
     draft = _draft(context)
@@ -305,7 +320,8 @@ async def _ask_audience(update: Update, context: ColbotContext) -> int:
         ]
         for i, (audience, n) in enumerate(choices)
     ]
-    await _say(update, _("Who should get it?"), InlineKeyboardMarkup(rows))
+    question = _("Who should get it?")
+    await _say(update, f"{lead}\n\n{question}" if lead else question, InlineKeyboardMarkup(rows))
     return AUDIENCE
 
 
@@ -333,13 +349,20 @@ async def on_audience(update: Update, context: ColbotContext) -> int:
         await _say(update, invalid_text(problem, lang))
         context.chat_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
         return ConversationHandler.END
-    draft["id"] = view.id
+    draft["id"], draft["reach"] = view.id, view.recipients
     card = await context.workers.storing(service.preview, actor_of(update), view.id)
     chat_id = update.effective_chat.id
     await _say(update, _("This is how your followers will see it:"))
     for reader in [code for code in LANGUAGES if code in content.texts]:
         await send(context.bot, chat_id, announcement_card(card, reader), reader)
-    ngettext = ngettext_for(lang)
+    return await _ask_confirm(update, context)
+
+
+async def _ask_confirm(update: Update, context: ColbotContext, lead: str = "") -> int:
+    """How many it reaches, and send now, schedule or cancel (`lead` above)."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    recipients = int(_draft(context).get("reach") or 0)
     buttons = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(_("Send now"), callback_data=SEND_NOW)],
@@ -347,11 +370,18 @@ async def on_audience(update: Update, context: ColbotContext) -> int:
             [InlineKeyboardButton(_("Cancel"), callback_data=STOP)],
         ]
     )
-    reach = ngettext("It reaches {n} person.", "It reaches {n} people.", view.recipients).format(
-        n=view.recipients
+    ngettext = ngettext_for(lang)
+    reach = ngettext("It reaches {n} person.", "It reaches {n} people.", recipients).format(
+        n=recipients
     )
-    await _say(update, reach, buttons)
+    await _say(update, f"{lead}\n\n{reach}" if lead else reach, buttons)
     return CONFIRM
+
+
+async def on_confirm_typed(update: Update, context: ColbotContext) -> int:
+    """A text, a photo … where the bot asked to send, schedule or cancel: said, and asked
+    again."""
+    return await _ask_confirm(update, context, _use_the_buttons(update, context))
 
 
 async def on_send_now(update: Update, context: ColbotContext) -> int:
@@ -398,13 +428,14 @@ async def on_when(update: Update, context: ColbotContext) -> int:
 
 
 async def _send(update: Update, context: ColbotContext, when: datetime | None) -> int:
-    """Send now (one progress message, edited as it goes) or at `when`."""
+    """Send now or at `when`; either way one progress message in this chat, edited as it goes,
+    ends with the counts (a scheduled one's is sent when it starts sending: `_show`)."""
     lang = user_language(update, context)
     _ = gettext_for(lang)
     draft = context.chat_data.pop(DRAFT_KEY, {})  # type: ignore[union-attr]
     service = context.services.announcements
     chat_id = update.effective_chat.id
-    progress = None
+    progress: tuple[int, int | None] = (chat_id, None)
     if when is None:
         shown = await context.bot.send_message(
             chat_id, _("Sending… I will keep this message up to date.")
@@ -423,9 +454,10 @@ async def _send(update: Update, context: ColbotContext, when: datetime | None) -
     if when is not None:
         await _say(
             update,
-            _("Scheduled for {when}. /announcements shows it, and can cancel it.").format(
-                when=format_when(when, lang)
-            ),
+            _(
+                "Scheduled for {when}. When it goes out I will show its progress here; "
+                "/announcements shows it, and can cancel it."
+            ).format(when=format_when(when, lang)),
         )
     log.info("announcement %d: %s", view.id, "scheduled" if when else "to be sent now")
     return ConversationHandler.END
@@ -610,17 +642,29 @@ async def announcements_job(context: ColbotContext) -> None:
 async def _show(
     context: ColbotContext, view: AnnouncementView, finished: bool, shown: dict[int, str]
 ) -> None:
-    if view.progress_chat_id is None or view.progress_message_id is None:
+    """The announcement's progress in its progress chat: the message there edited, or, for one
+    that was scheduled, sent first (and remembered, to be edited from then on)."""
+    chat_id, message_id = view.progress_chat_id, view.progress_message_id
+    if chat_id is None:
         return
-    person = context.application.user_data.get(view.progress_chat_id)
+    person = context.application.user_data.get(chat_id)
     lang = (person.language if person else None) or context.services.city.languages[0]
     text = progress_text(view, lang, finished)
     if shown.get(view.id) == text:
         return
     try:
-        await context.bot.edit_message_text(
-            text, view.progress_chat_id, view.progress_message_id, parse_mode=ParseMode.HTML
-        )
+        if message_id is None:
+            sent = await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            await context.workers.storing(
+                context.services.announcements.show_progress_in,
+                view.id,
+                chat_id,
+                sent.message_id,
+            )
+        else:
+            await context.bot.edit_message_text(
+                text, chat_id, message_id, parse_mode=ParseMode.HTML
+            )
         shown[view.id] = text
     except BadRequest as error:
         log.info("could not show an announcement's progress: %s", error.message)

@@ -71,7 +71,8 @@ SENDS = ("reminder", "badge", "news", "digest", "announcement", "withdrawal", "s
 # Telegram lets a bot delete its own message in a private chat for 48 hours; later it is edited
 # to say it was withdrawn. An hour of margin for a withdrawal that waits its turn.
 DELETABLE_FOR = timedelta(hours=47)
-GONE = ("not found", "message can't be deleted", "message is not modified")
+GONE = ("not found", "message is not modified")  # the message is as withdrawn as it gets
+UNDELETABLE = "message can't be deleted"  # Telegram keeps it: it is edited instead
 
 
 # What puts a message in a chat, and so counts against Telegram's limits (replies that edit a
@@ -414,7 +415,8 @@ async def withdraw(
     lang: str,
 ) -> str:
     """Take an announcement back from one person: delete its messages while Telegram allows it,
-    else edit them to say it was withdrawn; a message already gone counts as withdrawn."""
+    else (after DELETABLE_FOR, or when Telegram refuses to delete one) edit them to say it was
+    withdrawn; a message already gone counts as withdrawn."""
     done = list(message.sent_ids)  # the messages withdrawn by an earlier try
     outcome = recorder(context, message, done)
     chat_id = message.chat_id or 0
@@ -427,27 +429,35 @@ async def withdraw(
     deletable = sent_at is not None and context.services.clock() - sent_at < DELETABLE_FOR
     text = withdrawn_text(note, lang)
     bot, timeouts = sender.bot, {"read_timeout": sender.send_timeout}
+    kept = "kept"  # what a refused deletion answers: the message is to be edited instead
+
+    def deletion(telegram_id: int) -> Callable[[], Awaitable[Any]]:
+        return lambda: bot.delete_message(chat_id, telegram_id, **timeouts)
+
+    def edit(telegram_id: int) -> Callable[[], Awaitable[Any]]:
+        if note.has_file:
+            return lambda: bot.edit_message_caption(
+                chat_id, telegram_id, caption=text, parse_mode=ParseMode.HTML, **timeouts
+            )
+        return lambda: bot.edit_message_text(
+            text, chat_id, telegram_id, parse_mode=ParseMode.HTML, **timeouts
+        )
+
+    async def gone_is_done(what: Outcome, error: str | None = None, wait: float = 0.0) -> str:
+        said = (error or "").lower()  # PTB capitalises Telegram's words
+        if what is Outcome.REFUSED and UNDELETABLE in said:
+            return kept
+        if what is Outcome.REFUSED and any(g in said for g in GONE):
+            return ""  # deleted by the person already, or edited before: nothing to do
+        return await outcome(what, error, wait)
+
     for telegram_id in withdrawn.message_ids:
         if telegram_id in done:
             continue
-
-        def call(telegram_id: int = telegram_id) -> Awaitable[Any]:
-            if deletable:
-                return bot.delete_message(chat_id, telegram_id, **timeouts)
-            if note.has_file:
-                return bot.edit_message_caption(
-                    chat_id, telegram_id, caption=text, parse_mode=ParseMode.HTML, **timeouts
-                )
-            return bot.edit_message_text(
-                text, chat_id, telegram_id, parse_mode=ParseMode.HTML, **timeouts
-            )
-
-        async def gone_is_done(what: Outcome, error: str | None = None, wait: float = 0.0) -> str:
-            if what is Outcome.REFUSED and error and any(g in error for g in GONE):
-                return ""  # deleted by the person already, or edited before: nothing to do
-            return await outcome(what, error, wait)
-
+        call = deletion(telegram_id) if deletable else edit(telegram_id)
         _taken, refused = await paced(context, sender, chat_id, call, gone_is_done)
+        if refused == kept:  # Telegram will not delete it (too old, or its rules): edited
+            _taken, refused = await paced(context, sender, chat_id, edit(telegram_id), gone_is_done)
         if refused:
             return refused
         done.append(telegram_id)
