@@ -36,19 +36,29 @@ def add_announce_command(commands: argparse._SubParsersAction) -> None:
 def announce_command(
     services: Services, args: argparse.Namespace, confirm: Callable[[str], bool]
 ) -> int:
-    """Queue an announcement (after a yes), or print counts; 0 when done."""
+    """Queue an announcement (after a yes), or print counts; 0 when done, 2 for bad input (no
+    text file, an unknown organisation, audience or announcement, a text too long or not UTF-8),
+    1 when refused or not confirmed."""
     service = services.announcements
     actor = Actor.command_line()
     try:
         if args.slug == STATUS:
             ids = [args.id] if args.id is not None else service.latest_ids()
             for announcement_id in ids:
-                print(status_line(service.status(actor, announcement_id)))
+                try:
+                    view = service.status(actor, announcement_id)
+                except Invalid:
+                    print(f"announce: no announcement #{announcement_id}", file=sys.stderr)
+                    return 2
+                print(status_line(view))
             if not ids:
                 print("no announcements yet")
             return 0
-        if args.text_file is None or not args.text_file.is_file():
+        if args.text_file is None:
             print("announce: give the message with --text-file FILE", file=sys.stderr)
+            return 2
+        if not args.text_file.is_file():
+            print(f"announce: no such text file: {args.text_file}", file=sys.stderr)
             return 2
         text = args.text_file.read_text(encoding="utf-8")
         organisation = service.organisation_of(actor, args.slug)
@@ -62,10 +72,10 @@ def announce_command(
         sent = service.send(actor, draft.id)
     except (Invalid, Refused) as problem:
         print(f"announce: {describe(problem)}", file=sys.stderr)
-        return 1
+        return 1 if isinstance(problem, Refused) else 2
     except UnicodeDecodeError:
         print("announce: the text file is not UTF-8", file=sys.stderr)
-        return 1
+        return 2
     print(
         f"announcement #{sent.id} queued for {sent.recipients} people; the running bot delivers "
         f"it (python -m bot announce status {sent.id})"

@@ -2,7 +2,9 @@
 and listed, an invitation's deep link on a line of its own, the staff listed and removed, a
 follow link and its QR code, the audit log, open invitations listed (never a code) and
 withdrawn; faults on standard error with status 2 (bad input) or 1 (refused), nothing
-changed."""
+changed. And `python -m bot announce …`: an announcement queued after a yes (asked at a
+terminal, refused without one unless --yes), its counts with `announce status`, bad input
+refused the same way."""
 
 from __future__ import annotations
 
@@ -10,17 +12,22 @@ import io
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from bot.services import Services, build_services
-from store import follows, people
+from store import follows, outbox, people
+from store.models import Announcement
+from store.outbox import Outcome
 
 from .badges_world import ADMIN, BOT, settings_for
 from .conftest import ROOT
 from .staff_world import ANA, BORIS, code_in
+from .test_cli import cli_at_a_terminal
 
 LIBRARY = "knjiznica-bezigrad"
 
@@ -33,6 +40,11 @@ class Server:
         self.services: Services = build_services(settings_for(data_dir))
 
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
+        """`python -m bot admin ARGS`."""
+        return self.command("admin", *args, **extra)
+
+    def command(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
+        """`python -m bot ARGS`, as run on the server."""
         env = {
             **os.environ,
             "DATA_DIR": str(self.data_dir),
@@ -46,7 +58,7 @@ class Server:
         }
         env.pop("DATABASE_URL", None)
         return subprocess.run(
-            [sys.executable, "-m", "bot", "--quiet", "admin", *args],
+            [sys.executable, "-m", "bot", "--quiet", *args],
             capture_output=True,
             text=True,
             env=env,
@@ -197,3 +209,113 @@ def test_a_follow_link_is_printed_and_written_as_a_qr_code(server, tmp_path):
     assert {value for _, value in image.convert("L").getcolors()} == {0, 255}  # black on white
     nowhere = server.run("follow-link", LIBRARY, "--qr", str(tmp_path / "no" / "such" / "x.png"))
     assert nowhere.returncode == 2 and "No such file or directory" in nowhere.stderr
+
+
+# ---- python -m bot announce ------------------------------------------------------------------
+CENTRE, CENTRE_NAME = "mc-siska", "Mladinski center Šiška"
+READERS = (9301, 9302)  # the centre's followers
+
+
+@pytest.fixture(scope="module")
+def centre(server):
+    """An organisation of its own, with two followers."""
+    added = server.run("org", "add", CENTRE, "--name", CENTRE_NAME)
+    assert added.returncode == 0, added.stderr
+    services = server.services
+    with services.database.session() as session:
+        for telegram_id in READERS:
+            reader = people.seen(session, telegram_id, services.clock())
+            follows.follow(
+                session, reader.id, "organisation", CENTRE, services.city.slug, services.clock()
+            )
+    return CENTRE
+
+
+@pytest.fixture
+def message(tmp_path) -> Path:
+    written = tmp_path / "message.txt"
+    written.write_text("Dan odprtih vrat v soboto!", encoding="utf-8")
+    return written
+
+
+def announcements(server) -> list[int]:
+    with server.services.database.session() as session:
+        return list(session.scalars(select(Announcement.id).order_by(Announcement.id)))
+
+
+def test_announce_status_prints_the_counts_of_a_queued_announcement(server, centre, message):
+    queued = server.command("announce", centre, "--text-file", str(message), "--yes")
+    assert queued.returncode == 0, queued.stderr
+    assert "queued for 2 people" in queued.stdout
+    announcement = announcements(server)[-1]
+    assert f"announcement #{announcement} queued" in queued.stdout
+
+    status = server.command("announce", "status", str(announcement))
+    assert status.returncode == 0, status.stderr
+    assert status.stdout == (
+        f"#{announcement} {CENTRE_NAME} · followers · scheduled · 2 recipients: sent 0, failed 0, "
+        "blocked 0, unconfirmed 0, pending 0, cancelled 0\n"
+    )
+    # the running bot queues it and sends it: one message gone, one on its way
+    services = server.services
+    assert services.announcements.queue(announcement) == 2
+    later = services.clock() + timedelta(minutes=1)  # the command's clock ran on from ours
+    with services.database.session() as session:
+        claimed = outbox.claim(session, later, 10, kinds=("announcement",))
+        assert len(claimed) == 2
+        outbox.record(session, claimed[0].id, Outcome.SENT, later, sent_ids=[41])
+    status = server.command("announce", "status", str(announcement))
+    assert status.returncode == 0, status.stderr
+    assert status.stdout == (
+        f"#{announcement} {CENTRE_NAME} · followers · sending · 2 recipients: sent 1, failed 0, "
+        "blocked 0, unconfirmed 0, pending 1, cancelled 0\n"
+    )
+    latest = server.command("announce", "status")  # the latest ten, newest first
+    assert latest.returncode == 0, latest.stderr
+    assert latest.stdout.splitlines()[0] == status.stdout.strip()
+
+
+def test_announcing_without_yes_asks_first_and_sends_nothing_unless_told(server, centre, message):
+    before = announcements(server)
+    question = f"send it to 2 people (followers of {centre})?"
+    no_terminal = server.command("announce", centre, "--text-file", str(message))
+    assert no_terminal.returncode == 1 and no_terminal.stdout == ""
+    assert question in no_terminal.stderr and "--yes" in no_terminal.stderr
+    assert "nothing was sent" in no_terminal.stderr and "Traceback" not in no_terminal.stderr
+    args = ("announce", centre, "--text-file", str(message))
+    declined = cli_at_a_terminal(server.data_dir, *args, answer="n")
+    assert declined.returncode == 1, declined.stderr
+    assert f"{question} [y/N]" in declined.stderr and "nothing was sent" in declined.stderr
+    assert announcements(server) == before
+    agreed = cli_at_a_terminal(server.data_dir, *args, answer="y")
+    assert agreed.returncode == 0, agreed.stderr
+    assert f"{question} [y/N]" in agreed.stderr and "queued for 2 people" in agreed.stdout
+    assert len(announcements(server)) == len(before) + 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("announce", "no-such-place", "--text-file", "{message}", "--yes"), "no organisation"),
+        (("announce", CENTRE, "--text-file", "{missing}", "--yes"), "no such text file"),
+        (("announce", CENTRE, "--yes"), "give the message with --text-file FILE"),
+        (
+            ("announce", CENTRE, "--text-file", "{message}", "--audience", "all", "--yes"),
+            "bad audience",
+        ),
+        (("announce", CENTRE, "--text-file", "{latin2}", "--yes"), "not UTF-8"),
+        (("announce", "status", "999999"), "no announcement #999999"),
+    ],
+)
+def test_bad_announce_input_is_refused_on_standard_error_with_status_2(
+    server, centre, message, tmp_path, args, says
+):
+    latin2 = tmp_path / "latin2.txt"
+    latin2.write_bytes("Dan odprtih vrat v Šiški".encode("iso-8859-2"))
+    paths = {"message": message, "missing": tmp_path / "no-such.txt", "latin2": latin2}
+    before = announcements(server)
+    done = server.command(*(arg.format(**paths) for arg in args))
+    assert done.returncode == 2, done
+    assert says in done.stderr and done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert announcements(server) == before
