@@ -98,6 +98,7 @@ class Pacer:
         self._due = -math.inf  # when the next turn is due on the grid, all chats together
         self._chats: dict[int, float] = {}  # each chat's latest turn
         self._recent: deque[Sending] = deque(maxlen=limit)  # the latest `limit` turns, in order
+        self._a_landing = asyncio.Event()  # set when any message lands
         self._lock = asyncio.Lock()
 
     @property
@@ -135,6 +136,7 @@ class Pacer:
     def landed(self, sending: Sending) -> None:
         """The message's answer came back (or its send was given up): it reached Telegram."""
         sending.land(self.clock())
+        self._a_landing.set()
 
     def _sending(self, now: float) -> Sending:
         sending = Sending(now)
@@ -163,9 +165,10 @@ class Pacer:
             if oldest is not None and (wait := oldest.landed_at + self.window - self.clock()) > 0:
                 await asyncio.sleep(wait)
                 continue
-            flying = [sending for sending in self._recent if sending.landed_at == math.inf]
-            if len(flying) >= self.in_flight:
-                await flying[0].landing()
+            flying = sum(1 for sending in self._recent if sending.landed_at == math.inf)
+            if flying >= self.in_flight:
+                self._a_landing.clear()
+                await self._a_landing.wait()  # whichever lands first
                 continue
             return
 
