@@ -42,9 +42,12 @@ class DeploymentIssuer:
 
 
 class Issuers:
-    def __init__(self, city_slug: str, deployment: DeploymentIssuer | None) -> None:
+    def __init__(
+        self, city_slug: str, deployment: DeploymentIssuer | None, city_name: str | None = None
+    ) -> None:
         self.city_slug = city_slug
         self.deployment = deployment
+        self.city_name = city_name  # every issuer here is of this City of Learning
 
     def deployment_profile(self) -> IssuerProfile:
         own = self.deployment
@@ -55,7 +58,13 @@ class Issuers:
                 "is not set: set ISSUER_NAME, ISSUER_URL and ISSUER_EMAIL"
             )
         return IssuerProfile(
-            self.city_slug, own.name, own.url, own.email, own.description, own.image_url
+            self.city_slug,
+            own.name,
+            own.url,
+            own.email,
+            own.description,
+            own.image_url,
+            self.city_name,
         )
 
     def profile_for(self, organisation: HasProfile | Organisation | None) -> IssuerProfile:
@@ -68,6 +77,7 @@ class Issuers:
                 organisation.email,
                 organisation.description,
                 organisation.image_url,
+                self.city_name,
             )
         return self.deployment_profile()
 

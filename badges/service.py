@@ -52,6 +52,7 @@ class BadgeService:
         city_slug: str,
         deployment_issuer: DeploymentIssuer | None,
         messages: BadgeMessages,
+        city_name: str | None = None,
         bot_username: str | None = None,
     ) -> BadgeService:
         """The service over DATA_DIR: the claim codes' secret is made there on first start;
@@ -64,7 +65,7 @@ class BadgeService:
             keys_dir=data_dir / KEYS_DIR,
             secret=server_secret(data_dir / SECRET_FILE),
             permissions=policy,
-            issuers=Issuers(city_slug, deployment_issuer),
+            issuers=Issuers(city_slug, deployment_issuer, city_name),
             messages=messages,
             bot_username=bot_username,
         )

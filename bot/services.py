@@ -156,6 +156,7 @@ def make_badges(
         public_url=settings.public_url,
         policy=policy,
         city_slug=city.slug,
+        city_name=city.name.get("en") or city.name.get("sl") or city.slug,
         deployment_issuer=issuer,
         messages=BadgeMessages(),
         bot_username=settings.telegram_bot_username,

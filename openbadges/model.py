@@ -74,6 +74,7 @@ class IssuerProfile:
     email: str
     description: str | None = None
     image_url: str | None = None
+    city: str | None = None  # the City of Learning it belongs to, by name (OB 3.0: its address)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ def profile(issuer: IssuerProfile, urls: PublicUrls) -> dict[str, Any]:
         document["description"] = issuer.description
     if issuer.image_url:
         document["image"] = _image(issuer.image_url)
+    if issuer.city:
+        document["address"] = {"type": ["Address"], "addressLocality": issuer.city}
     return document
 
 

@@ -33,6 +33,7 @@ CENTRE = IssuerProfile(
     url="https://www.mc-siska.example",
     email="info@mc-siska.example",
     description="Mladinski center v Šiški.",
+    city="Ljubljana",
 )
 ROBOTICS = BadgeDefinition(
     badge_id="robotski-krozek",
