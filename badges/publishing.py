@@ -87,6 +87,7 @@ class PublicBadgePage:
     state: str  # "active" | "revoked" | "expired"
     revocation_reason: str | None
     image_url: str
+    preview_url: str  # a PNG of the badge (link previews render no SVG): its own, or the baked one
     assertion_url: str
     credential_url: str
     page_url: str
@@ -442,9 +443,10 @@ class BadgePublisher:
         if image_type not in ("png", "svg") or not _plausible(badge_id):
             return None
         row = self._read(lambda c: store_badges.published_badge(c, badge_id))
-        if row is None or (row.image_type or "png") != image_type:
+        # an SVG badge has a PNG too (the one its awards are baked into): link previews need one
+        if row is None or image_type not in (row.image_type or "png", "png"):
             return None
-        cached = self._cache.get(("image", badge_id), _drawn(row))
+        cached = self._cache.get(("image", badge_id, image_type), _drawn(row))
         if cached is not None:
             return cached
         with self._ctx.database.session() as session:
@@ -454,8 +456,9 @@ class BadgePublisher:
             ensure_images(session, badge, self._ctx.clock())
             assert badge.image is not None
             headers = {**IMAGE, **(SVG_POLICY if image_type == "svg" else {})}
-            published = Published(200, SVG if image_type == "svg" else PNG, badge.image, headers)
-            return self._cache.put(("image", badge_id), _drawn(badge), published)
+            content = badge.image if image_type == badge.image_type else baking_png(badge)
+            published = Published(200, SVG if image_type == "svg" else PNG, content, headers)
+            return self._cache.put(("image", badge_id, image_type), _drawn(badge), published)
 
     def assertion(self, award_id: str) -> Published | None:
         """The hosted OB 2.0 assertion (410 and why, once revoked)."""
@@ -598,6 +601,7 @@ class BadgePublisher:
             state=state.value,
             revocation_reason=row.revocation_reason if state is AwardStatus.REVOKED else None,
             image_url=urls.image(row.badge_id, row.image_type or "png"),
+            preview_url=urls.image(row.badge_id, "png"),
             assertion_url=urls.assertion(row.public_id),
             credential_url=urls.credential(row.public_id),
             page_url=urls.public_page(row.public_id),

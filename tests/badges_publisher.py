@@ -181,6 +181,7 @@ class MemoryPublisher:
             state=status.award_status(facts, datetime.now(UTC)).value,
             revocation_reason=facts.revocation_reason,
             image_url=urls.image(badge.badge_id, badge.image_type),
+            preview_url=urls.image(badge.badge_id, "png"),
             assertion_url=urls.assertion(award_id),
             credential_url=urls.credential(award_id),
             page_url=urls.public_page(award_id),

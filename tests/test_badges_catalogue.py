@@ -91,7 +91,7 @@ def test_an_organisation_with_two_profiles_is_refused(tmp_path):
     assert "line 2, field 'organisation'" in message and "another profile on line 1" in message
 
 
-def test_an_svg_badge_is_published_as_is_and_awards_are_baked_into_a_drawn_png(
+def test_an_svg_badge_is_published_as_is_with_a_drawn_png_for_previews_and_baking(
     tmp_path, issuing_keys
 ):
     services, clock = badge_services(tmp_path, issuing_keys)
@@ -112,7 +112,12 @@ def test_an_svg_badge_is_published_as_is_and_awards_are_baked_into_a_drawn_png(
         image = publisher.image(badge_id, "svg")
         assert image.body == SVG and image.media_type == "image/svg+xml"
         assert "default-src 'none'" in image.headers["Content-Security-Policy"]
-        assert publisher.image(badge_id, "png") is None
+        # link previews render no SVG: its PNG (the one awards are baked into) is there too
+        preview = publisher.image(badge_id, "png")
+        assert preview.media_type == "image/png" and preview.body.startswith(b"\x89PNG")
+        page = publisher.public_page(issued.award_id)
+        assert page.preview_url == services.badges.urls.image(badge_id, "png")
+        assert page.image_url == services.badges.urls.image(badge_id, "svg")
         baked = publisher.credential_png(issued.award_id).body
         assert baking.unbake(baked).keyword == "openbadgecredential"
         assert verify(baked, FakeWeb(services), now=clock()).valid

@@ -197,7 +197,8 @@ def render_page(
     preview = e(_preview(summary))
     page = e(facts.page_url)
     assertion = e(facts.assertion_url)
-    image = e(urljoin(facts.page_url, facts.image_url))  # previews need an absolute address
+    # previews need an absolute address, and a PNG (Telegram and LinkedIn render no SVG)
+    image = e(urljoin(facts.page_url, facts.preview_url))
     in_other = {
         other: e(_language_url(facts.page_url, other)) for other in languages if other != lang
     }
