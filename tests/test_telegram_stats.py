@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.services import build_services
 from store import follows, people, usage
-from store.models import Opportunity, Organisation, StaffMember, UsageCount
+from store.models import Base, Opportunity, Organisation, StaffMember, UsageCount
 
 from .badges_world import (
     CATALOGUE,
@@ -197,3 +197,39 @@ def test_mydata_sends_everything_stored_as_a_json_file(double, world):
             assert exported["badges"] == [] and exported["staff_roles"] == []
 
     asyncio.run(scenario())
+
+
+def test_a_location_shared_for_a_search_is_stored_nowhere(double, world):
+    """Privacy: the place a learner shares to search near is used for their searches and kept in
+    nothing that lasts: no table holds it, /mydata has nothing of it."""
+    lat, lon = 46.05123, 14.51234  # digits no catalogue item or place has
+
+    def stored_anywhere() -> list[str]:
+        found = []
+        with world.database.session() as session:
+            for table in Base.metadata.sorted_tables:
+                for row in session.execute(select(table)):
+                    text = repr(tuple(row))
+                    if "46.0512" in text or "14.5123" in text:
+                        found.append(table.name)
+        return found
+
+    async def scenario():
+        async with running(double, world):
+            double.push_location(LEARNER, lat, lon, language_code="sl")
+            await double.wait_for("sendMessage", to(LEARNER))
+            double.push_message(LEARNER, "robotika", language_code="sl")
+            await double.wait_for("sendMessage", to(LEARNER), count=2)
+            double.push_message(LEARNER, "/mydata", language_code="sl")
+            [document] = await double.wait_for("sendDocument", to(LEARNER))
+            exported = document.uploads["document"].decode()
+            assert "46.0512" not in exported and "14.5123" not in exported
+            assert people_exist(world), "the person is stored (so the scan looks at their row)"
+            assert stored_anywhere() == []
+
+    asyncio.run(scenario())
+
+
+def people_exist(world) -> bool:  # type: ignore[no-untyped-def]
+    with world.database.session() as session:
+        return people.by_telegram_id(session, LEARNER) is not None
