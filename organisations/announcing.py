@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -533,19 +533,7 @@ class AnnouncementService:
             if row.status not in WITHDRAWABLE or not row.batch_id:
                 raise Invalid("not_sent", status=row.status)
             outbox_store.cancel_batch(session, row.batch_id)
-            sent = outbox_store.sent_in_batch(session, row.batch_id)
-            rows = [
-                NewMessage(
-                    person_id,
-                    "withdrawal",
-                    self.messages.withdrawal(row.id, message_ids, sent_at),
-                    not_before=now,
-                    dedupe_key=f"withdrawal:{row.id}:{person_id}",
-                    batch_id=withdrawal_batch(row.batch_id),
-                )
-                for person_id, message_ids, sent_at in sent
-                if message_ids
-            ]
+            rows = self._withdrawals(session, row, now)
             outbox_store.enqueue_many(session, rows, now)
             row.status, row.withdrawn_at = WITHDRAWN, now
             audit.record(
@@ -558,6 +546,41 @@ class AnnouncementService:
                 details={"messages": len(rows)},
             )
             return len(rows)
+
+    def withdraw_late_arrivals(self, announcement_ids: Iterable[int]) -> int:
+        """Messages of a withdrawn announcement that were on their way when it was withdrawn
+        (their rows end sent only afterwards, so the withdrawal did not see them): withdrawn
+        too, by the same outbox rows (one a person: those queued already are kept once). The
+        drainer asks after each batch it sent; how many rows were added."""
+        now = self.ctx.clock()
+        with self.ctx.database.session() as session:
+            withdrawn = session.scalars(
+                select(Announcement).where(
+                    Announcement.id.in_(sorted(set(announcement_ids))),
+                    Announcement.status == WITHDRAWN,
+                )
+            )
+            return sum(
+                outbox_store.enqueue_many(session, self._withdrawals(session, row, now), now)
+                for row in withdrawn
+                if row.batch_id
+            )
+
+    def _withdrawals(self, session: Session, row: Announcement, now: datetime) -> list[NewMessage]:
+        """One outbox row per person the announcement was sent to, deleting (or editing) it."""
+        assert row.batch_id is not None
+        return [
+            NewMessage(
+                person_id,
+                "withdrawal",
+                self.messages.withdrawal(row.id, message_ids, sent_at),
+                not_before=now,
+                dedupe_key=f"withdrawal:{row.id}:{person_id}",
+                batch_id=withdrawal_batch(row.batch_id),
+            )
+            for person_id, message_ids, sent_at in outbox_store.sent_in_batch(session, row.batch_id)
+            if message_ids
+        ]
 
     def organisation_of(self, actor: Actor, slug: str) -> int:
         """An organisation of the city by its slug, if the actor may announce for it."""

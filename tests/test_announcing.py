@@ -106,6 +106,12 @@ def test_audiences_count_active_followers_only(world) -> None:
     assert bad.value.code == "bad_audience"
 
 
+def test_an_audience_names_a_topic_or_district_as_follows_keep_it() -> None:
+    assert announcing.Audience.parse("district: Šiška ", "mc").name == "district:šiška"
+    assert announcing.Audience.parse("topic:Robotics", "mc").name == "topic:robotics"
+    assert announcing.Audience.parse("followers", "mc") == announcing.Audience("organisation", "mc")
+
+
 @pytest.mark.parametrize(
     ("content", "code"),
     [
@@ -291,6 +297,29 @@ def test_withdraw_plans_one_paced_row_per_message_sent(world) -> None:
     assert service.card(draft.id) is None  # a row still in flight sends nothing
     assert service.status(admin, draft.id).status == "withdrawn"
     assert service.withdrawal_note(draft.id).has_file is False
+
+
+def test_a_message_on_its_way_at_the_withdrawal_is_withdrawn_once_it_lands(world) -> None:
+    service, mc, _lib = world
+    admin = Actor.on_telegram(ADMIN)
+    draft = service.compose(admin, mc, hello(), "followers")
+    service.send(admin, draft.id)
+    service.queue(draft.id)
+    now = city_clock()
+    with service.ctx.database.session() as session:
+        landed, on_its_way = outbox.claim(session, now, 2)
+        outbox.record(session, landed.id, outbox.Outcome.SENT, now, sent_ids=[40])
+    assert service.withdraw(admin, draft.id) == 1  # the other is not known to be sent yet
+    with service.ctx.database.session() as session:  # … and then its answer comes
+        outbox.record(session, on_its_way.id, outbox.Outcome.SENT, now, sent_ids=[50])
+    assert service.withdraw_late_arrivals([draft.id]) == 1
+    assert service.withdraw_late_arrivals([draft.id]) == 0  # once
+    other = service.compose(admin, mc, hello(), "followers")
+    assert service.withdraw_late_arrivals([other.id]) == 0  # not withdrawn: nothing to do
+    with service.ctx.database.session() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "withdrawal"))
+        withdrawn = sorted(from_json(row.payload[0]).message_ids for row in rows)
+    assert withdrawn == [[40], [50]]
 
 
 def test_reach_is_one_count_per_organisation_and_day(world) -> None:

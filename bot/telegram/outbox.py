@@ -251,7 +251,12 @@ async def _tally(
         elif message.kind == "announcement" and result == outbox_store.SENT:
             reached.update(announcement_ids(message))
     if reached:
-        await context.workers.storing(context.services.announcements.count_reach, reached)
+        announcements = context.services.announcements
+        await context.workers.storing(announcements.count_reach, reached)
+        # what was on its way when its announcement was withdrawn is withdrawn now
+        late = await context.workers.storing(announcements.withdraw_late_arrivals, list(reached))
+        if late:
+            log.info("outbox: %d messages sent while withdrawn, queued to be withdrawn", late)
 
 
 def announcement_ids(message: ClaimedMessage) -> list[int]:
