@@ -31,6 +31,7 @@ class OpportunityView:
     description: dict[str, str] = field(default_factory=dict)
     badge: dict[str, str] = field(default_factory=dict)
     distance_km: float | None = None
+    topics: list[str] = field(default_factory=list)  # its main topics (details only), to follow
 
 
 @dataclass(frozen=True)

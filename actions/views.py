@@ -10,6 +10,8 @@ from actions.messages import OpportunityView, WalletItem
 from badges.wallet import WalletBadge
 from store.models import Opportunity
 
+MAIN_TOPICS = 2  # topics a details card offers to follow
+
 
 def _pair(opportunity: Opportunity, field: str) -> dict[str, str]:
     return {
@@ -50,7 +52,19 @@ def view_of(
         description=_pair(opportunity, "description") if full else {},
         badge=_pair(opportunity, "badge_name") if full else {},
         distance_km=distance_km,
+        topics=main_topics(opportunity.topics) if full else [],
     )
+
+
+def main_topics(topics: list[str] | None) -> list[str]:
+    """An opportunity's first MAIN_TOPICS topics (the catalogue names the main one first), each
+    once whatever its case."""
+    seen: dict[str, str] = {}
+    for topic in topics or []:
+        cleaned = " ".join(topic.split())
+        if cleaned:
+            seen.setdefault(cleaned.casefold(), cleaned)
+    return list(seen.values())[:MAIN_TOPICS]
 
 
 def wallet_item_of(badge: WalletBadge, zone: ZoneInfo) -> WalletItem:

@@ -42,7 +42,7 @@ class Button(StrEnum):
     MY_POSTS = "mp"  # mp:<edit|wd|wdok|page>:<opportunity id or offset>: /myposts
     STATS = "stats"  # stats:<7d|30d|year>: an organisation's numbers over another period
     FOLLOW_LIST = "flist"  # flist:<o|t|d|m>:<offset>: /follow's list of one kind (m: its menu)
-    FOLLOW = "fol"  # fol:<o|t|d>:<token>:<offset>: follow it, from /follow's list
+    FOLLOW = "fol"  # fol:<o|t|d>:<token>:<offset|c>: follow it, from /follow's list or a card
     UNFOLLOW = "unf"  # unf:<o|t|d>:<token>:<offset|l>: stop, from /follow's list or /following
     FOLLOW_ORGANISER = "forg"  # forg:<opportunity id>: follow the organisation that offers it
     NEWS_MODE = "news"  # news:<instant|weekly>: how a follower hears of new opportunities

@@ -1,13 +1,14 @@
 """Following rendered for people: /follow's menu and lists (topics, districts, organisations,
 ✅ on what they follow), /following with a remove button each and the switch between instant news
-and a weekly digest, the news and digests the outbox sends, and what following said. Telegram
-and the terminal share it; no Telegram types."""
+and a weekly digest, a details card's buttons to follow its organiser, topics and district, the
+news and digests the outbox sends, and what following said. Telegram and the terminal share it;
+no Telegram types."""
 
 from __future__ import annotations
 
 from html import escape
 
-from actions.messages import FollowedNews
+from actions.messages import FollowedNews, OpportunityView
 from bot.callbacks import Button, callback
 from bot.cards import Choice, Rendered, card_lines
 from bot.i18n import gettext_for, ngettext_for
@@ -19,6 +20,7 @@ from organisations.following import (
     WEEKLY,
     Followable,
     Following,
+    stored_key,
 )
 
 LETTERS = {ORGANISATION: "o", TOPIC: "t", DISTRICT: "d"}  # a kind in a button's data
@@ -26,6 +28,7 @@ KINDS = {letter: kind for kind, letter in LETTERS.items()}
 ICONS = {ORGANISATION: "🏢", TOPIC: "🏷", DISTRICT: "📍"}
 MENU = "m"  # flist:m: back to /follow's menu
 FROM_FOLLOWING = "l"  # unf:…:l: pressed in /following
+FROM_CARD = "c"  # fol:…:c: pressed on an opportunity's details card
 PAGE = 12  # things to follow on one page of /follow's list
 NEWS_CARDS = 10  # opportunities shown in one news message; the rest are counted
 
@@ -214,6 +217,28 @@ def follow_organiser_choice(opportunity_id: int, lang: str) -> Choice:
     return Choice(
         "🔔 " + _("Follow the organiser"), callback(Button.FOLLOW_ORGANISER, opportunity_id)
     )
+
+
+def card_follow_choices(view: OpportunityView, lang: str) -> list[list[Choice]]:
+    """A details card's follow buttons: its organiser; its main topics (one row); its district.
+    A topic's and a district's button is /follow's (`fol:<t|d>:<token>:c`), answered on the card
+    (FROM_CARD) rather than in a list."""
+    rows: list[list[Choice]] = []
+    if view.organisation:
+        rows.append([follow_organiser_choice(view.id, lang)])
+    topics = [Followable(TOPIC, stored_key(TOPIC, t), t) for t in view.topics]
+    if topics:
+        rows.append([card_follow_choice(item, lang) for item in topics])
+    if view.district and view.district.strip():
+        district = " ".join(view.district.split())
+        rows.append([card_follow_choice(Followable(DISTRICT, district, district), lang)])
+    return rows
+
+
+def card_follow_choice(item: Followable, lang: str) -> Choice:
+    """🔔 and the topic's or district's icon and name: pressed, it is followed."""
+    action = callback(Button.FOLLOW, LETTERS[item.kind], item.token, FROM_CARD)
+    return Choice(f"🔔 {ICONS[item.kind]} {shown(item, lang)}", action)
 
 
 def news_card(message: FollowedNews, lang: str) -> list[Rendered]:

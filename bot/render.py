@@ -40,7 +40,7 @@ from bot.cards import (
     result_list_card,
     saved_list,
 )
-from bot.follow_cards import follow_menu, follow_organiser_choice, news_card
+from bot.follow_cards import card_follow_choices, follow_menu, news_card
 from bot.i18n import gettext_for
 from bot.knowledge_cards import render_answer, render_unsure
 from bot.staff_cards import joined_card, removed_card
@@ -85,9 +85,9 @@ def render(
         return [reminder_card(message, lang)]
     if isinstance(message, Details):
         card = details_card(message, lang, saved)
-        if message.opportunity.organisation and not simple:
-            follow = follow_organiser_choice(message.opportunity.id, lang)
-            card = replace(card, choices=[*card.choices, [follow]])
+        if not simple:  # the simple mode keeps its big buttons few
+            follow = card_follow_choices(message.opportunity, lang)
+            card = replace(card, choices=[*card.choices, *follow])
         return [card]
     if isinstance(message, FollowedNews):
         return news_card(message, lang)

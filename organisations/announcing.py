@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.policy import Actor, Capability
 from organisations.context import OrganisationContext
+from organisations.following import stored_key
 from store import follows as follows_store
 from store import outbox as outbox_store
 from store import usage
@@ -140,14 +141,15 @@ class Audience:
 
     @classmethod
     def parse(cls, text: str, slug: str) -> Audience:
-        """ "followers", "topic:T" or "district:D" (Invalid otherwise)."""
+        """ "followers", "topic:T" or "district:D" (Invalid otherwise); T and D as follows keep
+        them (in lower case: "district:Šiška" is the followers of "šiška")."""
         text = text.strip()
         if text == FOLLOWERS:
             return cls("organisation", slug)
         kind, _, key = text.partition(":")
         if kind not in AUDIENCE_KINDS or not key.strip() or len(text) > 120:
             raise Invalid("bad_audience")
-        return cls(AUDIENCE_KINDS[kind], key.strip())
+        return cls(AUDIENCE_KINDS[kind], stored_key(AUDIENCE_KINDS[kind], key))
 
     @property
     def name(self) -> str:

@@ -8,8 +8,9 @@ outbox's payloads are built by a `NewsMessages` the wiring gives."""
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -36,6 +37,7 @@ DIGEST_WEEKDAY = 5  # Saturday (Monday is 0)
 DIGEST_FROM = time(10, 0)
 DIGEST_WINDOW_MINUTES = 120
 TOKEN_LENGTH = 10  # hex characters of a followed thing's hash in a button's data
+MAX_NAME = 120  # characters: a typed topic's or district's name longer than this names none
 
 
 class NewsMessages(Protocol):
@@ -112,6 +114,14 @@ def digest_slot(person_id: int, moment: datetime, zone: ZoneInfo) -> datetime:
 
 def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+def plain(text: str) -> str:
+    """`text` folded for matching what people type: no case, no accents ("Šiška" is "siska"),
+    single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _fold(bare)
 
 
 def stored_key(kind: str, key: str) -> str:
@@ -205,6 +215,44 @@ class FollowService:
             return Followable(ORGANISATION, key, name) if name is not None else None
         wanted = _fold(key)
         return next((f for f in self.followables(kind, session) if _fold(f.key) == wanted), None)
+
+    def named(self, text: str, topic_names: Iterable[Mapping[str, str]] = ()) -> Followable | None:
+        """The topic or district of the city that `text` names, whatever its case and accents
+        ("siska" is Šiška), or None: a topic of its opportunities (by its key, or a name of it in
+        `topic_names`, key → name, one mapping a language), a district of its gazetteer or its
+        opportunities, or one that people follow here. "topic:T" and "district:D" (the command
+        line's audiences) name only that kind; a topic goes before a district of the same name."""
+        prefix, _sep, rest = text.partition(":")
+        kinds = [TOPIC, DISTRICT]
+        if rest and prefix.strip().casefold() in kinds:
+            kinds, text = [prefix.strip().casefold()], rest
+        wanted = plain(text)
+        if not wanted or len(wanted) > MAX_NAME:
+            return None
+        aliases: dict[str, set[str]] = defaultdict(set)  # a topic's key → its names, plain
+        for names in topic_names:
+            for key, name in names.items():
+                aliases[_fold(key)].add(plain(name))
+        with self.ctx.database.session() as session:
+            for kind in kinds:
+                known = [*self.followables(kind, session), *self._followed(session, kind)]
+                for item in known:
+                    names = {plain(item.key), plain(item.name)}
+                    if kind == TOPIC:
+                        names |= aliases.get(_fold(item.key), set())
+                    if wanted in names:
+                        return item
+        return None
+
+    def _followed(self, session: Session, kind: str) -> list[Followable]:
+        """The keys of `kind` people follow in the city (also those no opportunity has now)."""
+        keys = session.scalars(
+            select(Follow.key)
+            .where(Follow.kind == kind, Follow.city == self.ctx.city_slug)
+            .distinct()
+            .order_by(Follow.key)
+        )
+        return [Followable(kind, key, key) for key in keys]
 
     def by_token(self, kind: str, token: str) -> Followable | None:
         """What a button's token stands for among what may be followed now."""

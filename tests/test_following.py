@@ -1,8 +1,9 @@
 """Following organisations, topics and districts, and the news of new opportunities, on SQLite
 and PostgreSQL: following (once, twice, undone), what may be followed, the counts an organisation
-sees, instant news (one row a person, an item at most once, nobody who chose the weekly digest or
-blocked the bot), the weekly digest's time (a Saturday morning in the city's time, spread over
-two hours, summer time or not) and what /mydata and /delete do with follows."""
+sees, a typed topic's or district's name (no case, no accents), instant news (one row a person,
+an item at most once, nobody who chose the weekly digest or blocked the bot), the weekly digest's
+time (a Saturday morning in the city's time, spread over two hours, summer time or not) and what
+/mydata and /delete do with follows."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from organisations.following import (
     digest_minute,
     digest_slot,
 )
+from store import follows as follows_store
 from store import people, usage
 from store.catalogue_import import apply_records, read_catalogue
 from store.db import Database
@@ -205,6 +207,30 @@ def test_only_what_the_city_knows_may_be_followed(world, database):
     assert service.set_news(learner, "hourly") is False
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Follow)) == 0
+
+
+def test_a_typed_name_is_a_topic_or_district_of_the_city_whatever_its_case_and_accents(
+    world, database
+):
+    service, _clock, _ids = world
+    with database.session() as session:  # followed, though no opportunity has it now
+        person_id = people.seen(session, 9001, MONDAY).id
+        follows_store.follow(session, person_id, TOPIC, "knitting", "ljubljana", MONDAY)
+
+    def named(text: str, *names: dict[str, str]) -> tuple[str, str] | None:
+        found = service.named(text, names)
+        return (found.kind, found.stored) if found else None
+
+    assert named("  ŠIŠKA ") == named("siska") == (DISTRICT, "šiška")  # of an opportunity
+    assert named("Bezigrad") == (DISTRICT, "bežigrad")  # of the gazetteer only
+    assert named("ROBOTICS") == (TOPIC, "robotics")  # the catalogue writes "Robotics"
+    assert named("Robotika") is None  # no name of it given …
+    assert named("Robotika", {"robotics": "robotika"}) == (TOPIC, "robotics")  # … and given
+    assert named("Knitting") == (TOPIC, "knitting")
+    assert named("district:Moste") == (DISTRICT, "moste")  # as the command line writes it
+    assert named("topic:Moste") is None
+    for nothing in ["", "   ", "Atlantis", "astrology", "x" * 200, "topic:", "Robotics Šiška"]:
+        assert named(nothing) is None, nothing
 
 
 def test_a_cards_button_follows_the_organisation_that_offers_it(world):

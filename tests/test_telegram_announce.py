@@ -5,10 +5,11 @@ count, previews, sends now; followers get it in their language from the outbox, 
 flooded chats are handled, the one progress message ends with the counts; /announcements
 withdraws it (deleted). A photo announcement is scheduled (a time that cannot be read, then one
 in the past, are refused), and /cancel leaves a conversation at any step. A text or a photo where
-a button is the answer is explained and the question asked again (in the admin's language). A
-scheduled announcement gets its one progress message, and the counts, when it goes out. A
-message Telegram will not delete is edited to say it was withdrawn, as every one is after 48
-hours."""
+a button is the answer is explained and the question asked again (in the admin's language); at
+the audience step a topic or a district may be typed instead (any case, no accents needed): one
+that is neither is said to be so, in either language. A scheduled announcement gets its one
+progress message, and the counts, when it goes out. A message Telegram will not delete is edited
+to say it was withdrawn, as every one is after 48 hours."""
 
 from __future__ import annotations
 
@@ -259,19 +260,23 @@ def test_a_text_or_photo_where_a_button_is_the_answer_is_explained_and_asked_aga
         await press(double, "ann:skip")
         await double.wait_for("sendMessage", saying(ORG_ADMIN, "Who should get it?"))
         before = len(double.sent_messages(ORG_ADMIN))
-        await say(double, "robotika")  # a search anywhere else
-        [again] = await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons))
-        assert again.params["text"] == f"{use_buttons}\n\nWho should get it?"
+        await say(double, "robotika")  # a search anywhere else; here no topic nor district
+        [again] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "is neither"))
+        assert (
+            again.params["text"]
+            == f"“robotika” is neither a topic nor a district here.\n\n{QUESTION}"
+        )
         assert callbacks(again)[0] == "ann:aud:0"
         await asyncio.sleep(HUMAN_PAUSE)
         double.push_photo(ORG_ADMIN, caption="A poster", language_code="en")
-        await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons), count=2)
+        [photo] = await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons))
+        assert photo.params["text"] == f"{use_buttons}\n\n{QUESTION}"
         await asyncio.sleep(0.5)
         assert len(double.sent_messages(ORG_ADMIN)) == before + 2  # nothing else answered
         await press(double, callbacks(again)[0])  # the step goes on from the button asked again
         await double.wait_for("sendMessage", saying(ORG_ADMIN, "It reaches 4 people."))
         await say(double, "yes, send it")
-        asked = await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons), count=3)
+        asked = await double.wait_for("sendMessage", saying(ORG_ADMIN, use_buttons), count=2)
         assert asked[-1].params["text"] == f"{use_buttons}\n\nIt reaches 4 people."
         assert callbacks(asked[-1]) == ["ann:now", "ann:later", "ann:stop"]
         await press(double, "ann:now")
@@ -285,10 +290,118 @@ def test_a_text_or_photo_where_a_button_is_the_answer_is_explained_and_asked_aga
         }  # the photo sent at the audience step was not taken
 
 
+QUESTION = "Who should get it?\nYou may also type the name of a topic or a district."
+QUESTION_SL = "Komu naj ga pošljem?\nLahko pa tudi vpišete ime teme ali četrti."
+
+
+def following_too(services: Services, *pairs: tuple[int, str, str]) -> None:
+    """Followers (by Telegram id) who also follow a topic or a district (kind, key)."""
+    with services.database.session() as session:
+        for telegram_id, kind, key in pairs:
+            person = session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+            follows.follow(session, person.id, kind, key, services.city.slug, START)
+
+
+async def up_to_the_audience(double: BotApiDouble) -> Call:
+    """/announce written in English (no other language, no link) up to the audience's
+    question, which it returns (also for a second announcement in the same story)."""
+
+    def asking(data: str) -> Callable[[Call], bool]:
+        return lambda c: c.params.get("chat_id") == ORG_ADMIN and data in str(c.params)
+
+    async def answered(predicate: Callable[[Call], bool], before: int) -> Call:
+        return (await double.wait_for("sendMessage", predicate, count=before + 1))[-1]
+
+    def seen(predicate: Callable[[Call], bool]) -> int:
+        return len([c for c in double.calls_to("sendMessage") if predicate(c)])
+
+    writing, skip, audience = (
+        saying(ORG_ADMIN, "Write the message"),
+        asking("ann:skip"),
+        asking("ann:aud:"),
+    )
+    counts = {"writing": seen(writing), "skip": seen(skip), "audience": seen(audience)}
+    await say(double, "/announce")
+    await answered(writing, counts["writing"])
+    await say(double, "Open day on Saturday!")
+    await answered(skip, counts["skip"])
+    await press(double, "ann:skip")
+    await answered(skip, counts["skip"] + 1)
+    await press(double, "ann:skip")
+    return await answered(audience, counts["audience"])
+
+
+def test_a_topic_or_district_not_among_the_buttons_may_be_typed(double, world, monkeypatch):
+    services, _clock = world
+    monkeypatch.setattr("organisations.announcing.AUDIENCE_CHOICES", 1)  # one of each a button
+    following_too(
+        services,
+        (FOLLOWER_SL, "district", "šiška"),
+        (FOLLOWER_EN, "district", "šiška"),
+        (FOLLOWER_FLOOD, "district", "bežigrad"),
+        (FOLLOWER_SL, "topic", "robotics"),
+        (FOLLOWER_EN, "topic", "robotics"),
+        (FOLLOWER_GONE, "topic", "music"),
+    )
+
+    async def scenario() -> None:
+        question = await up_to_the_audience(double)
+        assert question.params["text"] == QUESTION
+        labels = [
+            b["text"] for row in question.params["reply_markup"]["inline_keyboard"] for b in row
+        ]
+        assert labels == [
+            "The organisation's followers (4)",
+            "Followers of the topic robotics (2)",
+            "Followers of the district šiška (2)",
+        ]
+        await say(double, "Zmaji")
+        [neither] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "is neither"))
+        assert (
+            neither.params["text"]
+            == f"“Zmaji” is neither a topic nor a district here.\n\n{QUESTION}"
+        )
+        assert callbacks(neither) == callbacks(question)  # asked again, with its buttons
+        await say(double, "  BEZIGRAD ")  # no case, no accents: Bežigrad of the gazetteer
+        [reach] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "It reaches"))
+        assert reach.params["text"] == "Followers of the district Bežigrad\n\nIt reaches 1 person."
+        assert callbacks(reach) == ["ann:now", "ann:later", "ann:stop"]
+        await press(double, "ann:now")
+        [got] = await double.wait_for(
+            "sendMessage", lambda c: c.params.get("chat_id") == FOLLOWER_FLOOD and c.status == 200
+        )
+        assert "Open day on Saturday!" in got.params["text"]
+        # a topic by its name in the other language (music: glasba), followed by one
+        await up_to_the_audience(double)
+        await say(double, "Glasba")
+        [music] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "topic Music"))
+        assert music.params["text"] == "Followers of the topic Music\n\nIt reaches 1 person."
+        await press(double, "ann:stop")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "nothing was sent"))
+        await asyncio.sleep(0.5)
+
+    story(double, services, scenario)
+    got_it = {
+        c.params.get("chat_id")
+        for c in double.sent_messages()
+        if "Open day" in c.params.get("text", "")
+    }
+    assert got_it & set(FOLLOWERS) == {FOLLOWER_FLOOD}  # only the typed district's follower
+    with services.database.session() as session:
+        rows = session.scalars(select(Announcement).order_by(Announcement.id)).all()
+        assert [(row.audience, row.recipients) for row in rows] == [
+            ("district:bežigrad", 1),
+            ("topic:music", 1),
+        ]
+        assert rows[0].status in ("sending", "done")
+        assert rows[1].status == "cancelled"
+
+
 def test_a_text_where_a_button_is_the_answer_is_explained_in_slovenian(double, world) -> None:
     services, _clock = world
     with services.database.session() as session:
         session.execute(update(Person).where(Person.telegram_id == ORG_ADMIN).values(language="sl"))
+    following_too(services, (FOLLOWER_SL, "district", "šiška"), (FOLLOWER_EN, "district", "šiška"))
 
     async def sl(text: str) -> None:
         await asyncio.sleep(HUMAN_PAUSE)
@@ -304,16 +417,32 @@ def test_a_text_where_a_button_is_the_answer_is_explained_in_slovenian(double, w
         await double.wait_for("sendMessage", saying(ORG_ADMIN, "Želite dodati povezavo"))
         await asyncio.sleep(HUMAN_PAUSE)
         double.push_callback(ORG_ADMIN, "ann:skip", language_code="sl")
-        await double.wait_for("sendMessage", saying(ORG_ADMIN, "Komu naj ga pošljem?"))
-        await sl("vsem")
+        [question] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "Komu naj"))
+        assert question.params["text"] == QUESTION_SL
+        await asyncio.sleep(HUMAN_PAUSE)
+        double.push_photo(ORG_ADMIN, caption="Plakat", language_code="sl")
         [again] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "Prosim, odgovorite"))
         assert again.params["text"] == (
-            "Prosim, odgovorite z enim od gumbov ali pošljite /cancel.\n\nKomu naj ga pošljem?"
+            f"Prosim, odgovorite z enim od gumbov ali pošljite /cancel.\n\n{QUESTION_SL}"
         )
+        await sl("vsem")
+        [neither] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "»vsem«"))
+        assert neither.params["text"] == f"»vsem« ni ne tema ne četrt.\n\n{QUESTION_SL}"
+        assert callbacks(neither)[0] == "ann:aud:0"
+        await sl("siska")  # a district typed without its accents
+        [reach] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "Doseže"))
+        assert reach.params["text"] == "Sledilci četrti Šiška\n\nDoseže 2 osebi."
+        await sl("/cancel")
+        await double.wait_for("sendMessage", saying(ORG_ADMIN, "nič ni bilo poslano"))
 
     story(double, services, scenario)
-
-    story(double, services, scenario)
+    with services.database.session() as session:
+        [draft] = session.scalars(select(Announcement)).all()  # made once, for the district
+        assert (draft.audience, draft.recipients, draft.status) == (
+            "district:šiška",
+            2,
+            "cancelled",
+        )
 
 
 def test_a_scheduled_announcement_shows_its_progress_and_counts_when_it_goes_out(

@@ -1,7 +1,8 @@
 """Following in the chat, through the real python-telegram-bot Application and the Bot API
 double: an organisation's follow link (and an unknown one), /follow's lists with ✅, /following
-with its remove buttons and the news switch, the "follow the organiser" button on a card (not in
-the simple mode), news the outbox's drainer delivers in each person's language, and /mydata."""
+with its remove buttons and the news switch, a details card's buttons that follow its organiser,
+its topics and its district (not in the simple mode), news the outbox's drainer delivers in each
+person's language, and /mydata."""
 
 from __future__ import annotations
 
@@ -17,11 +18,19 @@ from sqlalchemy import select, update
 from bot.cli import import_command
 from bot.services import Services, build_services
 from bot.telegram.digests import DIGESTS_JOB, queue_due_digests
-from organisations.following import ORGANISATION, TOPIC, digest_slot
+from organisations.following import DISTRICT, ORGANISATION, TOPIC, digest_slot
 from store import people, usage
 from store.models import Follow, Opportunity, Organisation, OutboxMessage, Person
 
-from .badges_world import LEARNER, SECOND, MovableClock, load_catalogue, seed_keys, settings_for
+from .badges_world import (
+    LEARNER,
+    SECOND,
+    THIRD,
+    MovableClock,
+    load_catalogue,
+    seed_keys,
+    settings_for,
+)
 from .botapi_double import BotApiDouble, Call
 from .test_telegram_badges import CATALOGUE, NoFreeText, WordsEmbedder, buttons, story, to
 
@@ -201,6 +210,79 @@ def test_a_cards_follow_button_follows_its_organiser_but_not_in_the_simple_mode(
 
     story(double, services, scenario)
     assert follows_of(services, LEARNER) == [(ORGANISATION, SISKA)]
+
+
+def follow_rows(call: Call) -> list[list[str]]:
+    """The labels of a card's rows of follow buttons (the organiser's, topics', district's)."""
+    rows = call.params["reply_markup"]["inline_keyboard"]
+    return [
+        [b["text"] for b in row]
+        for row in rows
+        if any(b.get("callback_data", "").startswith(("forg:", "fol:")) for b in row)
+    ]
+
+
+def test_a_details_card_follows_its_topics_and_district_and_following_lists_them(double, world):
+    services, _clock = world
+    robotics = opportunity_id(services, "lj-robotika")
+    simple = person_of(services, THIRD)
+    with services.database.session() as session:  # the workshop is in Šiška; THIRD: simple mode
+        session.execute(
+            update(Opportunity).where(Opportunity.id == robotics).values(district="Šiška")
+        )
+        people.choose(session, simple, simple_mode=True)
+
+    async def scenario(app):
+        double.push_callback(LEARNER, f"det:{robotics}", language_code="en")
+        [card] = await double.wait_for("sendMessage", to(LEARNER))
+        assert follow_rows(card) == [
+            ["🔔 Follow the organiser"],
+            ["🔔 🏷 Robotics", "🔔 🏷 Science and technology"],
+            ["🔔 📍 Šiška"],
+        ]
+        presses = data_starting(card, "fol:")
+        assert [data.split(":")[1] for data in presses] == ["t", "t", "d"]
+        assert all(data.endswith(":c") and len(data.encode()) <= 64 for data in presses)
+        names = ["Robotics", "Science and technology", "Šiška"]
+        for number, (data, name) in enumerate(zip(presses, names, strict=True), start=2):
+            double.push_callback(LEARNER, data, language_code="en")
+            assert await toast(double, number) == f"🔔 You follow {name}."
+            said = await double.wait_for("sendMessage", to(LEARNER), count=number)
+            assert said[-1].params["text"].startswith(f"🔔 You now follow <b>{name}</b>.")
+        double.push_callback(LEARNER, presses[0], language_code="en")  # a second press
+        assert await toast(double, 5) == "You already follow Robotics."
+        double.push_callback(LEARNER, presses[2], language_code="en")
+        assert await toast(double, 6) == "You already follow Šiška."
+        assert double.calls_to("editMessageText") == []  # the card stays as it was
+
+        double.push_message(LEARNER, "/following", language_code="en")
+        listed = await double.wait_for("sendMessage", to(LEARNER), count=5)
+        assert listed[-1].params["text"].split("\n")[:4] == [
+            "🔔 What you follow:",
+            "🏷 Robotics",
+            "🏷 Science and technology",
+            "📍 Šiška",
+        ]
+
+        double.push_callback(SECOND, f"det:{robotics}", language_code="sl")
+        [slovenian] = await double.wait_for("sendMessage", to(SECOND))
+        assert follow_rows(slovenian)[1:] == [
+            ["🔔 🏷 Robotika", "🔔 🏷 Naravoslovje in tehnika"],
+            ["🔔 📍 Šiška"],
+        ]
+        double.push_callback(SECOND, data_starting(slovenian, "fol:d:")[0], language_code="sl")
+        assert await toast(double, 8) == "🔔 Spremljate: Šiška."
+        double.push_callback(THIRD, f"det:{robotics}", language_code="sl")
+        [big_buttons] = await double.wait_for("sendMessage", to(THIRD))
+        assert follow_rows(big_buttons) == []  # the simple mode keeps its buttons few
+
+    story(double, services, scenario)
+    assert sorted(follows_of(services, LEARNER)) == [
+        (DISTRICT, "šiška"),
+        (TOPIC, "robotics"),
+        (TOPIC, "stem"),
+    ]
+    assert follows_of(services, SECOND) == [(DISTRICT, "šiška")]
 
 
 def test_news_is_delivered_by_the_outbox_in_each_persons_language(double, world):

@@ -1,9 +1,10 @@
 """Announcements in the chat: `/announce`, a guided conversation for an organisation's
-administrator (the message, a second language, a link, the audience with what each reaches, the
-preview as followers will see it, then send now, schedule or cancel; /cancel leaves at any
-step); `/announcements`, the latest with their counts and cancel and withdraw buttons; and the
-job that queues what is due and edits each running announcement's one progress message. The use
-cases (organisations/announcing.py) decide everything; here is only the talking."""
+administrator (the message, a second language, a link, the audience — a button with what each
+reaches, or a topic's or a district's name typed —, the preview as followers will see it, then
+send now, schedule or cancel; /cancel leaves at any step); `/announcements`, the latest with
+their counts and cancel and withdraw buttons; and the job that queues what is due and edits each
+running announcement's one progress message. The use cases (organisations/announcing.py) decide
+everything; here is only the talking."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from telegram.warnings import PTBUserWarning
 
 from access.policy import Actor, Capability, Refused
 from bot.announcement_cards import announcement_card
+from bot.follow_cards import shown, topic_names
 from bot.i18n import format_when, gettext_for, ngettext_for
 from bot.telegram.common import send, user_language
 from bot.telegram.privileged import actor_of, privileged, refuse
@@ -37,6 +39,7 @@ from organisations.announcing import (
     OPEN,
     WITHDRAWABLE,
     AnnouncementView,
+    Audience,
     Content,
     Counts,
     Invalid,
@@ -53,6 +56,7 @@ DRAFT_KEY = "announce"  # the conversation's answers so far, in the chat's data
 TIME_FORMATS = ("%d.%m.%Y %H:%M", "%d. %m. %Y %H:%M", "%Y-%m-%d %H:%M")
 SKIP, SEND_NOW, LATER, STOP = "ann:skip", "ann:now", "ann:later", "ann:stop"
 CANCEL_PREFIX, WITHDRAW_PREFIX = "anc:", "anw:"
+TYPED_SHOWN = 60  # characters of a typed audience that is none, said back
 
 
 # ---- the conversation ----------------------------------------------------------------------
@@ -295,8 +299,23 @@ def _use_the_buttons(update: Update, context: ColbotContext) -> str:
 
 
 async def on_audience_typed(update: Update, context: ColbotContext) -> int:
-    """A text, a photo … where the bot asked to choose the audience: said, and asked again."""
-    return await _ask_audience(update, context, _use_the_buttons(update, context))
+    """A topic's or a district's name typed where the bot asked for the audience: taken, as its
+    button would be (organisations.following's `named`: any case, any accents, a topic also by
+    its name in either language). Another text, a photo …: said, and asked again."""
+    lang = user_language(update, context)
+    _ = gettext_for(lang)
+    message = update.effective_message
+    text = (message.text or "").strip() if message is not None else ""
+    if not text:
+        return await _ask_audience(update, context, _use_the_buttons(update, context))
+    names = [topic_names(code) for code in LANGUAGES]
+    found = await context.workers.storing(context.services.follows.named, text, names)
+    if found is None:
+        typed = text if len(text) <= TYPED_SHOWN else text[:TYPED_SHOWN] + "…"
+        lead = _("“{name}” is neither a topic nor a district here.").format(name=escape(typed))
+        return await _ask_audience(update, context, lead)
+    label = audience_label(f"{found.kind}:{shown(found, lang)}", lang)
+    return await _compose(update, context, Audience(found.kind, found.stored).name, label)
 
 
 async def _ask_audience(update: Update, context: ColbotContext, lead: str = "") -> int:
@@ -320,27 +339,35 @@ async def _ask_audience(update: Update, context: ColbotContext, lead: str = "") 
         ]
         for i, (audience, n) in enumerate(choices)
     ]
-    question = _("Who should get it?")
+    question = "\n".join(
+        [_("Who should get it?"), _("You may also type the name of a topic or a district.")]
+    )
     await _say(update, f"{lead}\n\n{question}" if lead else question, InlineKeyboardMarkup(rows))
     return AUDIENCE
 
 
 async def on_audience(update: Update, context: ColbotContext) -> int:
-    """The audience chosen: the draft is made, and previewed as followers will see it."""
+    """The audience chosen by its button."""
     query = update.callback_query
     await query.answer()
+    index = int(query.data.rsplit(":", 1)[1])
+    audiences = _draft(context).get("audiences") or []
+    if index >= len(audiences):
+        return AUDIENCE
+    return await _compose(update, context, audiences[index])
+
+
+async def _compose(update: Update, context: ColbotContext, audience: str, lead: str = "") -> int:
+    """The draft is made for `audience` ("followers", "topic:T", "district:D") and previewed as
+    followers will see it; then send now, schedule or cancel (`lead` above the question)."""
     lang = user_language(update, context)
     _ = gettext_for(lang)
     draft = _draft(context)
-    index = int(query.data.rsplit(":", 1)[1])
-    audiences = draft.get("audiences") or []
-    if index >= len(audiences):
-        return AUDIENCE
     content = Content(draft["texts"], draft.get("photo"), draft.get("document"), draft.get("link"))
     service = context.services.announcements
     try:
         view = await context.workers.storing(
-            service.compose, actor_of(update), draft["org"], content, audiences[index]
+            service.compose, actor_of(update), draft["org"], content, audience
         )
     except Refused:
         await refuse(update, context)
@@ -355,7 +382,7 @@ async def on_audience(update: Update, context: ColbotContext) -> int:
     await _say(update, _("This is how your followers will see it:"))
     for reader in [code for code in LANGUAGES if code in content.texts]:
         await send(context.bot, chat_id, announcement_card(card, reader), reader)
-    return await _ask_confirm(update, context)
+    return await _ask_confirm(update, context, lead)
 
 
 async def _ask_confirm(update: Update, context: ColbotContext, lead: str = "") -> int:

@@ -1,8 +1,8 @@
 """Telegram handlers of following: /follow (topics, districts and organisations of the city as
 buttons, ✅ on what the person follows), /following (a remove button each, and the switch between
-instant news and a weekly digest), a card's "follow the organiser" button, and an organisation's
-follow link (`/start follow-<slug>`, also its QR code). The use cases are
-organisations.following's; here is only what the chat shows."""
+instant news and a weekly digest), a details card's buttons that follow its organiser, topics
+and district, and an organisation's follow link (`/start follow-<slug>`, also its QR code). The
+use cases are organisations.following's; here is only what the chat shows."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 from bot.callbacks import Pressed
 from bot.cards import Rendered
 from bot.follow_cards import (
+    FROM_CARD,
     FROM_FOLLOWING,
     KINDS,
     MENU,
@@ -91,7 +92,9 @@ async def on_list(update: Update, context: ColbotContext, pressed: Pressed) -> s
 
 
 async def on_follow_pressed(update: Update, context: ColbotContext, pressed: Pressed) -> str:
-    """'fol:<o|t|d>:<token>:<offset>': follow it; the list shows ✅ on it."""
+    """'fol:<o|t|d>:<token>:<offset>': follow it; the list shows ✅ on it. 'fol:<t|d>:<token>:c':
+    a details card's topic or district, followed as the organiser's button follows (the card
+    stays; a message says so the first time)."""
     lang = user_language(update, context)
     person_id = context.person.person_id
     kind = KINDS.get(pressed.parts[0]) if len(pressed.parts) >= 2 else None
@@ -107,7 +110,11 @@ async def on_follow_pressed(update: Update, context: ColbotContext, pressed: Pre
         return result.outcome.value, shown(found, lang)
 
     outcome, name = await context.workers.storing(follow)
-    await replace_with(update, await list_page(context, kind, _offset(pressed, 2), lang))
+    if len(pressed.parts) > 2 and pressed.parts[2] == FROM_CARD:
+        if outcome == "new":
+            await answer(update, context, Rendered(followed_html("new", name, lang)))
+    else:
+        await replace_with(update, await list_page(context, kind, _offset(pressed, 2), lang))
     return follow_toast(outcome, name, lang)
 
 
