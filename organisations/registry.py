@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.policy import Actor, Capability
 from organisations.context import OrganisationContext
-from organisations.staff_problems import BadInput, BotUsernameMissing, UnknownOrganisation
+from organisations.staff_problems import (
+    BadInput,
+    BotUsernameMissing,
+    Fault,
+    UnknownOrganisation,
+)
 from store import follows
 from store import organisations as store_organisations
 from store import staff as store_staff
@@ -41,23 +46,27 @@ class OrganisationSummary:
     followers: int
 
 
-def _text(value: str | None, what: str, limit: int, required: bool = False) -> str | None:
+def _text(
+    value: str | None, what: str, field: str, limit: int, required: bool = False
+) -> str | None:
     text = (value or "").strip()
     if not text:
         if required:
-            raise BadInput(f"{what} is required")
+            raise BadInput(f"{what} is required", field, Fault.REQUIRED)
         return None
     if len(text) > limit:
-        raise BadInput(f"{what} is at most {limit} characters")
+        raise BadInput(f"{what} is at most {limit} characters", field, Fault.LONG)
     if _NOT_STORABLE.search(text):
-        raise BadInput(f"{what} holds control characters")
+        raise BadInput(f"{what} holds control characters", field, Fault.CONTROL)
     return text
 
 
-def _url(value: str | None, what: str) -> str | None:
-    url = _text(value, what, URL_LENGTH)
+def _url(value: str | None, what: str, field: str) -> str | None:
+    url = _text(value, what, field, URL_LENGTH)
     if url is not None and not _HTTP_URL.fullmatch(url):
-        raise BadInput(f"{what} must be an http:// or https:// address, not '{url[:60]}'")
+        raise BadInput(
+            f"{what} must be an http:// or https:// address, not '{url[:60]}'", field, Fault.FORM
+        )
     return url
 
 
@@ -65,10 +74,12 @@ def checked_slug(ctx: OrganisationContext, slug: str) -> str:
     if not SLUG.fullmatch(slug):
         raise BadInput(
             f"'{slug[:70]}' is not a slug: use lowercase letters a-z, digits and hyphens "
-            "(at most 63, no hyphen first or last)"
+            "(at most 63, no hyphen first or last)",
+            "slug",
+            Fault.FORM,
         )
     if slug == ctx.city_slug:
-        raise BadInput(f"'{slug}' is the city's own slug")
+        raise BadInput(f"'{slug}' is the city's own slug", "slug", Fault.CITY)
     return slug
 
 
@@ -81,16 +92,18 @@ def create(
 ) -> OrganisationSummary:
     """A new organisation of the city (platform administrators only), audited."""
     slug = checked_slug(ctx, slug.strip())
-    checked_name = _text(name, "the name", NAME_LENGTH, required=True)
+    checked_name = _text(name, "the name", "name", NAME_LENGTH, required=True)
     assert checked_name is not None
-    email = _text(profile.email, "the e-mail address", EMAIL_LENGTH)
+    email = _text(profile.email, "the e-mail address", "email", EMAIL_LENGTH)
     if email is not None and not EMAIL.fullmatch(email):
-        raise BadInput(f"'{email[:60]}' is not an e-mail address")
+        raise BadInput(f"'{email[:60]}' is not an e-mail address", "email", Fault.FORM)
     profile = store_organisations.OrganisationProfile(
-        url=_url(profile.url, "the web address"),
+        url=_url(profile.url, "the web address", "url"),
         email=email,
-        description=_text(profile.description, "the description", DESCRIPTION_LENGTH),
-        image_url=_url(profile.image_url, "the image address"),
+        description=_text(
+            profile.description, "the description", "description", DESCRIPTION_LENGTH
+        ),
+        image_url=_url(profile.image_url, "the image address", "image_url"),
     )
     now = ctx.clock()
     try:
@@ -111,15 +124,32 @@ def create(
                 target=f"organisation:{slug}",
             )
     except IntegrityError:  # made by someone else meanwhile
-        raise BadInput(f"an organisation named '{checked_name}' or '{slug}' exists") from None
+        raise BadInput(
+            f"an organisation named '{checked_name}' or '{slug}' exists", None, Fault.TAKEN
+        ) from None
     return OrganisationSummary(slug, checked_name, profile.url, profile.email, 0, 0)
 
 
-def _unique(session: Session, slug: str, name: str) -> None:
+def check_new_slug(ctx: OrganisationContext, actor: Actor, slug: str) -> str:
+    """The slug as `create` would take it for a new organisation (platform administrators
+    only), checked as `create` checks it: a chat says at once what is wrong with it (`create`
+    checks again)."""
+    slug = checked_slug(ctx, slug.strip())
+    with ctx.database.session() as session:
+        ctx.policy.check(session, actor, Capability.ORGANISATIONS, None)
+        _free(session, slug)
+    return slug
+
+
+def _free(session: Session, slug: str) -> None:
     if store_organisations.by_slug(session, slug) is not None:
-        raise BadInput(f"the slug '{slug}' is taken")
+        raise BadInput(f"the slug '{slug}' is taken", "slug", Fault.TAKEN)
+
+
+def _unique(session: Session, slug: str, name: str) -> None:
+    _free(session, slug)
     if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise BadInput(f"an organisation named '{name}' exists")
+        raise BadInput(f"an organisation named '{name}' exists", "name", Fault.TAKEN)
 
 
 def listing(ctx: OrganisationContext, actor: Actor) -> list[OrganisationSummary]:

@@ -82,6 +82,10 @@ class StaffService:
         profile = store_organisations.OrganisationProfile(url, email, description, image_url)
         return registry.create(self.context, actor, slug, name, profile)
 
+    def check_new_slug(self, actor: Actor, slug: str) -> str:
+        """`slug` as create_organisation would take it, or BadInput as it would raise."""
+        return registry.check_new_slug(self.context, actor, slug)
+
     def organisations(self, actor: Actor) -> list[registry.OrganisationSummary]:
         return registry.listing(self.context, actor)
 

@@ -24,6 +24,7 @@ from organisations.staff import StaffService
 from organisations.staff_problems import (
     BadInput,
     BotUsernameMissing,
+    Fault,
     InviteNotPending,
     LastAdministrator,
     NotOnStaff,
@@ -96,28 +97,50 @@ def test_organisations_are_made_by_platform_administrators_with_their_profile(wo
 
 
 @pytest.mark.parametrize(
-    ("slug", "name", "options", "says"),
+    ("slug", "name", "options", "says", "where"),
     [
-        ("Knjiznica", "A", {}, "is not a slug"),
-        ("-lead", "A", {}, "is not a slug"),
-        ("a" * 64, "A", {}, "is not a slug"),
-        ("šiška", "A", {}, "is not a slug"),
-        (CITY, "A", {}, "the city's own slug"),
-        (LIBRARY, "Another", {}, "is taken"),
-        ("new", "Knjižnica Bežigrad", {}, "exists"),
-        ("new", "  ", {}, "name is required"),
-        ("new", "A", {"url": "ftp://kb.example"}, "http:// or https://"),
-        ("new", "A", {"url": "javascript:alert(1)"}, "http:// or https://"),
-        ("new", "A", {"email": "not-an-address"}, "not an e-mail address"),
-        ("new", "A", {"image_url": "kb.example/logo.png"}, "http:// or https://"),
-        ("new", "A", {"description": "x" * 2001}, "at most 2000"),
+        ("Knjiznica", "A", {}, "is not a slug", ("slug", Fault.FORM)),
+        ("-lead", "A", {}, "is not a slug", ("slug", Fault.FORM)),
+        ("a" * 64, "A", {}, "is not a slug", ("slug", Fault.FORM)),
+        ("šiška", "A", {}, "is not a slug", ("slug", Fault.FORM)),
+        (CITY, "A", {}, "the city's own slug", ("slug", Fault.CITY)),
+        (LIBRARY, "Another", {}, "is taken", ("slug", Fault.TAKEN)),
+        ("new", "Knjižnica Bežigrad", {}, "exists", ("name", Fault.TAKEN)),
+        ("new", "  ", {}, "name is required", ("name", Fault.REQUIRED)),
+        ("new", "A" * 201, {}, "at most 200", ("name", Fault.LONG)),
+        ("new", "A\x07", {}, "control characters", ("name", Fault.CONTROL)),
+        ("new", "A", {"url": "ftp://kb.example"}, "http:// or https://", ("url", Fault.FORM)),
+        ("new", "A", {"url": "javascript:alert(1)"}, "http:// or https://", ("url", Fault.FORM)),
+        ("new", "A", {"email": "not-an-address"}, "not an e-mail address", ("email", Fault.FORM)),
+        (
+            "new",
+            "A",
+            {"image_url": "kb.example/logo.png"},
+            "http:// or https://",
+            ("image_url", Fault.FORM),
+        ),
+        ("new", "A", {"description": "x" * 2001}, "at most 2000", ("description", Fault.LONG)),
     ],
 )
-def test_a_bad_organisation_is_refused_with_what_is_wrong(world, slug, name, options, says):
+def test_a_bad_organisation_is_refused_with_what_is_wrong(world, slug, name, options, says, where):
+    """What is wrong, in words for the command line, and which value and why for a chat."""
     service, _ = world
-    with pytest.raises(BadInput, match=says):
+    with pytest.raises(BadInput, match=says) as refused:
         service.create_organisation(COMMAND_LINE, slug, name, **options)
+    assert (refused.value.field, refused.value.fault) == where
     assert len(service.organisations(COMMAND_LINE)) == 2
+
+
+def test_a_new_slug_is_checked_as_creating_would_check_it(world):
+    service, _ = world
+    assert service.check_new_slug(as_(PLATFORM_ADMIN), "  mc-moste ") == "mc-moste"
+    for slug, fault in (("MC Moste", Fault.FORM), (CITY, Fault.CITY), (LIBRARY, Fault.TAKEN)):
+        with pytest.raises(BadInput) as refused:
+            service.check_new_slug(as_(PLATFORM_ADMIN), slug)
+        assert (refused.value.field, refused.value.fault) == ("slug", fault)
+    with pytest.raises(Refused):
+        service.check_new_slug(as_(ANA), "mc-moste")  # staff of no organisation
+    assert "mc-moste" not in {o.slug for o in service.organisations(COMMAND_LINE)}
 
 
 def test_a_slug_of_63_characters_is_taken(world):

@@ -33,6 +33,7 @@ from bot.telegram import (
     follow_chat,
     knowledge,
     language_privacy,
+    org_chat,
     outbox,
     post_chat,
     saved,
@@ -49,6 +50,7 @@ from bot.telegram.common import (
 from bot.telegram.digests import DIGESTS_EVERY, DIGESTS_JOB, queue_due_digests
 from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
+from bot.telegram.staff_menu import MENUS_JOB
 from bot.telegram.state import ColbotContext, FrontData, PersonState
 from organisations.invites import code_from_start as invitation_code
 from store import people
@@ -312,6 +314,7 @@ def build_application(services: Services) -> Application:
     post_chat.add_to(application)  # before the rest: an editor's answers are not searches
     add(announce_chat.conversation())  # before the others: its steps take texts and files
     add(badge_admin_chat.conversation())  # /badges: its steps take texts, files, people
+    add(org_chat.conversation())  # /neworg: its steps take texts
     add(CommandHandler("start", on_start))
     add(CommandHandler("help", language_privacy.on_help))
     add(CommandHandler("language", language_privacy.on_language))
@@ -326,6 +329,7 @@ def build_application(services: Services) -> Application:
     add(CommandHandler("reviews", badge_chat.on_reviews))
     add(CommandHandler("staff", staff_chat.on_staff))
     add(CommandHandler("org", staff_chat.on_org))
+    add(CommandHandler("followlink", org_chat.on_followlink))
     add(CommandHandler("simple", knowledge.on_simple))
     add(CommandHandler("kb", knowledge.on_kb))
     for handler in announce_chat.list_handlers():
@@ -367,7 +371,7 @@ def build_application(services: Services) -> Application:
             staff_chat.keep_menus,
             staff_chat.MENUS_EVERY,
             first=0,
-            name=staff_chat.MENUS_JOB,
+            name=MENUS_JOB,
             data={},
         )
     return application

@@ -20,7 +20,12 @@ from bot.callbacks import Button, Pressed, callback
 from bot.i18n import format_day, gettext_for, ngettext_for
 from bot.telegram.common import main_keyboard, say_plainly, user_language
 from bot.telegram.privileged import actor_of, privileged, privileged_button, refuse
-from bot.telegram.staff_menu import everyones_menus, privileged_commands, show_menu
+from bot.telegram.staff_menu import (
+    everyones_menus,
+    privileged_commands,
+    refresh_menu,
+    show_menu,
+)
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor, choices
 from organisations.invites import JoinStatus, PendingInvite
@@ -35,7 +40,6 @@ from organisations.staff_problems import (
 
 log = logging.getLogger(__name__)
 
-MENUS_JOB = "staff-menus"
 MENUS_EVERY = 300.0  # seconds between passes that bring every staff menu in line with the policy
 STAFF_SHOWN = 40  # /staff lists (and offers to remove) at most this many: one message
 INVITES_SHOWN = 20  # and at most this many open invitations (each with a withdraw button)
@@ -53,26 +57,6 @@ def _old_button(lang: str) -> str:
 
 
 # ---- menus ---------------------------------------------------------------------------------------
-def _shown(context: ColbotContext) -> dict[int, Menu] | None:
-    """What the menus job last set, by Telegram id (None before the job runs)."""
-    queue = context.job_queue
-    jobs = queue.get_jobs_by_name(MENUS_JOB) if queue is not None else ()
-    return jobs[0].data if jobs and isinstance(jobs[0].data, dict) else None
-
-
-async def refresh_menu(context: ColbotContext, telegram_id: int, menu: Menu | None = None) -> None:
-    """One person's menu as the policy says now (`menu`, when just asked): theirs, or
-    everyone's again."""
-    services = context.services
-    if menu is None:
-        menu = await context.workers.storing(services.staff.menu, telegram_id)
-    everyones = await everyones_menus(context.bot, services.city.languages)
-    if await show_menu(context.bot, telegram_id, menu, everyones, services.city.default_language):
-        shown = _shown(context)
-        if shown is not None:
-            shown[telegram_id] = menu
-
-
 async def keep_menus(context: ColbotContext) -> None:
     """The menus job: every staff member's and platform administrator's menu as the policy
     says (at the start, then every MENUS_EVERY: the command line's changes show too), and the

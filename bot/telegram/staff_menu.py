@@ -2,7 +2,8 @@
 (command, the capability it needs, what the menu says of it), and each such person's own menu
 (setMyCommands with their chat's scope, in each of the city's languages): the menu everyone
 sees, and the privileged commands the policy lets them use. Others see only everyone's menu;
-a person who loses their role gets it back (deleteMyCommands for their scope)."""
+a person who loses their role gets it back (deleteMyCommands for their scope). `refresh_menu`
+sets one person's menu as the policy says now (after a join, a removal, a new organisation)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from telegram.error import TelegramError
 
 from access.policy import Capability
 from bot.i18n import gettext_for
+from bot.telegram.state import ColbotContext
 from organisations.staff import Menu
 
 log = logging.getLogger(__name__)
+
+MENUS_JOB = "staff-menus"  # the job that keeps every menu (staff_chat.keep_menus)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ def staff_commands(lang: str) -> list[StaffCommand]:
         StaffCommand("badges", Capability.AWARD, _("Award badges, make claim links")),
         StaffCommand("reviews", Capability.AWARD, _("Evidence waiting for a review")),
         StaffCommand("staff", Capability.STAFF, _("The organisation's staff and invitations")),
+        # every role may post: anyone on an organisation's staff (the link is public)
+        StaffCommand("followlink", Capability.POST, _("The follow link and its QR code")),
+        StaffCommand("neworg", Capability.ORGANISATIONS, _("Create an organisation")),
         StaffCommand("kb", Capability.ORGANISATIONS, _("Edit the knowledge base")),
         StaffCommand("org", None, _("Choose the organisation you act for")),
     ]
@@ -88,3 +95,23 @@ async def show_menu(
         log.info("could not set a staff member's menu: %s", error.message)
         return False
     return True
+
+
+def _shown(context: ColbotContext) -> dict[int, Menu] | None:
+    """What the menus job last set, by Telegram id (None before the job runs)."""
+    queue = context.job_queue
+    jobs = queue.get_jobs_by_name(MENUS_JOB) if queue is not None else ()
+    return jobs[0].data if jobs and isinstance(jobs[0].data, dict) else None
+
+
+async def refresh_menu(context: ColbotContext, telegram_id: int, menu: Menu | None = None) -> None:
+    """One person's menu as the policy says now (`menu`, when just asked): theirs, or
+    everyone's again."""
+    services = context.services
+    if menu is None:
+        menu = await context.workers.storing(services.staff.menu, telegram_id)
+    everyones = await everyones_menus(context.bot, services.city.languages)
+    if await show_menu(context.bot, telegram_id, menu, everyones, services.city.default_language):
+        shown = _shown(context)
+        if shown is not None:
+            shown[telegram_id] = menu
