@@ -65,7 +65,9 @@ def test_a_platform_administrator_creates_an_organisation_from_one_line(double, 
             "Njena spletna stran (http:// ali https://)? Pošljite jo ali pa /skip."
         )
         await ask(double, PLATFORM_ADMIN, "www.mcmoste.si", "e-poštni naslov", "sl")
-        await ask(double, PLATFORM_ADMIN, "/skip", "To ni spletni naslov", "sl")
+        # the answer comes last, the question asked again after it
+        await ask(double, PLATFORM_ADMIN, "/skip", "Njena spletna stran", "sl")
+        assert answers(double, PLATFORM_ADMIN, "To ni spletni naslov: začeti se mora s http://")
         # the web address the use case refused is asked for again, the rest is kept
         done = await ask(double, PLATFORM_ADMIN, "https://mcmoste.si", "je ustvarjena", "sl")
         assert done.params["text"].startswith(
@@ -103,9 +105,13 @@ def test_what_the_use_case_refuses_is_explained_and_asked_again(double, world):
         await ask(double, PLATFORM_ADMIN, "Knjižnica Bežigrad", "web site")  # a name taken
         await ask(double, PLATFORM_ADMIN, "/help", "You are creating an organisation")
         await ask(double, PLATFORM_ADMIN, "/skip", "e-mail address?")
-        await ask(double, PLATFORM_ADMIN, "not-an-address", "That is not an e-mail address")
-        await ask(double, PLATFORM_ADMIN, "x" * 300 + "@example.si", "That is too long")
-        said = await ask(double, PLATFORM_ADMIN, "info@mcmoste.si", "already exists")
+        # what the use case refuses is explained, then its question is asked again
+        await ask(double, PLATFORM_ADMIN, "not-an-address", "e-mail address?")
+        assert answers(double, PLATFORM_ADMIN, "That is not an e-mail address (e.g. info@")
+        await ask(double, PLATFORM_ADMIN, "x" * 300 + "@example.si", "e-mail address?")
+        assert answers(double, PLATFORM_ADMIN, "That is too long: at most 254 characters.")
+        await ask(double, PLATFORM_ADMIN, "info@mcmoste.si", "Send the organisation's name")
+        [said] = answers(double, PLATFORM_ADMIN, "already exists")
         assert said.params["text"] == (
             "An organisation named Knjižnica Bežigrad already exists. Please choose another name."
         )
