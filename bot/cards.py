@@ -157,8 +157,8 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
         n = int((params or {}).get("n", 1))
         ngettext = ngettext_for(lang)
         return ngettext(
-            "🔄 Your {n} badge was issued again. Here is its new file: it replaces the one "
-            "you had, which verifiers would no longer accept.",
+            "🔄 Your badge was issued again. Here is its new file: it replaces the one you "
+            "had, which verifiers would no longer accept.",
             "🔄 Your {n} badges were issued again. Here are their new files: they replace the "
             "ones you had, which verifiers would no longer accept.",
             n,

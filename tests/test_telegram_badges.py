@@ -712,7 +712,7 @@ def test_a_new_expiry_sends_the_badge_again_in_english(double, world):
         services.badges.set_expiry(AS_ADMIN, award_id, clock.now.replace(year=2028))
         [word] = await double.wait_for("sendMessage", saying(LEARNER, "🔄"), timeout=15)
         assert word.params["text"] == (
-            "🔄 Your 1 badge was issued again. Here is its new file: it replaces the one you "
+            "🔄 Your badge was issued again. Here is its new file: it replaces the one you "
             "had, which verifiers would no longer accept."
         )
         [_, again] = await double.wait_for("sendDocument", to(LEARNER), count=2, timeout=15)
