@@ -9,7 +9,6 @@ everything; here is only the talking."""
 from __future__ import annotations
 
 import logging
-import warnings
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -24,13 +23,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from access.policy import Actor, Capability, Refused
 from bot.announcement_cards import announcement_card
 from bot.follow_cards import shown, topic_names
 from bot.i18n import format_when, gettext_for, ngettext_for
-from bot.telegram.common import send, user_language
+from bot.telegram.common import chat_draft, send, step_by_step, user_language
 from bot.telegram.privileged import actor_of, privileged, refuse
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor
@@ -62,16 +60,14 @@ TYPED_SHOWN = 60  # characters of a typed audience that is none, said back
 # ---- the conversation ----------------------------------------------------------------------
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     """/announce, step by step; /cancel leaves at any step."""
-    other = ~filters.COMMAND & ~filters.TEXT
-    with warnings.catch_warnings():  # buttons belong to the person's chat, not to one message
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return _conversation(other)
+    return _conversation(~filters.COMMAND & ~filters.TEXT)
 
 
 def _conversation(other: filters.BaseFilter) -> ConversationHandler:  # type: ignore[type-arg]
-    return ConversationHandler(
-        entry_points=[CommandHandler("announce", on_announce)],
-        states={
+    return step_by_step(
+        "announce",
+        [CommandHandler("announce", on_announce)],
+        {
             WRITING: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, on_written),
                 MessageHandler(filters.PHOTO | filters.Document.ALL, on_file),
@@ -102,19 +98,13 @@ def _conversation(other: filters.BaseFilter) -> ConversationHandler:  # type: ig
                 MessageHandler(other, on_not_text),
             ],
         },
-        fallbacks=[
-            CommandHandler("cancel", on_cancel),
-            MessageHandler(filters.COMMAND, on_other_command),
-        ],
-        per_user=True,
-        per_chat=True,
-        allow_reentry=True,
-        name="announce",
+        on_cancel,
+        on_other_command,
     )
 
 
 def _draft(context: ColbotContext) -> dict[str, Any]:
-    return context.chat_data.setdefault(DRAFT_KEY, {})  # type: ignore[union-attr]
+    return chat_draft(context, DRAFT_KEY)
 
 
 def _languages(lang: str) -> tuple[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import warnings
 import zipfile
 from html import escape
 from typing import Any
@@ -38,7 +37,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from access.policy import Capability
 from badges.administering import EARNED_PAGE, PAGE, AdminBadge, EarnedPage
@@ -60,7 +58,7 @@ from badges.problems import (
 from bot.badge_cards import badge_title
 from bot.callbacks import Button, Pressed, callback, parse_callback
 from bot.i18n import format_day, gettext_for, ngettext_for
-from bot.telegram.common import main_keyboard, user_language
+from bot.telegram.common import chat_draft, main_keyboard, step_by_step, user_language
 from bot.telegram.privileged import actor_of, privileged, refuse
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor
@@ -89,50 +87,43 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     step; /cancel leaves at any step."""
     text = filters.TEXT & ~filters.COMMAND & ~filters.FORWARDED
     other = ~filters.COMMAND & ~filters.TEXT
-    with warnings.catch_warnings():  # buttons belong to the person's chat, not to one message
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("badges", on_badges),
-                CallbackQueryHandler(on_pressed, pattern=f"^{Button.BADGES.value}:"),
+    return step_by_step(
+        "badges",
+        [
+            CommandHandler("badges", on_badges),
+            CallbackQueryHandler(on_pressed, pattern=f"^{Button.BADGES.value}:"),
+        ],
+        {
+            CLAIM_KIND: [MessageHandler(text, on_numbers)],
+            PARTICIPANTS: [MessageHandler(text, on_numbers)],
+            EVIDENCE_CHOICE: [MessageHandler(text | other, on_use_buttons)],
+            PERSON: [
+                MessageHandler(filters.StatusUpdate.USERS_SHARED, on_users_shared),
+                MessageHandler(filters.FORWARDED, on_forwarded),
+                MessageHandler(text, on_typed_id),
+                MessageHandler(other, on_not_a_person),
             ],
-            states={
-                CLAIM_KIND: [MessageHandler(text, on_numbers)],
-                PARTICIPANTS: [MessageHandler(text, on_numbers)],
-                EVIDENCE_CHOICE: [MessageHandler(text | other, on_use_buttons)],
-                PERSON: [
-                    MessageHandler(filters.StatusUpdate.USERS_SHARED, on_users_shared),
-                    MessageHandler(filters.FORWARDED, on_forwarded),
-                    MessageHandler(text, on_typed_id),
-                    MessageHandler(other, on_not_a_person),
-                ],
-                AWARD_EVIDENCE: [
-                    MessageHandler(text, on_award_evidence),
-                    MessageHandler(other, on_not_text),
-                ],
-                CONFIRM: [MessageHandler(text | other, on_use_buttons)],
-                CSV_FILE: [
-                    MessageHandler(filters.Document.ALL, on_csv),
-                    MessageHandler(text | (other & ~filters.Document.ALL), on_not_csv),
-                ],
-                REASON: [
-                    MessageHandler(text, on_reason),
-                    MessageHandler(other, on_not_text),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", on_cancel),
-                MessageHandler(filters.COMMAND, on_other_command),
+            AWARD_EVIDENCE: [
+                MessageHandler(text, on_award_evidence),
+                MessageHandler(other, on_not_text),
             ],
-            per_user=True,
-            per_chat=True,
-            allow_reentry=True,
-            name="badges",
-        )
+            CONFIRM: [MessageHandler(text | other, on_use_buttons)],
+            CSV_FILE: [
+                MessageHandler(filters.Document.ALL, on_csv),
+                MessageHandler(text | (other & ~filters.Document.ALL), on_not_csv),
+            ],
+            REASON: [
+                MessageHandler(text, on_reason),
+                MessageHandler(other, on_not_text),
+            ],
+        },
+        on_cancel,
+        on_other_command,
+    )
 
 
 def _draft(context: ColbotContext) -> dict[str, Any]:
-    return context.chat_data.setdefault(DRAFT_KEY, {})  # type: ignore[union-attr]
+    return chat_draft(context, DRAFT_KEY)
 
 
 def _new_draft(context: ColbotContext, **values: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ the event loop, and sending rendered replies (text, venues, documents)."""
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,6 +20,8 @@ from telegram import (
     Message as TelegramMessage,
 )
 from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
 
 from access.policy import Actor
 from actions.messages import Details, Message, ResultList
@@ -210,3 +213,34 @@ def is_admin(update: Update, context: ColbotContext) -> bool:
     return user is not None and context.services.policy.is_platform_admin(
         Actor.on_telegram(user.id)
     )
+
+
+def step_by_step(
+    name: str,
+    entry_points: list[BaseHandler],  # type: ignore[type-arg]
+    states: dict[object, list[BaseHandler]],  # type: ignore[type-arg]
+    on_cancel: Callable[..., Any],
+    on_other_command: Callable[..., Any],
+) -> ConversationHandler:  # type: ignore[type-arg]
+    """A staff conversation as colbot's are all built: one for each person in each chat, /cancel
+    and any other command handled at every step, its own command starting it again. Its buttons
+    belong to the person's chat, not to one message (PTB's per_message warning says otherwise)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=entry_points,
+            states=states,
+            fallbacks=[
+                CommandHandler("cancel", on_cancel),
+                MessageHandler(filters.COMMAND, on_other_command),
+            ],
+            per_user=True,
+            per_chat=True,
+            allow_reentry=True,
+            name=name,
+        )
+
+
+def chat_draft(context: ColbotContext, key: str) -> dict[str, Any]:
+    """What a conversation keeps of its draft in the chat, under `key` (made empty at first)."""
+    return context.chat_data.setdefault(key, {})  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from access.policy import Capability, Refused
 from bot.i18n import gettext_for, ngettext_for
-from bot.telegram.common import say_plainly, user_language
+from bot.telegram.common import chat_draft, say_plainly, step_by_step, user_language
 from bot.telegram.privileged import actor_of, platform_only, privileged, refuse
 from bot.telegram.staff_menu import refresh_menu
 from bot.telegram.state import ColbotContext
@@ -46,9 +46,10 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     """/neworg, step by step; /cancel leaves at any step."""
     written = filters.TEXT & ~filters.COMMAND
     other = ~filters.COMMAND & ~filters.TEXT
-    return ConversationHandler(
-        entry_points=[CommandHandler("neworg", on_neworg)],
-        states={
+    return step_by_step(
+        "neworg",
+        [CommandHandler("neworg", on_neworg)],
+        {
             SLUG: [MessageHandler(written, on_slug), MessageHandler(other, on_not_text)],
             NAME: [MessageHandler(written, on_name), MessageHandler(other, on_not_text)],
             URL: [
@@ -62,19 +63,13 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 MessageHandler(other, on_not_text),
             ],
         },
-        fallbacks=[
-            CommandHandler("cancel", on_cancel),
-            MessageHandler(filters.COMMAND, on_other_command),
-        ],
-        per_user=True,
-        per_chat=True,
-        allow_reentry=True,
-        name="neworg",
+        on_cancel,
+        on_other_command,
     )
 
 
 def _draft(context: ColbotContext) -> dict[str, Any]:
-    return context.chat_data.setdefault(DRAFT_KEY, {})  # type: ignore[union-attr]
+    return chat_draft(context, DRAFT_KEY)
 
 
 def _text(update: Update) -> str:
