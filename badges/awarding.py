@@ -601,14 +601,14 @@ def send_again(
     person gets one message (a word that the earlier files are replaced, then the new files),
     and one that waits still is replaced by one for its awards and these."""
     first = {f"badge:{award_id}": award_id for award_id in award_ids}
-    waiting = store_badges.deliveries_waiting(session, list(first))
+    waiting = outbox.waiting_keys(session, list(first))
     again = [award_id for key, award_id in first.items() if key not in waiting]
     if not again:
         return
     batch = f"badges-again:{person_id}"
     earlier = [
         str(item["award_id"])
-        for payload in store_badges.waiting_payloads(session, batch)
+        for payload in outbox.waiting_payloads(session, batch)
         for item in payload
         if "award_id" in item
     ]

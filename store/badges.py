@@ -28,12 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from store.models import Award, BadgeClass, Opportunity, Organisation, OutboxMessage, Person
+from store.models import Award, BadgeClass, Opportunity, Organisation, Person
 
 PUBLIC_ID_BYTES = 12  # 96 random bits: 16 URL-safe characters
 PLACE_TRIES = 64
-# an outbox row's statuses while it may still be sent (store.outbox: pending, held, unsure)
-WAITING = ("pending", "held", "unsure")
 
 
 def new_public_id() -> str:
@@ -310,34 +308,6 @@ def every_award_of(session: Session, person_id: int) -> list[Award]:
             .order_by(Award.issued_at.desc(), Award.id.desc())
         )
     )
-
-
-def deliveries_waiting(session: Session, dedupe_keys: Sequence[str]) -> set[str]:
-    """Which of these outbox rows (by dedupe key: an award's first delivery) may still be sent:
-    they carry the award as it is when they go, so nothing else need follow them."""
-    keys, found = list(dedupe_keys), set()
-    for start in range(0, len(keys), 500):  # a statement's parameters stay few
-        found.update(
-            session.scalars(
-                select(OutboxMessage.dedupe_key).where(
-                    OutboxMessage.dedupe_key.in_(keys[start : start + 500]),
-                    OutboxMessage.status.in_(WAITING),
-                )
-            )
-        )
-    return {key for key in found if key is not None}
-
-
-def waiting_payloads(session: Session, batch_id: str) -> list[list[dict[str, Any]]]:
-    """The payloads of a batch's outbox rows that may still be sent, oldest first."""
-    return [
-        list(payload or [])
-        for payload in session.scalars(
-            select(OutboxMessage.payload)
-            .where(OutboxMessage.batch_id == batch_id, OutboxMessage.status.in_(WAITING))
-            .order_by(OutboxMessage.id)
-        )
-    ]
 
 
 def awards_of_badge(session: Session, badge_class_id: int) -> list[Award]:

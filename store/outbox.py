@@ -52,6 +52,7 @@ EXPIRED = "expired"  # not sent before expires_at: no longer worth sending
 CANCELLED = "cancelled"  # its batch was cancelled before it was sent (an announcement)
 FINAL = (SENT, UNCONFIRMED, FAILED, EXPIRED, CANCELLED)
 STATUSES = (PENDING, SENDING, HELD, UNSURE, *FINAL)
+WAITING = (PENDING, HELD, UNSURE)  # may still be sent (not being sent now)
 
 # How long a claimed row may stay `sending`: far longer than a send with its time-out (seconds).
 # A row still sending after it was claimed this long ago belongs to a drainer that died.
@@ -364,12 +365,39 @@ def counts(session: Session, batch_id: str | None = None) -> dict[str, int]:
     return {status: count for status, count in session.execute(query)}
 
 
+def waiting_keys(session: Session, dedupe_keys: Sequence[str]) -> set[str]:
+    """Which of these rows (by dedupe key) may still be sent."""
+    keys, found = list(dedupe_keys), set()
+    for start in range(0, len(keys), CHUNK):
+        found.update(
+            session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(keys[start : start + CHUNK]),
+                    OutboxMessage.status.in_(WAITING),
+                )
+            )
+        )
+    return {key for key in found if key is not None}
+
+
+def waiting_payloads(session: Session, batch_id: str) -> list[list[dict[str, Any]]]:
+    """The payloads of a batch's rows that may still be sent, oldest first."""
+    return [
+        list(payload or [])
+        for payload in session.scalars(
+            select(OutboxMessage.payload)
+            .where(OutboxMessage.batch_id == batch_id, OutboxMessage.status.in_(WAITING))
+            .order_by(OutboxMessage.id)
+        )
+    ]
+
+
 def cancel_batch(session: Session, batch_id: str) -> int:
     """Stop a batch (an announcement): its rows not yet sent, nor being sent, are cancelled
     (how many). A row being sent now ends as its send does."""
     return _update(
         session,
-        (OutboxMessage.batch_id == batch_id, OutboxMessage.status.in_((PENDING, HELD, UNSURE))),
+        (OutboxMessage.batch_id == batch_id, OutboxMessage.status.in_(WAITING)),
         status=CANCELLED,
         lease_until=None,
     )
