@@ -515,9 +515,29 @@ def sent_to_the_followers(
         await double.wait_for(
             method, lambda c: c.params.get("chat_id") in FOLLOWERS and c.status == 200, count=4
         )
-        return draft.id
+        for _ in range(200):  # and until the bot has recorded them sent (it does after the answer)
+            if len(sent_rows(services, draft.id)) == 4:
+                return draft.id
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the four sends were not recorded: {sent_rows(services, draft.id)}")
 
     return delivered
+
+
+def sent_rows(services: Services, announcement_id: int) -> list[int]:
+    """The announcement's messages the bot has recorded as sent."""
+    with services.database.session() as session:
+        batch = session.get(Announcement, announcement_id)
+        assert batch is not None
+        return list(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.kind == "announcement",
+                    OutboxMessage.batch_id == batch.batch_id,
+                    OutboxMessage.status == "sent",
+                )
+            )
+        )
 
 
 def withdrawals(services: Services) -> list[str]:
