@@ -132,6 +132,32 @@ def test_what_the_use_case_refuses_is_explained_and_asked_again(double, world):
     assert len(creations(services)) == len(before) + 1
 
 
+def test_answers_typed_at_once_are_taken_in_order(double, world):
+    """Someone who types ahead (or whose messages arrive together after a lost connection) has
+    each answer taken by the step it answers: one person's updates are handled in order."""
+    services = world
+
+    async def scenario(app):
+        for text in ("/neworg", "mc-polje", "Mladinski center Polje", "/skip", "/skip"):
+            double.push_message(PLATFORM_ADMIN, text, language_code="en")
+        await double.wait_for("sendMessage", saying(PLATFORM_ADMIN, "is created"))
+        assert slugs(services)["mc-polje"] == ("Mladinski center Polje", None, None)
+        questions = [
+            c.params["text"][:30]
+            for c in double.calls_to("sendMessage")
+            if c.params["chat_id"] == PLATFORM_ADMIN
+        ]
+        assert questions == [  # each question once, the next after each answer
+            "A new organisation. Send its a",
+            "Send the organisation's name a",
+            "Its web site (http:// or https",
+            "Its public e-mail address? Sen",
+            "Mladinski center Polje is crea",
+        ]
+
+    story(double, services, scenario)
+
+
 def test_only_platform_administrators_may_create_organisations(double, world):
     services = world
     joined(services.staff, LIBRARY, ANA, "admin")

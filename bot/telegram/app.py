@@ -48,6 +48,7 @@ from bot.telegram.common import (
     user_language,
 )
 from bot.telegram.digests import DIGESTS_EVERY, DIGESTS_JOB, queue_due_digests
+from bot.telegram.in_order import PersonInOrder
 from bot.telegram.post_persistence import DraftConversations
 from bot.telegram.reminders import REMINDERS_EVERY, REMINDERS_JOB, queue_due_reminders
 from bot.telegram.staff_menu import MENUS_JOB
@@ -300,7 +301,8 @@ def build_application(services: Services) -> Application:
         .base_file_url(base_file)
         .context_types(context_types)
         .rate_limiter(outbox.SharedPaceLimiter(sender.pacer))  # replies and outbox: one pace
-        .concurrent_updates(True)  # people do not wait for each other
+        .concurrent_updates(PersonInOrder())  # people do not wait for each other; each
+        # person's updates are handled in the order they sent them
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .persistence(DraftConversations(services.posts))  # /post after a restart
