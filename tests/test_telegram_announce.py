@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from access.policy import Actor
 from bot.services import Services, build_services
+from bot.telegram.announce_chat import audience_label
 from organisations.announcing import Content
 from store import follows
 from store.models import Announcement, AuditEntry, Organisation, OutboxMessage, Person, StaffMember
@@ -352,8 +353,8 @@ def test_a_topic_or_district_not_among_the_buttons_may_be_typed(double, world, m
         ]
         assert labels == [
             "The organisation's followers (4)",
-            "Followers of the topic robotics (2)",
-            "Followers of the district šiška (2)",
+            "Followers of the topic Robotics (2)",  # as people read them, not as kept
+            "Followers of the district Šiška (2)",
         ]
         await say(double, "Zmaji")
         [neither] = await double.wait_for("sendMessage", saying(ORG_ADMIN, "is neither"))
@@ -598,3 +599,12 @@ def test_after_48_hours_a_withdrawn_message_is_edited_not_deleted(double, world)
     story(double, services, scenario)
     assert double.calls_to("deleteMessage") == []
     assert withdrawals(services) == ["sent"] * 4
+
+
+def test_an_audience_is_named_as_people_read_it() -> None:
+    assert audience_label("topic:robotics", "sl") == "Sledilci teme Robotika"
+    assert audience_label("topic:robotics", "en") == "Followers of the topic Robotics"
+    assert audience_label("district:šiška", "sl", {"šiška": "Šiška"}) == "Sledilci četrti Šiška"
+    # a district the city no longer lists: as kept, with a capital
+    assert audience_label("district:črnuče", "en", {}) == "Followers of the district Črnuče"
+    assert audience_label("followers", "sl") == "Sledilci organizacije"

@@ -9,6 +9,7 @@ everything; here is only the talking."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -44,6 +45,7 @@ from organisations.announcing import (
     check_link,
     telegram_length,
 )
+from organisations.following import DISTRICT
 
 log = logging.getLogger(__name__)
 
@@ -273,14 +275,25 @@ async def on_skip_link(update: Update, context: ColbotContext) -> int:
     return await _ask_audience(update, context)
 
 
-def audience_label(name: str, lang: str) -> str:
+def audience_label(name: str, lang: str, districts: Mapping[str, str] | None = None) -> str:
+    """An audience ("followers", "topic:T", "district:D") as people read it: a topic by its name
+    in `lang`, a district as the city writes it (`districts`: its key as follows keep it → its
+    name), else as kept, with a capital."""
     _ = gettext_for(lang)
     kind, _sep, key = name.partition(":")
     if kind == "topic":
-        return _("Followers of the topic {topic}").format(topic=key)
+        topic = topic_names(lang).get(key, key)
+        return _("Followers of the topic {topic}").format(topic=topic[:1].upper() + topic[1:])
     if kind == "district":
-        return _("Followers of the district {district}").format(district=key)
+        district = (districts or {}).get(key) or key[:1].upper() + key[1:]
+        return _("Followers of the district {district}").format(district=district)
     return _("The organisation's followers")
+
+
+async def district_names(context: ColbotContext) -> dict[str, str]:
+    """The city's districts: their keys as follows keep them → their names."""
+    found = await context.workers.storing(context.services.follows.followables, DISTRICT)
+    return {district.stored: district.name for district in found}
 
 
 def _use_the_buttons(update: Update, context: ColbotContext) -> str:
@@ -321,10 +334,12 @@ async def _ask_audience(update: Update, context: ColbotContext, lead: str = "") 
         await refuse(update, context)
         return ConversationHandler.END
     draft["audiences"] = [audience.name for audience, _n in choices]
+    districts = await district_names(context)
     rows = [
         [
             InlineKeyboardButton(
-                f"{audience_label(audience.name, lang)} ({n})", callback_data=f"ann:aud:{i}"
+                f"{audience_label(audience.name, lang, districts)} ({n})",
+                callback_data=f"ann:aud:{i}",
             )
         ]
         for i, (audience, n) in enumerate(choices)
@@ -542,7 +557,7 @@ def status_word(status: str, lang: str) -> str:
     }.get(status, status)
 
 
-def summary(view: AnnouncementView, lang: str) -> str:
+def summary(view: AnnouncementView, lang: str, districts: Mapping[str, str]) -> str:
     text = next(iter(view.content.texts.values()), "")
     first = escape(text[:60] + ("…" if len(text) > 60 else ""))
     when = format_when(view.send_at, lang) if view.send_at else ""
@@ -550,7 +565,8 @@ def summary(view: AnnouncementView, lang: str) -> str:
     if when:
         head += f" · {when}"
     return (
-        f"{head}\n{audience_label(view.audience, lang)}: {first}\n{counts_text(view.counts, lang)}"
+        f"{head}\n{audience_label(view.audience, lang, districts)}: {first}\n"
+        f"{counts_text(view.counts, lang)}"
     )
 
 
@@ -564,6 +580,7 @@ async def on_announcements(update: Update, context: ColbotContext, acting: Actin
     if not views:
         await _say(update, _("No announcements yet. /announce writes one."))
         return
+    districts = await district_names(context)
     for view in views:
         buttons = []
         if view.status in (*OPEN,):
@@ -575,7 +592,7 @@ async def on_announcements(update: Update, context: ColbotContext, acting: Actin
                 InlineKeyboardButton(_("Withdraw"), callback_data=f"{WITHDRAW_PREFIX}{view.id}")
             )
         markup = InlineKeyboardMarkup([buttons]) if buttons else None
-        await _say(update, summary(view, lang), markup)
+        await _say(update, summary(view, lang, districts), markup)
 
 
 @privileged(Capability.ANNOUNCE)
