@@ -495,6 +495,28 @@ def test_a_scheduled_announcement_shows_its_progress_and_counts_when_it_goes_out
         assert row.progress_message_id is not None
 
 
+def test_progress_after_a_restart_is_in_the_language_the_admin_chose(double, world) -> None:
+    """The bot restarted after the scheduling: the administrator has not written since, so only
+    the database knows their language (English here, the city's first being Slovenian)."""
+    services, clock = world
+    admin = Actor.on_telegram(ORG_ADMIN)
+    service = services.announcements
+    draft = service.compose(
+        admin, service.organisation_of(admin, "mct"), Content({"en": "Open day!"}), "followers"
+    )
+    service.send(admin, draft.id, START + timedelta(minutes=30), (ORG_ADMIN, None))
+
+    async def scenario() -> None:
+        clock.advance(minutes=31)
+        [progress] = await double.wait_for(
+            "sendMessage",
+            lambda c: c.params.get("chat_id") == ORG_ADMIN and "#1" in c.params.get("text", ""),
+        )
+        assert progress.params["text"].startswith("Announcement #1")
+
+    story(double, services, scenario)
+
+
 # ---- withdrawing: deleted, or edited where Telegram keeps the message ---------------------------
 FOLLOWERS = (FOLLOWER_SL, FOLLOWER_EN, FOLLOWER_GONE, FOLLOWER_FLOOD)
 WITHDRAWN_EN = f"📣 <b>{NAME}</b>\n\n<i>This announcement was withdrawn.</i>"

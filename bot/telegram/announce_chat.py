@@ -29,7 +29,7 @@ from access.policy import Actor, Capability, Refused
 from bot.announcement_cards import announcement_card
 from bot.follow_cards import shown, topic_names
 from bot.i18n import format_when, gettext_for, ngettext_for
-from bot.telegram.common import chat_draft, send, step_by_step, user_language
+from bot.telegram.common import chat_draft, language_of, send, step_by_step, user_language
 from bot.telegram.privileged import actor_of, privileged, refuse
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor
@@ -681,8 +681,8 @@ async def _show(
     chat_id, message_id = view.progress_chat_id, view.progress_message_id
     if chat_id is None:
         return
-    person = context.application.user_data.get(chat_id)
-    lang = (person.language if person else None) or context.services.city.languages[0]
+    person = context.application.user_data.get(chat_id)  # private chat: the chat is the person
+    lang = person.language if person and person.language else await language_of(context, chat_id)
     text = progress_text(view, lang, finished)
     if shown.get(view.id) == text:
         return

@@ -47,12 +47,13 @@ from bot.badge_cards import (
     review_card,
 )
 from bot.callbacks import Pressed
-from bot.i18n import gettext_for, ngettext_for, reading_language
+from bot.i18n import gettext_for, ngettext_for
 from bot.render import render_all
 from bot.telegram.common import (
     call,
     in_store,
     inline_markup,
+    language_of,
     main_keyboard,
     reply,
     say_plainly,
@@ -225,11 +226,6 @@ async def take_evidence(update: Update, context: ColbotContext) -> bool:
     return True
 
 
-def _reader_languages(session: Any, telegram_id: int) -> tuple[str | None, str | None]:
-    found = people.by_telegram_id(session, telegram_id)
-    return (found.language, found.telegram_language) if found is not None else (None, None)
-
-
 async def tell_reviewers(context: ColbotContext, submission_id: int) -> None:
     """Everyone who may review the evidence gets it with approve and reject; one who cannot be
     reached (never started the bot, blocked it) is skipped: /reviews lists what waits."""
@@ -237,10 +233,8 @@ async def tell_reviewers(context: ColbotContext, submission_id: int) -> None:
     if found is None:
         return
     review, reviewers = found
-    offered = context.services.city.languages
     for telegram_id in reviewers:
-        chosen, telegram_language = await in_store(context, _reader_languages, telegram_id)
-        lang = reading_language(chosen, telegram_language, offered)
+        lang = await language_of(context, telegram_id)
         try:
             await send_review(context, telegram_id, review, lang)
         except TelegramError as error:

@@ -29,8 +29,8 @@ from bot.cards import Choice, Rendered, pick
 from bot.i18n import gettext_for, reading_language
 from bot.render import render_all
 from bot.telegram.state import ColbotContext
+from store import people, usage
 from store import saved as saved_store
-from store import usage
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -80,6 +80,19 @@ async def in_store(context: ColbotContext, function: Callable[..., T], *args: An
             return function(session, *args)
 
     return await context.workers.storing(work)
+
+
+def _reader_languages(session: Any, telegram_id: int) -> tuple[str | None, str | None]:
+    found = people.by_telegram_id(session, telegram_id)
+    return (found.language, found.telegram_language) if found is not None else (None, None)
+
+
+async def language_of(context: ColbotContext, telegram_id: int) -> str:
+    """The language to write to someone in outside an update of theirs (a job, a notice to a
+    reviewer): as the database keeps their choice, else their Telegram's, else the city's
+    first (bot.i18n.reading_language)."""
+    chosen, telegram_language = await in_store(context, _reader_languages, telegram_id)
+    return reading_language(chosen, telegram_language, context.services.city.languages)
 
 
 async def call(
