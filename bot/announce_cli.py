@@ -9,8 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from access.policy import Actor, Refused
+from bot.follow_cards import topic_names
 from bot.services import Services
-from organisations.announcing import FOLLOWERS, LANGUAGES, AnnouncementView, Content, Invalid
+from organisations.announcing import (
+    AUDIENCE_KINDS,
+    FOLLOWERS,
+    LANGUAGES,
+    AnnouncementView,
+    Audience,
+    Content,
+    Invalid,
+)
 
 STATUS = "status"
 
@@ -62,13 +71,17 @@ def announce_command(
             return 2
         text = args.text_file.read_text(encoding="utf-8")
         organisation = service.organisation_of(actor, args.slug)
-        reach = service.reach(actor, organisation, args.audience)
-        question = f"send it to {reach} people ({args.audience} of {args.slug})?"
+        audience = audience_named(services, args.audience)
+        if audience is None:
+            print(f"announce: no topic or district named {args.audience}", file=sys.stderr)
+            return 2
+        reach = service.reach(actor, organisation, audience)
+        question = f"send it to {people(reach)} ({audience} of {args.slug})?"
         if not args.yes and not confirm(question):
             print("announce: nothing was sent", file=sys.stderr)
             return 1
         content = Content({args.language: text})
-        draft = service.compose(actor, organisation, content, args.audience)
+        draft = service.compose(actor, organisation, content, audience)
         sent = service.send(actor, draft.id)
     except (Invalid, Refused) as problem:
         print(f"announce: {describe(problem)}", file=sys.stderr)
@@ -77,10 +90,26 @@ def announce_command(
         print("announce: the text file is not UTF-8", file=sys.stderr)
         return 2
     print(
-        f"announcement #{sent.id} queued for {sent.recipients} people; the running bot delivers "
+        f"announcement #{sent.id} queued for {people(sent.recipients)}; the running bot delivers "
         f"it (python -m bot announce status {sent.id})"
     )
     return 0
+
+
+def audience_named(services: Services, typed: str) -> str | None:
+    """The audience as the command line gives it, a topic or a district found as the chat finds
+    a typed one (any case, any accents, a topic also by its name: "district:siska" is Šiška's
+    followers); None for a topic or district the city does not know. Anything else is left as
+    typed, for the use case to refuse."""
+    kind, sep, _key = typed.partition(":")
+    if not sep or kind.strip().casefold() not in AUDIENCE_KINDS:
+        return typed
+    found = services.follows.named(typed, [topic_names(code) for code in LANGUAGES])
+    return Audience(found.kind, found.stored).name if found is not None else None
+
+
+def people(n: int) -> str:
+    return f"{n} person" if n == 1 else f"{n} people"
 
 
 def describe(problem: Exception) -> str:
@@ -94,9 +123,10 @@ def describe(problem: Exception) -> str:
 
 def status_line(view: AnnouncementView) -> str:
     counts = view.counts
+    recipients = "recipient" if view.recipients == 1 else "recipients"
     return (
         f"#{view.id} {view.organisation_name} · {view.audience} · {view.status} · "
-        f"{view.recipients} recipients: sent {counts.sent}, failed {counts.failed}, blocked "
+        f"{view.recipients} {recipients}: sent {counts.sent}, failed {counts.failed}, blocked "
         f"{counts.blocked}, unconfirmed {counts.unconfirmed}, pending {counts.pending}, "
         f"cancelled {counts.cancelled}"
     )

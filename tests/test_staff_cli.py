@@ -293,6 +293,30 @@ def test_announcing_without_yes_asks_first_and_sends_nothing_unless_told(server,
     assert len(announcements(server)) == len(before) + 1
 
 
+def test_a_topic_or_district_audience_is_found_as_the_chat_finds_a_typed_one(
+    server, centre, message
+):
+    """Any case, no accents, a topic by its name in either language: the audience as kept."""
+    services = server.services
+    with services.database.session() as session:
+        reader = people.seen(session, READERS[0], services.clock())
+        follows.follow(
+            session, reader.id, "district", "šiška", services.city.slug, services.clock()
+        )
+    asked = server.command(
+        "announce", centre, "--text-file", str(message), "--audience", "district:SISKA"
+    )
+    assert asked.returncode == 1, asked.stderr  # no terminal: asked, and nothing sent
+    assert f"send it to 1 person (district:šiška of {centre})?" in asked.stderr
+    queued = server.command(
+        "announce", centre, "--text-file", str(message), "--audience", "district:siska", "--yes"
+    )
+    assert queued.returncode == 0, queued.stderr
+    assert "queued for 1 person;" in queued.stdout
+    status = server.command("announce", "status", str(announcements(server)[-1]))
+    assert f"{CENTRE_NAME} · district:šiška · scheduled · 1 recipient:" in status.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -302,6 +326,10 @@ def test_announcing_without_yes_asks_first_and_sends_nothing_unless_told(server,
         (
             ("announce", CENTRE, "--text-file", "{message}", "--audience", "all", "--yes"),
             "bad audience",
+        ),
+        (
+            ("announce", CENTRE, "--text-file", "{message}", "--audience", "district:Atlantis"),
+            "no topic or district named district:Atlantis",
         ),
         (("announce", CENTRE, "--text-file", "{latin2}", "--yes"), "not UTF-8"),
         (("announce", "status", "999999"), "no announcement #999999"),
