@@ -582,6 +582,18 @@ def set_expiry(ctx: BadgeContext, actor: Actor, award_id: str, expires_at: datet
         resign(ctx, session, award, now)
         if award.person_id is not None:
             send_again(ctx, session, award.person_id, [award.public_id], now)
+        audit.record(
+            session,
+            actor,
+            "badge.expiry",
+            at=now,
+            organisation_id=award.badge_class.organisation_id,
+            target=award.public_id,
+            details={
+                "badge": award.badge_class.public_id,
+                "expires": expires_at.isoformat() if expires_at else None,
+            },
+        )
 
 
 def resign(ctx: BadgeContext, session: Session, award: Award, now: datetime) -> None:

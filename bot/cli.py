@@ -186,6 +186,16 @@ def add_badge_commands(commands: argparse._SubParsersAction) -> None:
     forms.add_argument("--json", type=Path, help="the OB 2.0 assertion")
     forms.add_argument("--ob3-jwt", type=Path, help="the OB 3.0 credential (VC-JWT)")
     forms.add_argument("--ob3-png", type=Path, help="the image baked with the OB 3.0 credential")
+    expire = badge_commands.add_parser(
+        "expire",
+        help="change when an award expires; it is signed again and its holder sent the new files",
+    )
+    expire.add_argument("award")
+    when = expire.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--on", metavar="DATE", help="it expires at the end of this day (ISO: 2027-06-30)"
+    )
+    when.add_argument("--never", action="store_true", help="it no longer expires")
     revoke = badge_commands.add_parser("revoke", help="revoke an award, with the reason")
     revoke.add_argument("award")
     revoke.add_argument("--reason", required=True)
@@ -485,6 +495,15 @@ def _badge_command(services: Services, command: str, args: argparse.Namespace) -
         return award_csv_command(services, args)
     if command == "export":
         return export_command(services, args)
+    if command == "expire":
+        until = None if args.never else badges.expiry(args.on)
+        badges.set_expiry(me, args.award, until)
+        if until is None:
+            print(f"{args.award} never expires; its holder gets it as it is now")
+        else:
+            local = until.astimezone(services.city.zone)
+            print(f"{args.award} expires {local:%Y-%m-%d %H:%M}; its holder gets it as it is now")
+        return 0
     if command == "revoke":
         badges.revoke(me, args.award, args.reason)
         print(f"{args.award} revoked")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from access.policy import Actor
 from bot import cli
 from bot.services import build_services
 from openbadges import baking
@@ -257,6 +258,48 @@ def test_an_award_expires_at_the_end_of_the_day_given(server):
     assert expires == datetime(2027, 6, 30, 23, 59, 59, tzinfo=ZONE)
     assertion = json.loads(server.services.badges.publisher.assertion(award_id).body)
     assert datetime.fromisoformat(assertion["expires"]) == expires
+
+
+def test_an_awards_expiry_is_changed_or_taken_away_signed_again_and_audited(server):
+    services = server.services
+    person(services, 32_002)
+    done = server.run("award", "lj-a1", "--to", "32002", "--expires", "2027-06-30")
+    assert done.returncode == 0, done.stderr
+    award_id, _url = done.stdout.split()
+
+    def expiry_and_version() -> tuple[datetime | None, int]:
+        with services.database.session() as session:
+            row = session.execute(
+                select(Award.expires_at, Award.version).where(Award.public_id == award_id)
+            ).one()
+        return row.expires_at, row.version
+
+    _expires, version = expiry_and_version()
+    later = server.run("expire", award_id, "--on", "2028-01-31")
+    assert later.returncode == 0, later.stderr
+    assert later.stdout == f"{award_id} expires 2028-01-31 23:59; its holder gets it as it is now\n"
+    assert expiry_and_version() == (datetime(2028, 1, 31, 23, 59, 59, tzinfo=ZONE), version + 1)
+    assertion = json.loads(services.badges.publisher.assertion(award_id).body)
+    assert assertion["expires"].startswith("2028-01-31T")
+
+    never = server.run("expire", award_id, "--never")
+    assert never.returncode == 0, never.stderr
+    assert never.stdout == f"{award_id} never expires; its holder gets it as it is now\n"
+    assert expiry_and_version() == (None, version + 2)
+    assertion = json.loads(services.badges.publisher.assertion(award_id).body)
+    assert "expires" not in assertion
+
+    past = server.run("expire", award_id, "--on", "2020-01-01")
+    assert past.returncode == 2 and "is not in the future" in past.stderr
+    unknown = server.run("expire", "no-such-award", "--never")
+    assert unknown.returncode == 2 and "no award 'no-such-award'" in unknown.stderr
+    assert expiry_and_version() == (None, version + 2)  # nothing changed by the refusals
+    changes = [
+        line.details["expires"]
+        for line in services.staff.audit_log(Actor.command_line())
+        if line.action == "badge.expiry" and line.target == award_id
+    ]
+    assert sorted(changes, key=str) == ["2028-01-31T23:59:59+01:00", None]  # both, audited
 
 
 def test_a_participants_list_may_say_when_each_award_expires(server, tmp_path):
