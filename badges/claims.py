@@ -104,6 +104,7 @@ class ParticipantLink:
     label: str
     email: str | None
     link: str
+    expires_at: datetime | None = None  # when the award it gives expires (the list's `expires`)
 
 
 @dataclass(frozen=True)
@@ -290,12 +291,14 @@ def make_claim_links(
 
 
 def links_csv(links: list[ParticipantLink]) -> str:
-    """A participants' claim links as CSV: `line,label,email,link`, a header first."""
+    """A participants' claim links as CSV: `line,label,email,link,expires`, a header first
+    (`expires`: the day the award expires, as the list gave it, or empty)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["line", "label", "email", "link"])
+    writer.writerow(["line", "label", "email", "link", "expires"])
     for item in links:
-        writer.writerow([item.line, item.label, item.email or "", item.link])
+        expires = item.expires_at.date().isoformat() if item.expires_at else ""
+        writer.writerow([item.line, item.label, item.email or "", item.link, expires])
     return out.getvalue()
 
 
@@ -430,7 +433,9 @@ def claim_links_for_participants(
                 one.email,
                 one.expires_at,
             )
-            links.append(ParticipantLink(one.line, one.label, one.email, _link(ctx, code)))
+            links.append(
+                ParticipantLink(one.line, one.label, one.email, _link(ctx, code), one.expires_at)
+            )
             session.add(claim)
         _audit_links(session, actor, badge, now, len(links), 1, valid_until, needs_evidence)
     return links

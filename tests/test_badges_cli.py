@@ -245,7 +245,9 @@ def test_a_participants_list_gives_a_csv_of_links_or_nothing(server, tmp_path):
         assert session.scalar(select(func.count()).select_from(Claim)) == before
     out = tmp_path / "links.csv"
     written = server.run("award-csv", "lj-a1", str(good), "--out", str(out))
-    assert written.returncode == 0 and out.read_text("utf-8").startswith("line,label,email,link")
+    assert written.returncode == 0 and out.read_text("utf-8").startswith(
+        "line,label,email,link,expires\n"
+    )
 
 
 def test_an_award_expires_at_the_end_of_the_day_given(server):
@@ -307,7 +309,9 @@ def test_a_participants_list_may_say_when_each_award_expires(server, tmp_path):
     listed.write_text("label,expires\nAna,2027-06-30\nBor,\n", encoding="utf-8")
     done = server.run("award-csv", "lj-robotika", str(listed))
     assert done.returncode == 0, done.stderr
-    ana, bor = (code_of(row["link"]) for row in csv.DictReader(io.StringIO(done.stdout)))
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(row["label"], row["expires"]) for row in rows] == [("Ana", "2027-06-30"), ("Bor", "")]
+    ana, bor = (code_of(row["link"]) for row in rows)
     services = server.services
     awards = {}
     for telegram_id, code in ((32_011, ana), (32_012, bor)):
