@@ -59,6 +59,9 @@ class Venue:
     kind: str = "venue"
 
 
+BADGES_ISSUED_AGAIN = "badges_issued_again"  # a Notice's code: {"n": how many}, files follow
+
+
 @dataclass(frozen=True)
 class Notice:
     """A short message named by its code (the front words it): 'not_found', 'no_location'…"""

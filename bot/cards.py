@@ -11,6 +11,7 @@ from html import escape
 from babel import Locale, UnknownLocaleError
 
 from actions.messages import (
+    BADGES_ISSUED_AGAIN,
     Details,
     Message,
     Notice,
@@ -153,7 +154,7 @@ def notice_html(code: str, lang: str, params: dict | None = None) -> str:
     _ = gettext_for(lang)
     if code == "saved":
         return saved_html(params or {}, lang)
-    if code == "badges_issued_again":
+    if code == BADGES_ISSUED_AGAIN:
         n = int((params or {}).get("n", 1))
         ngettext = ngettext_for(lang)
         return ngettext(

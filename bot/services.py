@@ -12,6 +12,7 @@ from pathlib import Path
 
 from access.policy import Policy
 from actions.messages import (
+    BADGES_ISSUED_AGAIN,
     AnnouncementSent,
     AnnouncementWithdrawn,
     BadgeEarned,
@@ -114,7 +115,7 @@ class BadgeMessages:
         return [to_json(BadgeEarned(award_id))]
 
     def badges_issued_again(self, award_ids: list[str]) -> list[dict]:
-        word = Notice("badges_issued_again", {"n": len(award_ids)})
+        word = Notice(BADGES_ISSUED_AGAIN, {"n": len(award_ids)})
         return [to_json(word), *(to_json(BadgeEarned(award_id)) for award_id in award_ids)]
 
     def evidence_rejected(self, submission_id: int) -> list[dict]:

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from access.policy import Actor
+from actions.messages import BADGES_ISSUED_AGAIN, BadgeEarned, Notice
 from badges.claims import ClaimStatus, evidence_of_text, evidence_problem, reason_problem
 from badges.delivery import file_name, is_public, linkedin_url
 from badges.problems import AlreadyRevoked, BadInput, EvidenceRefused, NotAllowed, UnknownAward
+from bot.telegram.outbox import look_up
 from openbadges import baking
 
 from .badges_world import ADMIN, AS_ADMIN, LEARNER, SECOND, badge_services, code_of, person
@@ -159,3 +161,26 @@ def test_evidence_is_shown_to_its_reviewers_and_a_rejection_gives_its_reason(lit
     assert badges.for_review(sent.submission_id) is None
     with pytest.raises(BadInput):
         badges.review(AS_ADMIN, sent.submission_id)
+
+
+def test_the_word_that_badges_were_issued_again_counts_those_still_sent(lite):
+    """An award revoked after it was issued again is left out of the chat's message, and so is
+    the word before the files when none is left (the outbox then has nothing to send)."""
+    services, _clock = lite
+    badges = services.badges
+    ana = person(services, LEARNER)
+    first = badges.award(AS_ADMIN, "lj-robotika", LEARNER).award_id
+    second = badges.award(AS_ADMIN, "lj-a1", LEARNER).award_id
+    again = [Notice(BADGES_ISSUED_AGAIN, {"n": 2}), BadgeEarned(first), BadgeEarned(second)]
+
+    def sent() -> list[tuple[str, object]]:
+        return [
+            ("word", item.params["n"]) if isinstance(item, Notice) else ("badge", item.award_id)
+            for item in look_up(badges, ana, again)
+        ]
+
+    assert sent() == [("word", 2), ("badge", first), ("badge", second)]
+    badges.revoke(AS_ADMIN, first, "Podeljena pomotoma.")
+    assert sent() == [("word", 1), ("badge", second)]
+    badges.revoke(AS_ADMIN, second, "Podeljena pomotoma.")
+    assert sent() == []

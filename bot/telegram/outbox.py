@@ -16,6 +16,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -35,16 +36,19 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from actions.messages import (
+    BADGES_ISSUED_AGAIN,
     AnnouncementSent,
     AnnouncementWithdrawn,
     BadgeEarned,
     EvidenceRejected,
     FollowedNews,
     Message,
+    Notice,
     StaffRemoved,
     from_json,
 )
 from actions.news import looked_up
+from badges.delivery import BadgeDelivery
 from badges.service import BadgeService
 from bot.announcement_cards import withdrawn_text
 from bot.i18n import reading_language
@@ -299,7 +303,21 @@ def look_up(
                 found.append(rejection)
         else:
             found.append(message)
-    return found
+    return counted_again(found)
+
+
+def counted_again(found: list[Renderable]) -> list[Renderable]:
+    """The word that badges were issued again, counting those still sent (one revoked since is
+    left out above); no word at all when none is left."""
+    left = sum(isinstance(item, BadgeDelivery) for item in found)
+    out: list[Renderable] = []
+    for item in found:
+        if isinstance(item, Notice) and item.code == BADGES_ISSUED_AGAIN:
+            if left:
+                out.append(replace(item, params={**item.params, "n": left}))
+        else:
+            out.append(item)
+    return out
 
 
 Record = Callable[..., Awaitable[str]]
