@@ -149,6 +149,7 @@ class WalletItem:
     expires: str | None  # ISO 8601; None: never
     state: str  # "active" | "expired"
     hidden: bool  # not on its public page
+    shows_name: bool = False  # the learner's name is on its public page (they said yes)
 
 
 @dataclass(frozen=True)

@@ -76,4 +76,5 @@ def wallet_item_of(badge: WalletBadge, zone: ZoneInfo) -> WalletItem:
         expires=local_iso(badge.expires, zone),
         state=badge.state,
         hidden=badge.hidden,
+        shows_name=badge.shows_name,
     )

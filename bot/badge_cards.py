@@ -140,6 +140,8 @@ def wallet_lines(item: WalletItem, number: int, lang: str) -> list[str]:
             lines.append("⌛ " + _("Valid until {day}").format(day=day))
     if item.hidden:
         lines.append("🙈 " + _("Hidden from its public page"))
+    elif item.shows_name:
+        lines.append("👤 " + _("Your name is on its public page"))
     return lines
 
 

@@ -595,6 +595,11 @@ def test_a_learner_shows_their_name_on_a_badges_public_page_only_when_they_say_y
         )
         assert toast.params["text"] == "👤 Vaše ime je na njeni javni strani"
         assert publisher.public_page(award_id).recipient_name == "Maja"
+        # the list says so too, from now on
+        assert "👤 Vaše ime" not in page.params["text"]
+        double.push_message(LEARNER, "/mybadges", language_code="sl")
+        listed = await double.wait_for("sendMessage", saying(LEARNER, "Imate 1 značko"), count=2)
+        assert "\n👤 Vaše ime je na njeni javni strani\n" in listed[-1].params["text"]
 
         double.push_callback(LEARNER, ask, language_code="sl", first_name="Maja")
         [shown] = await double.wait_for(
