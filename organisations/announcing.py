@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -439,23 +439,27 @@ class AnnouncementService:
                     finished.append(view)
         return finished
 
-    def count_reach(self, reached: Counter[int]) -> None:
-        """Add the messages delivered (by announcement) to their organisations' daily reach:
-        one upsert for a drainer's run, never one a message."""
-        day = self.ctx.clock().date()
+    def delivered(self, reached: Counter[int]) -> int:
+        """What the drainer reports after each batch it sent, in one transaction: the messages
+        delivered (by announcement) added to their organisations' daily reach (one upsert, never
+        one a message); and the messages of an announcement withdrawn while they were on their
+        way (their rows ended sent only afterwards, so the withdrawal did not see them)
+        withdrawn too, by the same outbox rows (one a person: those queued already are kept
+        once). How many withdrawals were queued."""
+        now = self.ctx.clock()
         with self.ctx.database.session() as session:
-            owners = dict(
-                session.execute(
-                    select(Announcement.id, Announcement.organisation_id).where(
-                        Announcement.id.in_(sorted(reached))
-                    )
-                ).all()
-            )
+            rows = session.scalars(
+                select(Announcement).where(Announcement.id.in_(sorted(reached)))
+            ).all()
             counted: Counter[tuple[int, str, int]] = Counter()
-            for announcement_id, n in reached.items():
-                if announcement_id in owners:
-                    counted[(owners[announcement_id], usage.REACHED, 0)] += n
-            usage.add(session, day, counted)
+            for row in rows:
+                counted[(row.organisation_id, usage.REACHED, 0)] += reached[row.id]
+            usage.add(session, now.date(), counted)
+            return sum(
+                outbox_store.enqueue_many(session, self._withdrawals(session, row, now), now)
+                for row in rows
+                if row.status == WITHDRAWN and row.batch_id
+            )
 
     def card(self, announcement_id: int) -> AnnouncementCard | None:
         """What a follower is sent (None: withdrawn, cancelled or gone: send nothing)."""
@@ -548,25 +552,6 @@ class AnnouncementService:
                 details={"messages": len(rows)},
             )
             return len(rows)
-
-    def withdraw_late_arrivals(self, announcement_ids: Iterable[int]) -> int:
-        """Messages of a withdrawn announcement that were on their way when it was withdrawn
-        (their rows end sent only afterwards, so the withdrawal did not see them): withdrawn
-        too, by the same outbox rows (one a person: those queued already are kept once). The
-        drainer asks after each batch it sent; how many rows were added."""
-        now = self.ctx.clock()
-        with self.ctx.database.session() as session:
-            withdrawn = session.scalars(
-                select(Announcement).where(
-                    Announcement.id.in_(sorted(set(announcement_ids))),
-                    Announcement.status == WITHDRAWN,
-                )
-            )
-            return sum(
-                outbox_store.enqueue_many(session, self._withdrawals(session, row, now), now)
-                for row in withdrawn
-                if row.batch_id
-            )
 
     def _withdrawals(self, session: Session, row: Announcement, now: datetime) -> list[NewMessage]:
         """One outbox row per person the announcement was sent to, deleting (or editing) it."""

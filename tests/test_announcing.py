@@ -312,10 +312,10 @@ def test_a_message_on_its_way_at_the_withdrawal_is_withdrawn_once_it_lands(world
     assert service.withdraw(admin, draft.id) == 1  # the other is not known to be sent yet
     with service.ctx.database.session() as session:  # … and then its answer comes
         outbox.record(session, on_its_way.id, outbox.Outcome.SENT, now, sent_ids=[50])
-    assert service.withdraw_late_arrivals([draft.id]) == 1
-    assert service.withdraw_late_arrivals([draft.id]) == 0  # once
+    assert service.delivered(Counter({draft.id: 1})) == 1  # the drainer reports it
+    assert service.delivered(Counter({draft.id: 1})) == 0  # once
     other = service.compose(admin, mc, hello(), "followers")
-    assert service.withdraw_late_arrivals([other.id]) == 0  # not withdrawn: nothing to do
+    assert service.delivered(Counter({other.id: 1})) == 0  # not withdrawn: nothing to do
     with service.ctx.database.session() as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "withdrawal"))
         withdrawn = sorted(from_json(row.payload[0]).message_ids for row in rows)
@@ -327,8 +327,8 @@ def test_reach_is_one_count_per_organisation_and_day(world) -> None:
     admin = Actor.on_telegram(ADMIN)
     first = service.compose(admin, mc, hello(), "followers")
     second = service.compose(Actor.on_telegram(PLATFORM), lib, hello(), "followers")
-    service.count_reach(Counter({first.id: 20, second.id: 2}))
-    service.count_reach(Counter({first.id: 9}))
+    service.delivered(Counter({first.id: 20, second.id: 2}))
+    service.delivered(Counter({first.id: 9, 999_999: 3}))  # one gone since counts nowhere
     day = city_clock().date()
     with service.ctx.database.session() as session:
         assert usage.totals(session, mc, day, day) == {(usage.REACHED, 0): 29}

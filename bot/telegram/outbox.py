@@ -254,11 +254,8 @@ async def _tally(
             log.error("outbox: sending a message failed", exc_info=result)
         elif message.kind == "announcement" and result == outbox_store.SENT:
             reached.update(announcement_ids(message))
-    if reached:
-        announcements = context.services.announcements
-        await context.workers.storing(announcements.count_reach, reached)
-        # what was on its way when its announcement was withdrawn is withdrawn now
-        late = await context.workers.storing(announcements.withdraw_late_arrivals, list(reached))
+    if reached:  # counted, and what was on its way when it was withdrawn withdrawn now
+        late = await context.workers.storing(context.services.announcements.delivered, reached)
         if late:
             log.info("outbox: %d messages sent while withdrawn, queued to be withdrawn", late)
 
