@@ -346,8 +346,11 @@ class AnnouncementService:
             session.flush()
             return self._view(session, row)
 
-    def show_progress_in(self, announcement_id: int, chat_id: int, message_id: int) -> None:
-        """The message that shows the announcement's progress (the front sent it)."""
+    def show_progress_in(
+        self, announcement_id: int, chat_id: int | None, message_id: int | None
+    ) -> None:
+        """The message that shows the announcement's progress (the front sent it); None and None
+        when its chat can no longer be written to (the administrator blocked the bot)."""
         with self.ctx.database.session() as session:
             row = session.get(Announcement, announcement_id)
             if row is not None:

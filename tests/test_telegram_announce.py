@@ -517,6 +517,34 @@ def test_progress_after_a_restart_is_in_the_language_the_admin_chose(double, wor
     story(double, services, scenario)
 
 
+def test_progress_is_not_tried_again_in_a_chat_that_blocked_the_bot(double, world) -> None:
+    services, clock = world
+    admin = Actor.on_telegram(ORG_ADMIN)
+    service = services.announcements
+    draft = service.compose(
+        admin, service.organisation_of(admin, "mct"), Content({"en": "Open day!"}), "followers"
+    )
+    service.send(admin, draft.id, START + timedelta(minutes=30), (ORG_ADMIN, None))
+    double.block_chat(ORG_ADMIN)
+
+    async def scenario() -> None:
+        clock.advance(minutes=31)
+        await double.wait_for("sendMessage", lambda c: c.params.get("chat_id") == ORG_ADMIN)
+        await double.wait_for(
+            "sendMessage",
+            lambda c: c.params.get("chat_id") in FOLLOWERS and c.status == 200,
+            count=4,
+        )
+        await asyncio.sleep(1.5)  # the job has run several times since (every 0.3 s here)
+        tried = [c for c in double.calls_to("sendMessage") if c.params.get("chat_id") == ORG_ADMIN]
+        assert [c.status for c in tried] == [403]
+
+    story(double, services, scenario)
+    with services.database.session() as session:
+        row = session.get(Announcement, draft.id)
+        assert (row.progress_chat_id, row.progress_message_id) == (None, None)
+
+
 # ---- withdrawing: deleted, or edited where Telegram keeps the message ---------------------------
 FOLLOWERS = (FOLLOWER_SL, FOLLOWER_EN, FOLLOWER_GONE, FOLLOWER_FLOOD)
 WITHDRAWN_EN = f"📣 <b>{NAME}</b>\n\n<i>This announcement was withdrawn.</i>"

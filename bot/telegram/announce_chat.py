@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -700,6 +700,11 @@ async def _show(
                 text, chat_id, message_id, parse_mode=ParseMode.HTML
             )
         shown[view.id] = text
+    except Forbidden:  # the administrator blocked the bot: not tried again at every run
+        log.info("an announcement's progress chat is closed to the bot; no more progress there")
+        await context.workers.storing(
+            context.services.announcements.show_progress_in, view.id, None, None
+        )
     except BadRequest as error:
         log.info("could not show an announcement's progress: %s", error.message)
     except TelegramError:
