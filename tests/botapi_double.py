@@ -260,6 +260,8 @@ class BotApiDouble:
         self._files: dict[str, _StoredFile] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._blocked: set[int] = set()
+        self._answered_queries: set[str] = set()  # a callback query is answered once
+        self.answered_twice: list[str] = []  # the ids of queries the bot answered again
         self._delays: dict[str, float] = {}
         self._floods: dict[int, list[int]] = {}  # chat → retry_after of the 429s still to answer
         self._limits: tuple[float, float] | None = None  # (messages a second, seconds per chat)
@@ -943,10 +945,14 @@ class BotApiDouble:
         return True
 
     def _answer_callback_query(self, request: _Request) -> bool:
-        if not request.params.get("callback_query_id"):
+        query_id = str(request.params.get("callback_query_id") or "")
+        if query_id in self._answered_queries:
+            self.answered_twice.append(query_id)
+        if not query_id or query_id in self._answered_queries:  # Telegram takes one answer
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
+        self._answered_queries.add(query_id)
         if len(str(request.params.get("text") or "")) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         return True

@@ -56,6 +56,8 @@ async def running(double: BotApiDouble, services: Services, **settings_fields):
         await app.stop()
         await app.shutdown()
         await app.post_shutdown(app)
+    # every story: no button press answered twice (Telegram refuses the second answer)
+    assert double.answered_twice == [], f"button presses answered twice: {double.answered_twice}"
 
 
 def story(double, services, scenario: Callable[[], Awaitable[None]]) -> None:

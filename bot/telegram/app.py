@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -42,6 +42,7 @@ from bot.telegram import (
     stats_chat,
 )
 from bot.telegram.common import (
+    answer_once,
     in_store,
     keyboard_queries,
     say_plainly,
@@ -134,7 +135,7 @@ async def before_every_update(update: Update, context: ColbotContext) -> None:
             _("That is a lot of messages at once; I will answer the next ones in a moment."),
         )
     if update.callback_query is not None:
-        await answer_quietly(update.callback_query)
+        await answer_once(update, context)
     raise ApplicationHandlerStop
 
 
@@ -203,14 +204,6 @@ async def on_media(update: Update, context: ColbotContext) -> None:
         await language_privacy.on_other(update, context)
 
 
-async def answer_quietly(query: object, text: str | None = None) -> None:
-    """Stop a button's spinner; a query that is too old to answer is left alone."""
-    try:
-        await query.answer(text[:200] if text else None)  # type: ignore[attr-defined]
-    except BadRequest as error:
-        log.info("could not answer a button press: %s", error.message)
-
-
 async def on_button(update: Update, context: ColbotContext) -> None:
     """Every button press goes through here: read by the one table, always answered (a button
     from an old message, a forged one or one without a chat gets a polite word)."""
@@ -218,13 +211,13 @@ async def on_button(update: Update, context: ColbotContext) -> None:
     pressed = parse_callback(query.data)
     _ = gettext_for(user_language(update, context))
     if pressed is None or update.effective_chat is None:
-        await answer_quietly(query, _("This button no longer works. Please search again."))
+        await answer_once(update, context, _("This button no longer works. Please search again."))
         return
     note: str | None = None
     try:
         note = await BUTTONS[pressed.button](update, context, pressed)
     finally:
-        await answer_quietly(query, note)
+        await answer_once(update, context, note)  # unless a step answered it already
 
 
 async def person_blocked(context: ColbotContext, person_id: int | None) -> None:

@@ -58,7 +58,13 @@ from badges.problems import (
 from bot.badge_cards import badge_title
 from bot.callbacks import Button, Pressed, callback, parse_callback
 from bot.i18n import format_day, gettext_for, ngettext_for
-from bot.telegram.common import chat_draft, main_keyboard, step_by_step, user_language
+from bot.telegram.common import (
+    answer_once,
+    chat_draft,
+    main_keyboard,
+    step_by_step,
+    user_language,
+)
 from bot.telegram.privileged import actor_of, privileged, refuse
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor
@@ -307,10 +313,7 @@ async def on_pressed(update: Update, context: ColbotContext, organisation: Actin
     query = update.callback_query
     pressed = parse_callback(query.data)
     lang = user_language(update, context)
-    try:
-        await query.answer()
-    except BadRequest as error:
-        log.info("could not answer a /badges button: %s", error.message)
+    await answer_once(update, context)
     if pressed is None or not pressed.parts:
         await _say(update, context, _old_button(lang))
         return END

@@ -20,6 +20,7 @@ from telegram import (
     Message as TelegramMessage,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
@@ -80,6 +81,19 @@ async def in_store(context: ColbotContext, function: Callable[..., T], *args: An
             return function(session, *args)
 
     return await context.workers.storing(work)
+
+
+async def answer_once(update: Update, context: ColbotContext, text: str | None = None) -> None:
+    """Stop a button's spinner, with `text` shown for a moment: once an update (a second answer
+    is an error at Telegram), and a query too old to answer is left alone."""
+    query = update.callback_query
+    if query is None or context.query_answered:
+        return
+    context.query_answered = True
+    try:
+        await query.answer(text[:200] if text else None)
+    except BadRequest as error:
+        log.info("could not answer a button press: %s", error.message)
 
 
 def _reader_languages(session: Any, telegram_id: int) -> tuple[str | None, str | None]:

@@ -38,7 +38,7 @@ from bot.post_cards import (
     problem_text,
     prompt,
 )
-from bot.telegram.common import keyboard_of, say_plainly, send, user_language
+from bot.telegram.common import answer_once, keyboard_of, say_plainly, send, user_language
 from bot.telegram.post_persistence import CONVERSATION, DRAFTING
 from bot.telegram.privileged import actor_of, privileged, refuse
 from bot.telegram.state import ColbotContext
@@ -188,7 +188,7 @@ async def on_button(update: Update, context: ColbotContext, acting: ActingFor) -
     pressed = parse_callback(query.data)
     lang = user_language(update, context)
     _ = gettext_for(lang)
-    await _answer_quietly(query)
+    await answer_once(update, context)
     if pressed is None or not pressed.parts:
         return None
     what, value = pressed.parts[0], (pressed.parts[1] if len(pressed.parts) > 1 else "")
@@ -267,13 +267,6 @@ async def _publish(update: Update, context: ColbotContext) -> str:
     return END
 
 
-async def _answer_quietly(query: Any) -> None:
-    try:
-        await query.answer()
-    except Exception:
-        log.info("could not answer a /post button press")
-
-
 # ---- /myposts -------------------------------------------------------------------------------
 @privileged(Capability.POST)
 async def on_my_posts(update: Update, context: ColbotContext, acting: ActingFor) -> None:
@@ -304,7 +297,7 @@ async def on_my_posts_button(update: Update, context: ColbotContext, acting: Act
     pressed = parse_callback(query.data)
     lang = user_language(update, context)
     _ = gettext_for(lang)
-    await _answer_quietly(query)
+    await answer_once(update, context)
     number = pressed.number(1) if pressed is not None else None
     what = pressed.parts[0] if pressed is not None and pressed.parts else ""
     if what == "page" and pressed is not None and len(pressed.parts) > 1:
@@ -346,7 +339,7 @@ async def _withdraw(
 async def on_edit_button(update: Update, context: ColbotContext, acting: ActingFor) -> str:
     """✏️ in /myposts: a draft filled from the item, shown as its preview."""
     pressed = parse_callback(update.callback_query.data)
-    await _answer_quietly(update.callback_query)
+    await answer_once(update, context)
     number = pressed.number(1) if pressed is not None else None
     if number is None:
         return END

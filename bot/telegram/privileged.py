@@ -50,9 +50,10 @@ async def refuse(update: Update, context: ColbotContext) -> None:
     """The polite refusal: the same words for a command and a button, naming nothing."""
     _ = gettext_for(user_language(update, context))
     text = _("Sorry, only an organisation's staff can do that.")
-    if update.callback_query is not None:
+    if update.callback_query is not None and not context.query_answered:
         try:
             await update.callback_query.answer(text)
+            context.query_answered = True  # the buttons' dispatcher answers no more
             return
         except Exception:  # an old query: say it in the chat instead
             log.info("could not answer a refused button press")

@@ -176,7 +176,10 @@ class FrontData:
 
 
 class ColbotContext(CallbackContext[ExtBot, PersonState, dict, FrontData]):
-    """The handlers' context, with typed access to what the front keeps."""
+    """The handlers' context, with typed access to what the front keeps. PTB makes one for
+    each update, which all its handlers share."""
+
+    query_answered: bool = False  # this update's button press has had its answer (one only)
 
     @property
     def services(self) -> Services:
