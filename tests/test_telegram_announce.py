@@ -90,8 +90,8 @@ def story(double: BotApiDouble, services: Services, scenario) -> None:  # type: 
     asyncio.run(main())
 
 
-HUMAN_PAUSE = 0.2  # seconds: a person reads the question before answering (the conversation's
-# state moves once the handler that asked has returned)
+HUMAN_PAUSE = 0.2  # seconds: a person reads the question before answering (answers typed
+# ahead are taken in order too: test_telegram_org's test_answers_typed_at_once_are_taken_in_order)
 
 
 async def say(double: BotApiDouble, text: str, chat: int = ORG_ADMIN) -> None:
