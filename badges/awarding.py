@@ -551,15 +551,7 @@ def revoke(ctx: BadgeContext, actor: Actor, award_id: str, reason: str) -> None:
                 f"the award '{award_id}' was revoked on {award.revoked_at:%Y-%m-%d}"
             )
         mark_revoked(award, reason, now)
-        audit.record(
-            session,
-            actor,
-            "badge.revoke",
-            at=now,
-            organisation_id=award.badge_class.organisation_id,
-            target=award.public_id,
-            details={"badge": award.badge_class.public_id, "reason": reason},
-        )
+        _audit_change(session, actor, "badge.revoke", award, now, reason=reason)
 
 
 def mark_revoked(award: Award, reason: str, now: datetime) -> None:
@@ -582,18 +574,23 @@ def set_expiry(ctx: BadgeContext, actor: Actor, award_id: str, expires_at: datet
         resign(ctx, session, award, now)
         if award.person_id is not None:
             send_again(ctx, session, award.person_id, [award.public_id], now)
-        audit.record(
-            session,
-            actor,
-            "badge.expiry",
-            at=now,
-            organisation_id=award.badge_class.organisation_id,
-            target=award.public_id,
-            details={
-                "badge": award.badge_class.public_id,
-                "expires": expires_at.isoformat() if expires_at else None,
-            },
-        )
+        expires = expires_at.isoformat() if expires_at else None
+        _audit_change(session, actor, "badge.expiry", award, now, expires=expires)
+
+
+def _audit_change(
+    session: Session, actor: Actor, action: str, award: Award, now: datetime, **details: Any
+) -> None:
+    """A change to an award in the audit log: who, what, when, which award of which badge."""
+    audit.record(
+        session,
+        actor,
+        action,
+        at=now,
+        organisation_id=award.badge_class.organisation_id,
+        target=award.public_id,
+        details={"badge": award.badge_class.public_id, **details},
+    )
 
 
 def resign(ctx: BadgeContext, session: Session, award: Award, now: datetime) -> None:

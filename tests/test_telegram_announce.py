@@ -495,16 +495,23 @@ def test_a_scheduled_announcement_shows_its_progress_and_counts_when_it_goes_out
         assert row.progress_message_id is not None
 
 
-def test_progress_after_a_restart_is_in_the_language_the_admin_chose(double, world) -> None:
-    """The bot restarted after the scheduling: the administrator has not written since, so only
-    the database knows their language (English here, the city's first being Slovenian)."""
-    services, clock = world
+def scheduled_with_progress(services: Services) -> int:
+    """An announcement to the followers, due in 30 minutes, its progress to be shown in the
+    administrator's chat (as /announce schedules one); its id."""
     admin = Actor.on_telegram(ORG_ADMIN)
     service = services.announcements
     draft = service.compose(
         admin, service.organisation_of(admin, "mct"), Content({"en": "Open day!"}), "followers"
     )
     service.send(admin, draft.id, START + timedelta(minutes=30), (ORG_ADMIN, None))
+    return draft.id
+
+
+def test_progress_after_a_restart_is_in_the_language_the_admin_chose(double, world) -> None:
+    """The bot restarted after the scheduling: the administrator has not written since, so only
+    the database knows their language (English here, the city's first being Slovenian)."""
+    services, clock = world
+    scheduled_with_progress(services)
 
     async def scenario() -> None:
         clock.advance(minutes=31)
@@ -519,12 +526,7 @@ def test_progress_after_a_restart_is_in_the_language_the_admin_chose(double, wor
 
 def test_progress_is_not_tried_again_in_a_chat_that_blocked_the_bot(double, world) -> None:
     services, clock = world
-    admin = Actor.on_telegram(ORG_ADMIN)
-    service = services.announcements
-    draft = service.compose(
-        admin, service.organisation_of(admin, "mct"), Content({"en": "Open day!"}), "followers"
-    )
-    service.send(admin, draft.id, START + timedelta(minutes=30), (ORG_ADMIN, None))
+    announcement = scheduled_with_progress(services)
     double.block_chat(ORG_ADMIN)
 
     async def scenario() -> None:
@@ -541,7 +543,7 @@ def test_progress_is_not_tried_again_in_a_chat_that_blocked_the_bot(double, worl
 
     story(double, services, scenario)
     with services.database.session() as session:
-        row = session.get(Announcement, draft.id)
+        row = session.get(Announcement, announcement)
         assert (row.progress_chat_id, row.progress_message_id) == (None, None)
 
 
