@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from starlette.testclient import TestClient
 
 from badges.context import KEY_CHECK_EVERY
-from badges.publishing import FRESH_SECONDS, Published, _Fresh
+from badges.publishing import FRESH_SECONDS, BadgePublisher, Published, _Fresh
 from bot.http.app import build_http_app
 from bot.services import build_services
 from store import badges as store_badges
@@ -260,3 +260,24 @@ def test_the_memory_is_bounded_and_drops_the_least_recently_used_first():
     assert all(fresh.get(n) is body for n in (0, 2, 3, 4))
     now[0] = 1.0
     assert fresh.get(0) is None  # expired
+
+
+def test_reading_keeps_the_statements_postgresql_prepared(tmp_path, issuing_keys, postgres_url):
+    """The publisher's reads end in a commit. Ended in a rollback (a connection given back with
+    its transaction open), psycopg forgets every statement it had prepared on the connection and
+    has the server forget them too: each request's statements were planned again, and every read
+    cost one more round trip."""
+    services, _clock = badge_services(tmp_path, issuing_keys, postgres_url)
+    try:
+        person(services, LEARNER)
+        award_id = services.badges.award(PLATFORM, "lj-robotika", LEARNER).award_id
+        from_store = BadgePublisher(services.badges.context, fresh_seconds=0)
+        engine = services.database.engine
+        engine.dispose()  # one connection from here on: the reads' own
+        for _ in range(8):  # psycopg prepares a statement at its fifth run
+            assert from_store.assertion(award_id) is not None
+        with engine.connect() as connection:
+            prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements"))
+            assert prepared.scalar_one() >= 1
+    finally:
+        services.close()
