@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     Row,
     bindparam,
@@ -585,19 +586,15 @@ class StatusPlaces:
 LOOK_WINDOW = 5_000  # awards made since the last look, counted at most at once
 
 
-def _look(
-    session: Session, slug: str, list_number: int, since: int, candidates: list[int]
-) -> tuple[int | None, int, int, set[int]]:
-    """One statement: the issuer's highest list, how many awards of `list_number` came after
-    award id `since` (of the next LOOK_WINDOW awards), the highest award id counted, and which
-    `candidates` are taken in `list_number`. The parts read indexes (the newest awards by id,
-    the issuer's highest list by issuer and list), not all of the issuer's awards."""
-    of_list = (_award.issuer_slug == slug, _award.status_list == list_number)
+def _look_statement() -> CompoundSelect:
+    """The statement `_look` runs, built once: its parameters are `slug`, `list_number`,
+    `since`, `window` and the expanding `candidates`."""
+    slug, list_number = bindparam("slug"), bindparam("list_number")
     window = (
         select(_award.id, _award.issuer_slug, _award.status_list)
-        .where(_award.id > since)
+        .where(_award.id > bindparam("since"))
         .order_by(_award.id)
-        .limit(LOOK_WINDOW)
+        .limit(bindparam("window"))
         .subquery()
     )
     top = (
@@ -622,9 +619,36 @@ def _look(
         _award.status_position.label("value"),
         null().label("added"),
         null().label("last_id"),
-    ).where(*of_list, _award.status_position.in_(candidates))
+    ).where(
+        _award.issuer_slug == slug,
+        _award.status_list == list_number,
+        _award.status_position.in_(bindparam("candidates", expanding=True)),
+    )
+    return union_all(numbers, taken)
+
+
+_LOOK = _look_statement()
+
+
+def _look(
+    session: Session, slug: str, list_number: int, since: int, candidates: list[int]
+) -> tuple[int | None, int, int, set[int]]:
+    """One statement: the issuer's highest list, how many awards of `list_number` came after
+    award id `since` (of the next LOOK_WINDOW awards), the highest award id counted, and which
+    `candidates` are taken in `list_number`. The parts read indexes (the newest awards by id,
+    the issuer's highest list by issuer and list), not all of the issuer's awards."""
+    found = session.execute(
+        _LOOK,
+        {
+            "slug": slug,
+            "list_number": list_number,
+            "since": since,
+            "window": LOOK_WINDOW,
+            "candidates": candidates,
+        },
+    )
     top_list, added, last_id, used = None, 0, since, set()
-    for kind, value, count, highest in session.execute(union_all(numbers, taken)):
+    for kind, value, count, highest in found:
         if kind == 0:
             top_list, added, last_id = value, int(count or 0), int(highest or since)
         else:
@@ -667,17 +691,21 @@ def free_places(
     raise RuntimeError("no free place found in the status list")  # never at half full
 
 
+# only a taken place is skipped: a second standing award of a badge to a person (two made at once)
+# raises IntegrityError on "uq_award_standing", and the whole award is undone (built once for each
+# dialect)
+_INSERT_AWARDS = {
+    name: dialect.insert(Award.__table__)
+    .on_conflict_do_nothing(index_elements=["issuer_slug", "status_list", "status_position"])
+    .returning(_award.public_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def insert_awards(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     """Insert awards (column values) in one statement; the public ids of those inserted (one
     whose place another transaction took meanwhile is left out, to be tried again)."""
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Award.__table__)
-    # only a taken place is skipped: a second standing award of a badge to a person (two made at
-    # once) raises IntegrityError on "uq_award_standing", and the whole award is undone
-    taken_place = ["issuer_slug", "status_list", "status_position"]
-    statement = insert.on_conflict_do_nothing(index_elements=taken_place).returning(
-        _award.public_id
-    )
+    statement = _INSERT_AWARDS[session.get_bind().dialect.name]
     return set(session.execute(statement, rows).scalars())

@@ -127,6 +127,15 @@ def enqueue(session: Session, message: NewMessage, now: datetime) -> bool:
     return enqueue_many(session, [message], now) == 1
 
 
+# the insert, built once for each dialect: a dedupe key already there adds nothing
+_ENQUEUE = {
+    name: dialect.insert(OutboxMessage)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(OutboxMessage.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def enqueue_many(
     session: Session,
     messages: Sequence[NewMessage],
@@ -139,7 +148,7 @@ def enqueue_many(
     read here)."""
     if inactive is None:
         inactive = _inactive(session, {m.person_id for m in messages})
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    statement = _ENQUEUE[_dialect(session)]
     added = 0
     for start in range(0, len(messages), CHUNK):
         rows = [
@@ -159,11 +168,6 @@ def enqueue_many(
             }
             for m in messages[start : start + CHUNK]
         ]
-        statement = (
-            insert(OutboxMessage)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id)
-        )
         added += len(session.execute(statement, rows).all())
     return added
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Integer, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +28,18 @@ METRICS = (SHOWN, VIEWED, SAVED, FOLLOWED, CLAIMED, AWARDED, REACHED)
 Key = tuple[int, str, int]  # organisation id, metric, opportunity id (0: the organisation's)
 
 
+def _add_statement(dialect: Any) -> Any:
+    """The upsert `add` runs, for a dialect (built once)."""
+    insert = dialect.insert(UsageCount)
+    return insert.on_conflict_do_update(
+        index_elements=["organisation_id", "day", "metric", "opportunity_id"],
+        set_={"count": UsageCount.count + insert.excluded.count},
+    )
+
+
+_ADD = {"postgresql": _add_statement(postgresql), "sqlite": _add_statement(sqlite)}
+
+
 def add(session: Session, day: date, counts: Iterable[Key] | Counter[Key]) -> None:
     """Add one to each key (or the Counter's numbers) on `day`, in the session's transaction."""
     counted = counts if isinstance(counts, Counter) else Counter(counts)
@@ -42,13 +55,7 @@ def add(session: Session, day: date, counts: Iterable[Key] | Counter[Key]) -> No
         }
         for (organisation_id, metric, opportunity_id), n in sorted(counted.items())
     ]
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(UsageCount)
-    statement = insert.on_conflict_do_update(
-        index_elements=["organisation_id", "day", "metric", "opportunity_id"],
-        set_={"count": UsageCount.count + insert.excluded.count},
-    )
-    session.execute(statement, rows)
+    session.execute(_ADD[session.get_bind().dialect.name], rows)
 
 
 def add_items(session: Session, day: date, metric: str, opportunity_ids: Iterable[int]) -> None:
