@@ -357,7 +357,7 @@ class BadgePublisher:
         self._bases_lock = threading.Lock()
 
     def _read(self, work: Callable[[Connection], Any]) -> Any:
-        with self._ctx.database.engine.begin() as connection:
+        with self._ctx.database.reading() as connection:
             return work(connection)
 
     def _kept(self, key: Any, make: Callable[[], Any]) -> Any:

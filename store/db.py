@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,6 +94,22 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads that need no transaction of their own (each statement sees what
+        was committed when it began, as PostgreSQL's default isolation gives within one anyway).
+        On PostgreSQL it runs in autocommit: no BEGIN and COMMIT round trips, and never the
+        rollback that makes psycopg forget its prepared statements; on SQLite, reads are cheaper
+        inside a transaction, so there it has one."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                yield connection
+        else:
+            with self.engine.begin() as connection:
+                yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()
