@@ -4,6 +4,7 @@ command line prints it; the chat will word its own from the type)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import NamedTuple
 
 
@@ -73,6 +74,18 @@ class BadDate(BadInput):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(message)
+
+
+class ExpiredBeforeReview(BadInput):
+    """Evidence approved after the day its participants' list set for the award to expire: the
+    badge would be born expired, so nothing is awarded (the reviewer may still reject it)."""
+
+    def __init__(self, expired_at: datetime) -> None:
+        self.expired_at = expired_at
+        super().__init__(
+            f"the participants' list set this badge to expire on {expired_at.date().isoformat()}, "
+            "which has passed: approving now would award an expired badge"
+        )
 
 
 class Fault(NamedTuple):

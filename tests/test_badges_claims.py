@@ -3,12 +3,20 @@ code for a few people for a while, a participants' list, guessing stopped, evide
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from access.policy import Actor
 from badges.claims import MAX_FAILED, ClaimStatus, code_from_start
-from badges.problems import BadInput, BotUsernameMissing, NotAllowed, ParticipantsError
+from badges.problems import (
+    BadInput,
+    BotUsernameMissing,
+    ExpiredBeforeReview,
+    NotAllowed,
+    ParticipantsError,
+)
 from openbadges import codes
 from store import badges as store_badges
 from store import claims as store_claims
@@ -238,6 +246,32 @@ def test_evidence_is_reviewed_approved_becomes_a_badge_rejected_gives_a_reason(w
         assert session.scalar(select(Claim.uses)) == 1  # the rejected one's use is given back
     again = badges.submit_evidence(bor, code, "text", text="Zgradil sem robota Žigo.")
     assert again.status is ClaimStatus.PENDING_REVIEW
+
+
+def test_evidence_approved_after_the_lists_expiry_awards_nothing_and_says_why(world):
+    """A participants' list gave the award an expiry; the learner sent evidence in time and the
+    review came after that day: approved, the badge would be born expired, so nothing is
+    awarded, the evidence waits as it did, and it can still be rejected with a reason."""
+    services, clock = world
+    badges = services.badges
+    day = (clock() + timedelta(days=10)).date()
+    listed = f"label,email,expires\nAna Novak,,{day.isoformat()}\n"
+    links = badges.participant_links(AS_ADMIN, "lj-robotika", listed, needs_evidence=True)
+    ana, code = person(services, LEARNER), code_of(links[0].link)
+    assert badges.redeem(ana, code).status is ClaimStatus.NEEDS_EVIDENCE
+    sent = badges.submit_evidence(ana, code, "text", text="Zgradil sem robota Žigo.")
+    assert sent.status is ClaimStatus.PENDING_REVIEW
+    clock.advance(days=11)
+
+    with pytest.raises(ExpiredBeforeReview) as late:
+        badges.approve(AS_ADMIN, sent.submission_id)
+    assert late.value.expired_at.astimezone(services.city.zone).date() == day
+    assert [r.submission_id for r in badges.pending_reviews(AS_ADMIN)] == [sent.submission_id]
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Award)) == 0
+        assert session.scalar(select(Claim.uses)) == 1  # the use waits with the evidence
+    badges.reject(AS_ADMIN, sent.submission_id, "Rok za to značko je potekel.")
+    assert badges.pending_reviews(AS_ADMIN) == []
 
 
 def test_the_claim_that_waits_for_evidence_is_remembered_without_its_code(world):

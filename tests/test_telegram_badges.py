@@ -14,10 +14,12 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
+from babel.dates import format_date
 from sqlalchemy import delete, func, select
 
 from badges.claims import MAX_FAILED
@@ -335,6 +337,38 @@ def test_evidence_a_photo_approved_by_the_administrator_becomes_the_badge(double
             "sendMessage", saying(ADMIN, "This evidence has already been reviewed.")
         )
         assert len(awards_of(services, LEARNER)) == 1
+
+    story(double, services, scenario)
+
+
+def test_evidence_approved_after_the_lists_expiry_is_explained_to_the_reviewer(double, world):
+    """The participants' list said the badge expires on a day that passed before the review: the
+    reviewer reads why nothing was awarded (not "already reviewed"), in their language, and the
+    evidence can still be rejected."""
+    services, clock = world
+    day = (clock() + timedelta(days=10)).date()
+    listed = f"label,email,expires\nAna Novak,,{day.isoformat()}\n"
+    [link] = services.badges.participant_links(AS_ADMIN, "lj-robotika", listed, needs_evidence=True)
+
+    async def scenario(app):
+        double.push_message(LEARNER, f"/start badge-{code_of(link.link)}", language_code="sl")
+        await double.wait_for("sendMessage", to(LEARNER))
+        double.push_message(LEARNER, "Zgradil sem robota, ki sledi črti.", language_code="sl")
+        [review] = await double.wait_for("sendMessage", to(ADMIN))
+        approve, _reject = (b["callback_data"] for b in buttons(review))
+        clock.advance(days=11)
+
+        double.push_callback(ADMIN, approve, language_code="sl")
+        [*_, told] = await double.wait_for("sendMessage", to(ADMIN), count=2)
+        shown = format_date(day, "long", locale="sl")
+        assert told.params["text"] == (
+            f"Seznam udeležencev je določil, da ta značka poteče {shown}, ta dan pa je že minil: "
+            "če bi dokazilo odobrili zdaj, bi udeleženec dobil že potečeno značko, zato ni bilo "
+            "podeljeno nič. Dokazilo lahko še vedno zavrnete in udeležencu napišete razlog."
+        )
+        assert awards_of(services, LEARNER) == []
+        with services.database.session() as session:
+            assert session.scalar(select(EvidenceSubmission.status)) == "pending"
 
     story(double, services, scenario)
 

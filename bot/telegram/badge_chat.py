@@ -8,8 +8,10 @@ use cases in badges/ (`Services.badges`) decide, and check every privileged step
 from __future__ import annotations
 
 import logging
+from datetime import datetime, tzinfo
 from typing import Any
 
+from babel.dates import format_date
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -28,6 +30,7 @@ from badges.problems import (
     BadgeProblem,
     BadInput,
     EvidenceRefused,
+    ExpiredBeforeReview,
     IssuerMissing,
     NotAllowed,
     UnknownAward,
@@ -291,6 +294,16 @@ def _reviewed_already(lang: str) -> str:
     return _("This evidence has already been reviewed.")
 
 
+def _expired_before_review(lang: str, expired_at: datetime, zone: tzinfo) -> str:
+    """Evidence approved after the day the participants' list set for the award to expire."""
+    _ = gettext_for(lang)
+    return _(
+        "The participants' list set this badge to expire on {day}, and that day has passed: "
+        "approved now, the learner would get an expired badge, so nothing was awarded. You can "
+        "still reject the evidence with a reason for the learner."
+    ).format(day=format_date(expired_at.astimezone(zone).date(), "long", locale=lang))
+
+
 async def on_approve(update: Update, context: ColbotContext, pressed: Pressed) -> str | None:
     """✅ on evidence: the learner gets the badge (through the outbox)."""
     lang = user_language(update, context)
@@ -306,6 +319,10 @@ async def on_approve(update: Update, context: ColbotContext, pressed: Pressed) -
         return None
     except IssuerMissing:
         await say_plainly(update, context, _cannot_issue(lang, reviewer=True))
+        return None
+    except ExpiredBeforeReview as late:
+        day = _expired_before_review(lang, late.expired_at, context.services.city.zone)
+        await say_plainly(update, context, day)
         return None
     except BadInput:
         await say_plainly(update, context, _reviewed_already(lang))
