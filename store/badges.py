@@ -26,9 +26,9 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
+from store.dialects import dialect_of, per_dialect
 from store.models import Award, BadgeClass, Opportunity, Organisation, Person
 
 PUBLIC_ID_BYTES = 12  # 96 random bits: 16 URL-safe characters
@@ -217,7 +217,7 @@ def lock_for_award(session: Session) -> None:
     """On SQLite, take the database's write lock before choosing a status place (with a write
     that changes nothing): awards are then made one after the other, so two never choose the
     same place, and the savepoint around the insert nests in a transaction that has begun."""
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect_of(session) == "sqlite":
         session.execute(update(Award).where(text("1 = 0")).values(version=Award.version))
 
 
@@ -694,12 +694,13 @@ def free_places(
 # only a taken place is skipped: a second standing award of a badge to a person (two made at once)
 # raises IntegrityError on "uq_award_standing", and the whole award is undone (built once for each
 # dialect)
-_INSERT_AWARDS = {
-    name: dialect.insert(Award.__table__)
-    .on_conflict_do_nothing(index_elements=["issuer_slug", "status_list", "status_position"])
-    .returning(_award.public_id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_INSERT_AWARDS = per_dialect(
+    lambda dialect: (
+        dialect.insert(Award.__table__)
+        .on_conflict_do_nothing(index_elements=["issuer_slug", "status_list", "status_position"])
+        .returning(_award.public_id)
+    )
+)
 
 
 def insert_awards(session: Session, rows: list[dict[str, Any]]) -> set[str]:
@@ -707,5 +708,5 @@ def insert_awards(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     whose place another transaction took meanwhile is left out, to be tried again)."""
     if not rows:
         return set()
-    statement = _INSERT_AWARDS[session.get_bind().dialect.name]
+    statement = _INSERT_AWARDS[dialect_of(session)]
     return set(session.execute(statement, rows).scalars())

@@ -36,9 +36,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.dialects import dialect_of, per_dialect
 from store.models import OutboxMessage, Person
 
 PENDING = "pending"  # waiting for its time (not_before) and its turn
@@ -128,12 +128,13 @@ def enqueue(session: Session, message: NewMessage, now: datetime) -> bool:
 
 
 # the insert, built once for each dialect: a dedupe key already there adds nothing
-_ENQUEUE = {
-    name: dialect.insert(OutboxMessage)
-    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    .returning(OutboxMessage.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_ENQUEUE = per_dialect(
+    lambda dialect: (
+        dialect.insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+)
 
 
 def enqueue_many(
@@ -148,7 +149,7 @@ def enqueue_many(
     read here)."""
     if inactive is None:
         inactive = _inactive(session, {m.person_id for m in messages})
-    statement = _ENQUEUE[_dialect(session)]
+    statement = _ENQUEUE[dialect_of(session)]
     added = 0
     for start in range(0, len(messages), CHUNK):
         rows = [
@@ -200,7 +201,7 @@ def claim(
     )
     if kinds is not None:
         due = due.where(OutboxMessage.kind.in_(sorted(kinds)))
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         due = due.with_for_update(of=OutboxMessage, skip_locked=True)
     chosen: list[int] = []
     people: set[int] = set()
@@ -434,8 +435,6 @@ def forget_person(session: Session, person_id: int) -> int:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def _write_lock(session: Session) -> None:
@@ -443,7 +442,7 @@ def _write_lock(session: Session) -> None:
     then take turns, each reading the candidates after the one before committed, instead of
     racing for the same rows (and, where the driver opens a transaction before a read, the
     read-then-write of two claimers cannot deadlock into 'database is locked')."""
-    if _dialect(session) == "sqlite":
+    if dialect_of(session) == "sqlite":
         session.execute(text("UPDATE outbox_message SET status = status WHERE 1 = 0"))
 
 

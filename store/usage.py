@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, Integer, String, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
+from store.dialects import dialect_of, per_dialect
 from store.models import Opportunity, UsageCount
 
 SHOWN = "shown"  # in a page of search results
@@ -28,16 +28,38 @@ METRICS = (SHOWN, VIEWED, SAVED, FOLLOWED, CLAIMED, AWARDED, REACHED)
 Key = tuple[int, str, int]  # organisation id, metric, opportunity id (0: the organisation's)
 
 
-def _add_statement(dialect: Any) -> Any:
-    """The upsert `add` runs, for a dialect (built once)."""
-    insert = dialect.insert(UsageCount)
+COLUMNS = ["organisation_id", "day", "metric", "opportunity_id", "count"]
+
+
+def _counted(insert: Any) -> Any:
+    """An insert of counts that adds to the day's count where there is one already."""
     return insert.on_conflict_do_update(
-        index_elements=["organisation_id", "day", "metric", "opportunity_id"],
-        set_={"count": UsageCount.count + insert.excluded.count},
+        index_elements=COLUMNS[:-1], set_={"count": UsageCount.count + insert.excluded.count}
     )
 
 
-_ADD = {"postgresql": _add_statement(postgresql), "sqlite": _add_statement(sqlite)}
+_ADD = per_dialect(lambda dialect: _counted(dialect.insert(UsageCount)))
+# one for each of the opportunities `ids` that belongs to an organisation, the organisation read
+# from the catalogue in the statement; rows locked in one order: no deadlock between two pages
+_ADD_ITEMS = per_dialect(
+    lambda dialect: _counted(
+        dialect.insert(UsageCount.__table__).from_select(  # a Core insert: its parameters bind
+            COLUMNS,
+            select(
+                Opportunity.organisation_id,
+                bindparam("day", type_=Date()).label("day"),
+                bindparam("metric", type_=String()).label("metric"),
+                Opportunity.id,
+                literal(1, Integer).label("count"),
+            )
+            .where(
+                Opportunity.id.in_(bindparam("ids", expanding=True)),
+                Opportunity.organisation_id.is_not(None),
+            )
+            .order_by(Opportunity.id),
+        )
+    )
+)
 
 
 def add(session: Session, day: date, counts: Iterable[Key] | Counter[Key]) -> None:
@@ -55,7 +77,7 @@ def add(session: Session, day: date, counts: Iterable[Key] | Counter[Key]) -> No
         }
         for (organisation_id, metric, opportunity_id), n in sorted(counted.items())
     ]
-    session.execute(_ADD[session.get_bind().dialect.name], rows)
+    session.execute(_ADD[dialect_of(session)], rows)
 
 
 def add_items(session: Session, day: date, metric: str, opportunity_ids: Iterable[int]) -> None:
@@ -63,28 +85,10 @@ def add_items(session: Session, day: date, metric: str, opportunity_ids: Iterabl
     organisation (the others are nobody's to count): one statement, the organisations read
     from the catalogue in it, so a page of results costs no more than that."""
     wanted = sorted(set(opportunity_ids))
-    if not wanted:
-        return
-    found = (
-        select(
-            Opportunity.organisation_id,
-            literal(day).label("day"),
-            literal(metric).label("metric"),
-            Opportunity.id,
-            literal(1, Integer).label("count"),
+    if wanted:
+        session.execute(
+            _ADD_ITEMS[dialect_of(session)], {"day": day, "metric": metric, "ids": wanted}
         )
-        .where(Opportunity.id.in_(wanted), Opportunity.organisation_id.is_not(None))
-        .order_by(Opportunity.id)  # rows locked in one order: no deadlock between two pages
-    )
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(UsageCount)
-    statement = insert.from_select(
-        ["organisation_id", "day", "metric", "opportunity_id", "count"], found
-    ).on_conflict_do_update(
-        index_elements=["organisation_id", "day", "metric", "opportunity_id"],
-        set_={"count": UsageCount.count + insert.excluded.count},
-    )
-    session.execute(statement)
 
 
 def totals(
