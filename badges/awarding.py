@@ -30,6 +30,7 @@ from badges.problems import (
     AlreadyRevoked,
     BadDate,
     BadInput,
+    BornExpired,
     NoBadge,
     NotAllowed,
     UnknownAward,
@@ -327,7 +328,7 @@ def issue_all(
     of one organisation made at once wait for each other only there)."""
     for item in items:
         if item.expires_at is not None and item.expires_at <= now:
-            raise BadInput("an award cannot expire before it is made")
+            raise BornExpired(item.expires_at)
     issuer = ctx.issuers.profile_for(badge.organisation)
     store_badges.lock_for_award(session)
     if not badge.images_ready:

@@ -27,7 +27,6 @@ from badges.problems import (
     BadInput,
     BotUsernameMissing,
     EvidenceRefused,
-    ExpiredBeforeReview,
     Fault,
     NotAllowed,
     ParticipantsError,
@@ -755,8 +754,6 @@ def approve(ctx: BadgeContext, actor: Actor, submission_id: int) -> str:
             raise BadInput(f"the evidence {submission_id} was reviewed meanwhile")
         held = store_badges.held_award(session, person.id, claim.badge_class_id)
         if held is None:
-            if claim.award_expires_at is not None and claim.award_expires_at <= now:
-                raise ExpiredBeforeReview(claim.award_expires_at)  # the decision is undone
             awarding.issue(
                 ctx,
                 session,

@@ -76,15 +76,15 @@ class BadDate(BadInput):
         super().__init__(message)
 
 
-class ExpiredBeforeReview(BadInput):
-    """Evidence approved after the day its participants' list set for the award to expire: the
-    badge would be born expired, so nothing is awarded (the reviewer may still reject it)."""
+class BornExpired(BadInput):
+    """An award whose expiry has passed already (evidence approved after the day its
+    participants' list set, say): nothing is awarded."""
 
     def __init__(self, expired_at: datetime) -> None:
         self.expired_at = expired_at
         super().__init__(
-            f"the participants' list set this badge to expire on {expired_at.date().isoformat()}, "
-            "which has passed: approving now would award an expired badge"
+            f"the award would expire on {expired_at:%Y-%m-%d %H:%M %Z}, which has passed: an award "
+            "cannot expire before it is made"
         )
 
 

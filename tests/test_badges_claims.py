@@ -12,8 +12,8 @@ from access.policy import Actor
 from badges.claims import MAX_FAILED, ClaimStatus, code_from_start
 from badges.problems import (
     BadInput,
+    BornExpired,
     BotUsernameMissing,
-    ExpiredBeforeReview,
     NotAllowed,
     ParticipantsError,
 )
@@ -263,7 +263,7 @@ def test_evidence_approved_after_the_lists_expiry_awards_nothing_and_says_why(wo
     assert sent.status is ClaimStatus.PENDING_REVIEW
     clock.advance(days=11)
 
-    with pytest.raises(ExpiredBeforeReview) as late:
+    with pytest.raises(BornExpired) as late:
         badges.approve(AS_ADMIN, sent.submission_id)
     assert late.value.expired_at.astimezone(services.city.zone).date() == day
     assert [r.submission_id for r in badges.pending_reviews(AS_ADMIN)] == [sent.submission_id]

@@ -14,15 +14,15 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from babel.dates import format_date
 from sqlalchemy import delete, func, select
 
 from badges.claims import MAX_FAILED
+from bot.i18n import format_day
 from bot.services import Services, build_services
 from openbadges import baking
 from openbadges.verify import verify
@@ -360,7 +360,7 @@ def test_evidence_approved_after_the_lists_expiry_is_explained_to_the_reviewer(d
 
         double.push_callback(ADMIN, approve, language_code="sl")
         [*_, told] = await double.wait_for("sendMessage", to(ADMIN), count=2)
-        shown = format_date(day, "long", locale="sl")
+        shown = format_day(datetime.combine(day, time(12), services.city.zone), "sl")
         assert told.params["text"] == (
             f"Seznam udeležencev je določil, da ta značka poteče {shown}, ta dan pa je že minil: "
             "če bi dokazilo odobrili zdaj, bi udeleženec dobil že potečeno značko, zato ni bilo "

@@ -11,7 +11,6 @@ import logging
 from datetime import datetime, tzinfo
 from typing import Any
 
-from babel.dates import format_date
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -29,8 +28,8 @@ from badges.problems import (
     AlreadyRevoked,
     BadgeProblem,
     BadInput,
+    BornExpired,
     EvidenceRefused,
-    ExpiredBeforeReview,
     IssuerMissing,
     NotAllowed,
     UnknownAward,
@@ -50,7 +49,7 @@ from bot.badge_cards import (
     review_card,
 )
 from bot.callbacks import Pressed
-from bot.i18n import gettext_for, ngettext_for
+from bot.i18n import format_day, gettext_for, ngettext_for
 from bot.render import render_all
 from bot.telegram.common import (
     call,
@@ -294,14 +293,14 @@ def _reviewed_already(lang: str) -> str:
     return _("This evidence has already been reviewed.")
 
 
-def _expired_before_review(lang: str, expired_at: datetime, zone: tzinfo) -> str:
+def _born_expired(lang: str, expired_at: datetime, zone: tzinfo) -> str:
     """Evidence approved after the day the participants' list set for the award to expire."""
     _ = gettext_for(lang)
     return _(
         "The participants' list set this badge to expire on {day}, and that day has passed: "
         "approved now, the learner would get an expired badge, so nothing was awarded. You can "
         "still reject the evidence with a reason for the learner."
-    ).format(day=format_date(expired_at.astimezone(zone).date(), "long", locale=lang))
+    ).format(day=format_day(expired_at.astimezone(zone), lang))
 
 
 async def on_approve(update: Update, context: ColbotContext, pressed: Pressed) -> str | None:
@@ -320,9 +319,9 @@ async def on_approve(update: Update, context: ColbotContext, pressed: Pressed) -
     except IssuerMissing:
         await say_plainly(update, context, _cannot_issue(lang, reviewer=True))
         return None
-    except ExpiredBeforeReview as late:
-        day = _expired_before_review(lang, late.expired_at, context.services.city.zone)
-        await say_plainly(update, context, day)
+    except BornExpired as late:  # the participants' list's expiry passed before the review
+        said = _born_expired(lang, late.expired_at, context.services.city.zone)
+        await say_plainly(update, context, said)
         return None
     except BadInput:
         await say_plainly(update, context, _reviewed_already(lang))
