@@ -83,17 +83,20 @@ async def in_store(context: ColbotContext, function: Callable[..., T], *args: An
     return await context.workers.storing(work)
 
 
-async def answer_once(update: Update, context: ColbotContext, text: str | None = None) -> None:
+async def answer_once(update: Update, context: ColbotContext, text: str | None = None) -> bool:
     """Stop a button's spinner, with `text` shown for a moment: once an update (a second answer
-    is an error at Telegram), and a query too old to answer is left alone."""
+    is an error at Telegram), and a query too old to answer is left alone. Whether this call
+    answered it (else `text` is for the chat, if it must be read)."""
     query = update.callback_query
     if query is None or context.query_answered:
-        return
+        return False
     context.query_answered = True
     try:
         await query.answer(text[:200] if text else None)
     except BadRequest as error:
         log.info("could not answer a button press: %s", error.message)
+        return False
+    return True
 
 
 def _reader_languages(session: Any, telegram_id: int) -> tuple[str | None, str | None]:

@@ -6,7 +6,6 @@ language. The menu of commands (app.py) is drawn from the same policy."""
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,11 +14,9 @@ from telegram import Update
 from access.policy import Actor, Capability
 from bot.callbacks import Pressed
 from bot.i18n import gettext_for
-from bot.telegram.common import say_plainly, user_language
+from bot.telegram.common import answer_once, say_plainly, user_language
 from bot.telegram.state import ColbotContext
 from organisations.acting import ActingFor, acting_for
-
-log = logging.getLogger(__name__)
 
 Guarded = Callable[[Update, ColbotContext, ActingFor], Awaitable[Any]]
 Handler = Callable[[Update, ColbotContext], Awaitable[Any]]
@@ -50,14 +47,8 @@ async def refuse(update: Update, context: ColbotContext) -> None:
     """The polite refusal: the same words for a command and a button, naming nothing."""
     _ = gettext_for(user_language(update, context))
     text = _("Sorry, only an organisation's staff can do that.")
-    if update.callback_query is not None and not context.query_answered:
-        try:
-            await update.callback_query.answer(text)
-            context.query_answered = True  # the buttons' dispatcher answers no more
-            return
-        except Exception:  # an old query: say it in the chat instead
-            log.info("could not answer a refused button press")
-    await say_plainly(update, context, text)
+    if not await answer_once(update, context, text):  # answered already, too old, or no button
+        await say_plainly(update, context, text)
 
 
 def privileged(capability: Capability) -> Callable[[Guarded], Handler]:
